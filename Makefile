@@ -1,0 +1,45 @@
+# The two commands from the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export FLASK_APP := app:create_app
+
+.PHONY: run test lint format check-migrations bench worker clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## run: set everything up, migrate, seed the demo city, serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed
+	PORT=$(PORT) $(BIN)/python -m app.devserver
+
+## test: set everything up, lint, check migrations, run the whole suite
+test: $(VENV)/.installed lint check-migrations
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## check-migrations: fail when models and migrations drift (on a throwaway SQLite file)
+check-migrations: $(VENV)/.installed
+	$(BIN)/python -m app.migration_check
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/store_page.py
+
+worker: $(VENV)/.installed
+	$(BIN)/flask worker run
+
+clean:
+	rm -rf $(VENV) instance/*.db instance/redis

@@ -1,0 +1,52 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Settings
+from app.extensions import db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment; `config` (tests) overrides individual keys."""
+    settings = Settings.from_env()
+    if config and "APP_ENV" in config:
+        settings.APP_ENV = config["APP_ENV"]
+    settings.check_production()
+
+    conf = settings.to_flask()
+    conf.update(config or {})
+    app = Flask(__name__, instance_path=conf["INSTANCE_DIR"])
+    app.config.update(conf)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+
+    from app import redis_client
+
+    redis_client.init_app(app)
+
+    from app import cache_hooks
+
+    cache_hooks.register()
+
+    from app.health import bp as health_bp
+    from app.web import bp as web_bp
+    from miniprogram_api import bp as mp_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(mp_bp)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app

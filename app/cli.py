@@ -1,0 +1,13 @@
+"""Command-line entry points (`flask <group> <command>`), one module per group in `app/commands/`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from app.commands import codes, demo, imports, scans, worker
+
+    for module in (codes, demo, imports, scans, worker):
+        for group in module.GROUPS:
+            app.cli.add_command(group)

@@ -1,0 +1,250 @@
+"""The scan path: the store page from a per-process layer, then Redis, then the database.
+
+Keys are per China calendar day (`sp:<code>:<YYYYMMDD>`), so expiry states and days-left are right on
+the day they change even on a warm cache. A blob is `<gen>|<store id>|<json>`; `sp:gen` is bumped when a
+change touches many stores (a station's phone, say), and a blob from another generation is a miss.
+
+Writes race with invalidation: a reader that loaded the database before a commit must not put the old
+page back after the commit's invalidation. Readers note the store's version (`spv:<code>`) before the
+query and store the blob only if neither it nor the generation moved (one Lua script).
+
+Staleness bounds, Redis up or down: Redis entries are deleted after every commit that changes a store;
+the per-process layer lives `STORE_CACHE_LOCAL_TTL_SECONDS` (1 s by default). If Redis cannot be told
+about a change, the process bumps the generation as soon as Redis answers again, and Redis entries
+live at most `STORE_CACHE_TTL_SECONDS` anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+import time
+
+import redis
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from app.errors import Gone, NotFound
+from app.extensions import db
+from app.models import CodeStatus, Store, StoreCode
+from app.redis_client import get_redis
+from app.services import codes, scans, store_page
+from app.timeutil import CHINA, today_cn, utcnow
+
+GEN_KEY = "sp:gen"
+MISSING = "!missing"
+REVOKED = "!revoked"
+
+_SET_IF_UNCHANGED = """
+if (redis.call('get', KEYS[2]) or '0') == ARGV[2] and (redis.call('get', KEYS[3]) or '0') == ARGV[3] then
+  redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
+  return 1
+end
+return 0
+"""
+
+
+class _LocalLayer:
+    """Per-process memory: code -> (expires at, day, generation-free blob)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[float, dt.date, str]] = {}
+        self._lock = threading.Lock()
+        self.redis_owes_invalidation = False
+
+    def get(self, code: str, day: dt.date) -> str | None:
+        hit = self._data.get(code)
+        if hit is None or hit[1] != day or hit[0] < time.monotonic():
+            return None
+        return hit[2]
+
+    def put(self, code: str, day: dt.date, blob: str, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._data) > 50_000:
+                self._data.clear()
+            self._data[code] = (time.monotonic() + ttl, day, blob)
+
+    def drop(self, code: str | None = None) -> None:
+        with self._lock:
+            if code is None:
+                self._data.clear()
+            else:
+                self._data.pop(code, None)
+
+
+local = _LocalLayer()
+
+
+def page_key(code: str, day: dt.date) -> str:
+    return f"sp:{code}:{day:%Y%m%d}"
+
+
+def version_key(code: str) -> str:
+    return f"spv:{code}"
+
+
+def _seconds_to_midnight(now: dt.datetime) -> int:
+    china = now.astimezone(CHINA)
+    tomorrow = dt.datetime.combine(china.date() + dt.timedelta(days=1), dt.time(), tzinfo=CHINA)
+    return max(1, int((tomorrow - china).total_seconds()))
+
+
+def _decode(blob: str) -> tuple[int | None, str]:
+    """Return (store id or None, payload) from `<store id>|<payload>`."""
+    store_id, _, payload = blob.partition("|")
+    return (int(store_id) if store_id else None), payload
+
+
+def _raise_for(payload: str) -> None:
+    if payload == MISSING:
+        raise NotFound("store_not_found")
+    if payload == REVOKED:
+        raise Gone("code_revoked")
+
+
+def get_page_json(code: str, *, count_scan: bool = True) -> str:
+    """The store page for `code` as a JSON string. Raises NotFound / Gone."""
+    code = codes.normalize(code)
+    if not codes.is_well_formed(code):
+        raise NotFound("store_not_found")
+    now = utcnow()
+    day = today_cn(now)
+    blob = local.get(code, day)
+    if blob is None:
+        blob = _from_redis(code, day)
+    if blob is None:
+        blob = _build_and_store(code, day, now)
+    store_id, payload = _decode(blob)
+    _raise_for(payload)
+    if count_scan and store_id is not None:
+        scans.count(store_id, day)
+    return payload
+
+
+def get_page(code: str, *, count_scan: bool = True) -> dict:
+    return json.loads(get_page_json(code, count_scan=count_scan))
+
+
+def _from_redis(code: str, day: dt.date) -> str | None:
+    cfg = current_app.config
+    try:
+        r = get_redis()
+        _settle_owed_invalidation(r)
+        gen, raw = r.mget(GEN_KEY, page_key(code, day))
+    except (redis.RedisError, OSError):
+        return None
+    if raw is None:
+        return None
+    raw = raw.decode()
+    blob_gen, _, blob = raw.partition("|")
+    if blob_gen != (gen.decode() if gen else "0"):
+        return None
+    local.put(code, day, blob, cfg["STORE_CACHE_LOCAL_TTL_SECONDS"])
+    return blob
+
+
+def _load(code: str) -> tuple[StoreCode | None, Store | None]:
+    row = db.session.scalar(
+        sa.select(StoreCode)
+        .where(StoreCode.code == code)
+        .options(
+            selectinload(StoreCode.store).options(
+                selectinload(Store.credentials),
+                selectinload(Store.commitments),
+                selectinload(Store.badges),
+                selectinload(Store.station),
+                selectinload(Store.circle),
+                selectinload(Store.region),
+            )
+        )
+    )
+    return row, (row.store if row else None)
+
+
+def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
+    cfg = current_app.config
+    r = None
+    versions = ("0", "0")
+    try:
+        r = get_redis()
+        gen, ver = r.mget(GEN_KEY, version_key(code))
+        versions = (gen.decode() if gen else "0", ver.decode() if ver else "0")
+    except (redis.RedisError, OSError):
+        r = None
+    row, store = _load(code)
+    if row is None:
+        blob = "|" + MISSING
+    elif row.status == CodeStatus.REVOKED:
+        blob = f"{row.store_id}|{REVOKED}"
+    else:
+        page = store_page.build(
+            store,
+            code,
+            day,
+            expiring_days=cfg["CREDENTIAL_EXPIRING_DAYS"],
+            hotline=cfg["HOTLINE_12315"],
+        )
+        blob = f"{store.id}|" + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
+    # End the read-only transaction now: the scan path should not hold a connection's snapshot.
+    db.session.rollback()
+    if r is not None:
+        ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)
+        with contextlib.suppress(redis.RedisError, OSError):
+            r.eval(
+                _SET_IF_UNCHANGED,
+                3,
+                page_key(code, day),
+                GEN_KEY,
+                version_key(code),
+                f"{versions[0]}|{blob}",
+                versions[0],
+                versions[1],
+                ttl,
+            )
+    local.put(code, day, blob, cfg["STORE_CACHE_LOCAL_TTL_SECONDS"])
+    return blob
+
+
+def invalidate(codes_: list[str] | None) -> None:
+    """Forget cached pages after a commit. `None` means every store (bump the generation)."""
+    if codes_ is None:
+        local.drop()
+    else:
+        for c in codes_:
+            local.drop(c)
+    try:
+        r = get_redis()
+        pipe = r.pipeline(transaction=False)
+        if codes_ is None:
+            pipe.incr(GEN_KEY)
+        else:
+            day = today_cn()
+            for c in codes_:
+                pipe.incr(version_key(c))
+                for d in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):
+                    pipe.delete(page_key(c, d))
+        pipe.execute()
+    except (redis.RedisError, OSError):
+        local.redis_owes_invalidation = True
+
+
+def _settle_owed_invalidation(r: redis.Redis) -> None:
+    if local.redis_owes_invalidation:
+        r.incr(GEN_KEY)
+        local.redis_owes_invalidation = False
+
+
+def codes_for_stores(store_ids: set[int]) -> list[str]:
+    """Every code (active or revoked) of these stores, read on a fresh connection after commit."""
+    if not store_ids:
+        return []
+    with db.engine.connect() as conn:
+        return list(conn.scalars(sa.select(StoreCode.code).where(StoreCode.store_id.in_(sorted(store_ids)))))
+
+
+

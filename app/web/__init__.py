@@ -1,0 +1,36 @@
+"""H5 pages for any phone camera: `/s/<code>` and the ordinary-link verification file."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from app.errors import DomainError
+from app.services import store_cache
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+
+@bp.get("/s/<code>")
+def store(code: str):
+    if code.endswith(".txt"):
+        return verify_file(code)
+    try:
+        page = store_cache.get_page(code)
+    except DomainError as exc:
+        template = "web/code_revoked.html" if exc.status == 410 else "web/store_not_found.html"
+        return render_template(template, code=code, hotline=current_app.config["HOTLINE_12315"]), exc.status
+    return render_template("web/store.html", s=page)
+
+
+@bp.get("/<name>.txt")
+def root_verify_file(name: str):
+    return verify_file(name + ".txt")
+
+
+def verify_file(filename: str) -> Response:
+    """WeChat's ordinary-link QR rule checks `XXXX.txt` under the rule's path and at the root."""
+    configured = current_app.config.get("WECHAT_MP_VERIFY_FILE") or ""
+    name, _, content = configured.partition(":")
+    if not name or filename != name:
+        abort(404)
+    return Response(content, mimetype="text/plain")

@@ -1,0 +1,84 @@
+"""The API envelope: `{"data": ...}` on success, `{"error": {code, message, fields?}}` otherwise."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DomainError
+from app.extensions import db
+from app.texts import ERRORS
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def ok(data, status: int = 200) -> tuple[Response, int]:
+    return jsonify(data=data), status
+
+
+def raw_ok(data_json: str, status: int = 200) -> Response:
+    """Wrap an already-serialised JSON document without parsing it again (the scan path)."""
+    return Response('{"data":' + data_json + "}", status=status, mimetype="application/json")
+
+
+def error_response(code: str, message: str, status: int, fields: dict | None = None) -> tuple[Response, int]:
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify(error=body), status
+
+
+def register_error_handlers(bp: Blueprint) -> None:
+    @bp.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.code, exc.message, exc.status, exc.fields)
+
+    @bp.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        code = _HTTP_CODES.get(exc.code or 400, "bad_request")
+        return error_response(code, ERRORS[code], exc.code or 400)
+
+    @bp.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise exc
+        log.exception("unhandled error in the mini-program API")
+        return error_response("internal_error", ERRORS["internal_error"], 500)
+
+
+def api_not_found_for_unknown_paths(app) -> None:
+    """Unknown paths under the API prefix answer in the envelope, not with an HTML page."""
+
+    @app.errorhandler(404)
+    def _nf(exc):
+        from flask import request
+
+        if request.path.startswith(bp_prefix()):
+            return error_response("not_found", ERRORS["not_found"], 404)
+        return exc
+
+    @app.errorhandler(405)
+    def _mna(exc):
+        from flask import request
+
+        if request.path.startswith(bp_prefix()):
+            return error_response("method_not_allowed", ERRORS["method_not_allowed"], 405)
+        return exc
+
+
+def bp_prefix() -> str:
+    return "/api/mp/v1"

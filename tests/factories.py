@@ -1,0 +1,116 @@
+"""Small factories for tests: real rows, committed by the caller (or by `commit=True`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+
+from app.extensions import db
+from app.models import (
+    Badge,
+    BusinessCircle,
+    Commitment,
+    CommitmentKind,
+    Credential,
+    CredentialKind,
+    Industry,
+    Region,
+    Station,
+    StationKind,
+    Store,
+)
+from app.services import codes, uscc
+
+_seq = itertools.count(1)
+
+
+def make_uscc(rng: random.Random | None = None) -> str:
+    rng = rng or random.Random()
+    body = "91" + "320581" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + uscc.check_character(body)
+
+
+def region(name: str | None = None, parent: Region | None = None) -> Region:
+    r = Region(name=name or f"区域{next(_seq)}", parent=parent)
+    db.session.add(r)
+    return r
+
+
+def station(
+    kind: StationKind = StationKind.SERVICE_STATION, *, name=None, parent=None, region=None, **kw
+) -> Station:
+    s = Station(
+        name=name or f"站点{next(_seq)}",
+        kind=kind,
+        parent=parent,
+        region=region,
+        phone=kw.pop("phone", "0512-12345678"),
+        address=kw.pop("address", "测试路 1 号"),
+        **kw,
+    )
+    db.session.add(s)
+    return s
+
+
+def circle(name=None, station=None, region=None) -> BusinessCircle:
+    c = BusinessCircle(name=name or f"商圈{next(_seq)}", station=station, region=region)
+    db.session.add(c)
+    return c
+
+
+def store(*, name=None, station=None, circle=None, region=None, industry=Industry.RESTAURANT, **kw) -> Store:
+    s = Store(
+        name=name or f"测试店铺{next(_seq)}",
+        uscc=kw.pop("uscc", None) or make_uscc(),
+        address=kw.pop("address", "测试路 8 号"),
+        industry=industry,
+        station=station,
+        circle=circle,
+        region=region,
+        **kw,
+    )
+    db.session.add(s)
+    codes.issue(s)
+    return s
+
+
+def credential(store: Store, kind=CredentialKind.BUSINESS_LICENCE, *, valid_until=None, **kw) -> Credential:
+    c = Credential(
+        store=store,
+        kind=kind,
+        number=kw.pop("number", f"NO{next(_seq):08d}"),
+        valid_until=valid_until,
+        **kw,
+    )
+    db.session.add(c)
+    return c
+
+
+def commitment(store: Store, kind=CommitmentKind.NO_REASON_RETURN, terms=None, version=1) -> Commitment:
+    c = Commitment(
+        store=store,
+        kind=kind,
+        version=version,
+        terms=terms if terms is not None else {"days": 7, "exclusions": ["食品"]},
+        effective_from=dt.date(2026, 1, 1),
+    )
+    db.session.add(c)
+    return c
+
+
+def badge(store: Store, title="放心消费示范店", level="市级", year=2026) -> Badge:
+    b = Badge(store=store, kind="model_store", title=title, level=level, year=year)
+    db.session.add(b)
+    return b
+
+
+def city() -> dict:
+    """A minimal city: a centre, an office for a region, a service station for a circle."""
+    district = region("测试区")
+    centre = station(StationKind.CENTER_12315, name="测试区12315中心", region=district)
+    office = station(StationKind.REGULATORY_OFFICE, name="测试市场监管所", parent=centre, region=district)
+    service = station(StationKind.SERVICE_STATION, name="测试商圈服务站", parent=office, region=district)
+    mall = circle("测试商圈", station=service, region=district)
+    db.session.flush()
+    return {"region": district, "centre": centre, "office": office, "service": service, "circle": mall}
