@@ -21,7 +21,7 @@ run: $(VENV)/.installed
 
 ## test: set everything up, lint, check migrations, run the whole suite
 test: $(VENV)/.installed lint check-migrations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

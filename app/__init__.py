@@ -46,6 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(mp_bp)
 
+    from miniprogram_api.envelope import api_not_found_for_unknown_paths
+
+    api_not_found_for_unknown_paths(app)
+
     from app.cli import register_cli
 
     register_cli(app)

@@ -41,7 +41,9 @@ def _after_commit(session: Session) -> None:
         store_cache.invalidate(store_cache.codes_for_stores(touched))
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:  # a savepoint: the outer transaction may still commit
+        return
     session.info.pop("touched_stores", None)
     session.info.pop("touched_all", None)
 

@@ -13,23 +13,50 @@ from pathlib import Path
 import redis
 from filelock import FileLock
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 SOCKET_TIMEOUT = 0.5
+#: After a failure, the hot paths skip Redis for this long instead of paying a timeout per request.
+BREAKER_SECONDS = 1.0
+
+_open_until = 0.0
 
 
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL") or embedded_url(Path(app.config["INSTANCE_DIR"]) / "redis")
     app.config["REDIS_URL_EFFECTIVE"] = url
-    app.extensions["redis"] = redis.Redis.from_url(
+    app.extensions["redis"] = connect(url)
+
+
+def connect(url: str) -> redis.Redis:
+    """A client that fails fast: one attempt, short timeouts (redis-py's default retries take seconds)."""
+    return redis.Redis.from_url(
         url,
         socket_timeout=SOCKET_TIMEOUT,
         socket_connect_timeout=SOCKET_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
         health_check_interval=30,
     )
 
 
 def get_redis() -> redis.Redis:
     return current_app.extensions["redis"]
+
+
+def breaker_open() -> bool:
+    """True while the hot paths should not try Redis (it failed less than BREAKER_SECONDS ago)."""
+    return time.monotonic() < _open_until
+
+
+def trip() -> None:
+    global _open_until
+    _open_until = time.monotonic() + BREAKER_SECONDS
+
+
+def reset_breaker() -> None:
+    global _open_until
+    _open_until = 0.0
 
 
 def embedded_url(directory: Path) -> str:

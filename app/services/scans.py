@@ -17,6 +17,7 @@ import redis
 import sqlalchemy as sa
 from flask import current_app
 
+from app import redis_client
 from app.extensions import db
 from app.models import StoreScanDaily
 from app.redis_client import get_redis
@@ -49,6 +50,9 @@ def flush() -> int:
         _pending.clear()
     if not batch:
         return 0
+    if redis_client.breaker_open():
+        _put_back(batch)
+        return 0
     try:
         pipe = get_redis().pipeline(transaction=False)
         for (store_id, day), n in batch.items():
@@ -56,11 +60,16 @@ def flush() -> int:
             pipe.expire(day_key(day), 40 * 24 * 3600)
         pipe.execute()
     except (redis.RedisError, OSError):
-        with _lock:
-            for k, n in batch.items():
-                _pending[k] += n
+        redis_client.trip()
+        _put_back(batch)
         return 0
     return sum(batch.values())
+
+
+def _put_back(batch: dict) -> None:
+    with _lock:
+        for k, n in batch.items():
+            _pending[k] += n
 
 
 def persist() -> int:

@@ -16,7 +16,6 @@ live at most `STORE_CACHE_TTL_SECONDS` anyway.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import threading
@@ -27,6 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from app import redis_client
 from app.errors import Gone, NotFound
 from app.extensions import db
 from app.models import CodeStatus, Store, StoreCode
@@ -132,11 +132,14 @@ def get_page(code: str, *, count_scan: bool = True) -> dict:
 
 def _from_redis(code: str, day: dt.date) -> str | None:
     cfg = current_app.config
+    if redis_client.breaker_open():
+        return None
     try:
         r = get_redis()
         _settle_owed_invalidation(r)
         gen, raw = r.mget(GEN_KEY, page_key(code, day))
     except (redis.RedisError, OSError):
+        redis_client.trip()
         return None
     if raw is None:
         return None
@@ -170,12 +173,14 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
     cfg = current_app.config
     r = None
     versions = ("0", "0")
-    try:
-        r = get_redis()
-        gen, ver = r.mget(GEN_KEY, version_key(code))
-        versions = (gen.decode() if gen else "0", ver.decode() if ver else "0")
-    except (redis.RedisError, OSError):
-        r = None
+    if not redis_client.breaker_open():
+        try:
+            r = get_redis()
+            gen, ver = r.mget(GEN_KEY, version_key(code))
+            versions = (gen.decode() if gen else "0", ver.decode() if ver else "0")
+        except (redis.RedisError, OSError):
+            redis_client.trip()
+            r = None
     row, store = _load(code)
     if row is None:
         blob = "|" + MISSING
@@ -194,7 +199,7 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
     db.session.rollback()
     if r is not None:
         ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)
-        with contextlib.suppress(redis.RedisError, OSError):
+        try:
             r.eval(
                 _SET_IF_UNCHANGED,
                 3,
@@ -206,6 +211,8 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
                 versions[1],
                 ttl,
             )
+        except (redis.RedisError, OSError):
+            redis_client.trip()
     local.put(code, day, blob, cfg["STORE_CACHE_LOCAL_TTL_SECONDS"])
     return blob
 
@@ -245,6 +252,3 @@ def codes_for_stores(store_ids: set[int]) -> list[str]:
         return []
     with db.engine.connect() as conn:
         return list(conn.scalars(sa.select(StoreCode.code).where(StoreCode.store_id.in_(sorted(store_ids)))))
-
-
-
