@@ -49,7 +49,7 @@ def _store_with_everything():
 
 def test_store_page_shows_credentials_commitments_badges_station(app, client):
     with app.app_context():
-        store, city = _store_with_everything()
+        store, _ = _store_with_everything()
         code = store.active_code.code
         uscc = store.uscc
     resp = client.get(f"/api/mp/v1/stores/{code}")
