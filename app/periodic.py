@@ -1,0 +1,72 @@
+"""Periodic jobs run by the worker process (`flask worker run`).
+
+Each job is a plain function run inside an app context with its own transaction; a failing job is
+logged and retried on its next tick, never taking the loop down. Jobs must be idempotent: the same
+job may run in two worker processes at once in production, or twice after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    name: str
+    every_seconds: float
+    func: Callable[[], object]
+    next_run: float = 0.0
+
+
+JOBS: list[Job] = []
+
+
+def every(seconds: float, name: str | None = None):
+    def register(func):
+        JOBS.append(Job(name or func.__name__, seconds, func))
+        return func
+
+    return register
+
+
+def run_due(app: Flask, now: float | None = None) -> list[str]:
+    """Run every job whose time has come; return the names of those that ran."""
+    now = time.monotonic() if now is None else now
+    ran = []
+    for job in JOBS:
+        if now < job.next_run:
+            continue
+        job.next_run = now + job.every_seconds
+        with app.app_context():
+            try:
+                job.func()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("periodic job %s failed; it will run again", job.name)
+        ran.append(job.name)
+    return ran
+
+
+def loop(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
+    while not stop.is_set():
+        run_due(app)
+        stop.wait(tick)
+
+
+@every(30, "scans.persist")
+def _persist_scans() -> None:
+    from app.services import scans
+
+    scans.flush()
+    scans.persist()
