@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from app.commands import codes, demo, imports, scans, worker
+    from app.commands import calendar, codes, demo, imports, scans, worker
 
-    for module in (codes, demo, imports, scans, worker):
+    for module in (calendar, codes, demo, imports, scans, worker):
         for group in module.GROUPS:
             app.cli.add_command(group)

@@ -1,18 +1,23 @@
-"""Which station answers for a store.
+"""Which station answers for a store, by ordered rules kept in the database (`routing_rules`).
 
-The order follows DOMAIN.md: the store's own station; its business circle's service station; the
-regulatory office of its region (Art. 13: where the store actually operates); the district 12315 centre.
-Every answer carries the name of the rule that fired.
+A rule names a way to find a station and, optionally, the categories and kinds it applies to. The
+first applicable rule that finds a station wins, and the decision records the rule's name. The
+default order follows DOMAIN.md: food-safety complaints and all reports (举报: suspected violations,
+which only an authority can investigate) go to the regulatory office of the store's region (Art. 13:
+where the store actually operates); everything else to the store's own station, then its business
+circle's service station, then the region's regulatory office, then the district 12315 centre. The
+centre is always the last resort, so no store is a dead end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Region, Station, StationKind, Store
+from app.models import Region, RoutingRule, Station, StationKind, Store
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,26 @@ class Route:
     rule: str
 
 
-def _regulatory_office_for(region: Region | None) -> Station | None:
+@dataclass(frozen=True)
+class RuleSpec:
+    rule: str
+    categories: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] | None = None
+
+
+#: The default rule order; also written to `routing_rules` by the migration and `flask routing reset`.
+DEFAULT_RULES: tuple[RuleSpec, ...] = (
+    RuleSpec("region_regulatory_office", categories=("food_safety",)),
+    RuleSpec("region_regulatory_office", kinds=("report",)),
+    RuleSpec("store_station"),
+    RuleSpec("circle_station"),
+    RuleSpec("region_regulatory_office"),
+    RuleSpec("district_centre"),
+)
+
+
+def _regulatory_office_for(store: Store) -> Station | None:
+    region: Region | None = store.region or (store.circle.region if store.circle else None)
     seen: set[int] = set()
     while region is not None and region.id not in seen:
         seen.add(region.id)
@@ -43,12 +67,53 @@ def district_centre() -> Station | None:
     )
 
 
-def responsible_station(store: Store) -> Route:
-    if store.station is not None:
-        return Route(store.station, "store_station")
-    if store.circle is not None and store.circle.station is not None:
-        return Route(store.circle.station, "circle_station")
-    office = _regulatory_office_for(store.region)
-    if office is not None:
-        return Route(office, "region_regulatory_office")
+FINDERS: dict[str, Callable[[Store], Station | None]] = {
+    "store_station": lambda store: store.station,
+    "circle_station": lambda store: store.circle.station if store.circle else None,
+    "region_regulatory_office": _regulatory_office_for,
+    "district_centre": lambda store: district_centre(),
+}
+
+
+def active_rules() -> list[RuleSpec]:
+    rows = db.session.scalars(
+        sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position)
+    ).all()
+    if not rows:
+        return list(DEFAULT_RULES)
+    return [
+        RuleSpec(
+            r.rule,
+            tuple(r.categories) if r.categories else None,
+            tuple(r.kinds) if r.kinds else None,
+        )
+        for r in rows
+    ]
+
+
+def responsible_station(store: Store, category: str | None = None, kind: str = "complaint") -> Route:
+    """The station for a filing about `store`; `category=None` is the store page's general answer."""
+    for spec in active_rules():
+        if spec.categories is not None and category not in spec.categories:
+            continue
+        if spec.kinds is not None and kind not in spec.kinds:
+            continue
+        finder = FINDERS.get(spec.rule)
+        station = finder(store) if finder else None
+        if station is not None:
+            return Route(station, spec.rule)
     return Route(district_centre(), "district_centre")
+
+
+def reset_rules() -> None:
+    """Replace the table with the default order (used by the CLI)."""
+    db.session.execute(sa.delete(RoutingRule))
+    for position, spec in enumerate(DEFAULT_RULES, start=1):
+        db.session.add(
+            RoutingRule(
+                position=position,
+                rule=spec.rule,
+                categories=list(spec.categories) if spec.categories else None,
+                kinds=list(spec.kinds) if spec.kinds else None,
+            )
+        )
