@@ -61,12 +61,17 @@ class Settings:
     WECHAT_OA_TOKEN: str | None = None
     WECHAT_OA_AES_KEY: str | None = None
     WECHAT_MP_VERIFY_FILE: str | None = None  # "name.txt:content" for the ordinary-link QR rule
+    WECHAT_MP_STORE_PAGE: str = "pages/store/index"  # page opened by the printed mini-program code
+    WECHAT_HTTP_TIMEOUT: float = 3.0  # seconds, per WeChat API request
     HOTLINE_12315: str = "12315"
     SESSION_TTL_SECONDS: int = 7 * 24 * 3600
     STORE_CACHE_TTL_SECONDS: int = 6 * 3600
     STORE_CACHE_LOCAL_TTL_SECONDS: float = 1.0
     SCAN_FLUSH_SECONDS: float = 1.0
     CREDENTIAL_EXPIRING_DAYS: int = 30
+    UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024  # per evidence photo, as received
+    UPLOAD_DIR: str | None = None  # LocalStorage root; None: <instance>/uploads
+    STORAGE_BACKEND: str = "local"  # see app.services.storage
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -92,7 +97,10 @@ class Settings:
             "WECHAT_OA_TOKEN",
             "WECHAT_OA_AES_KEY",
             "WECHAT_MP_VERIFY_FILE",
+            "WECHAT_MP_STORE_PAGE",
             "HOTLINE_12315",
+            "UPLOAD_DIR",
+            "STORAGE_BACKEND",
         ):
             value = _env(name)
             if value is not None:
@@ -103,7 +111,9 @@ class Settings:
             "STORE_CACHE_LOCAL_TTL_SECONDS", s.STORE_CACHE_LOCAL_TTL_SECONDS
         )
         s.SCAN_FLUSH_SECONDS = _float("SCAN_FLUSH_SECONDS", s.SCAN_FLUSH_SECONDS)
+        s.WECHAT_HTTP_TIMEOUT = _float("WECHAT_HTTP_TIMEOUT", s.WECHAT_HTTP_TIMEOUT)
         s.CREDENTIAL_EXPIRING_DAYS = _int("CREDENTIAL_EXPIRING_DAYS", s.CREDENTIAL_EXPIRING_DAYS)
+        s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
         return s
 
     def check_production(self) -> None:

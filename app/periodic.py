@@ -70,3 +70,24 @@ def _persist_scans() -> None:
 
     scans.flush()
     scans.persist()
+
+
+@every(60, "complaints.escalate_missed")
+def _escalate() -> None:
+    from app.services import sweeps
+
+    sweeps.escalate_missed()
+
+
+@every(3600, "complaints.auto_close")
+def _auto_close() -> None:
+    from app.services import sweeps
+
+    sweeps.auto_close()
+
+
+@every(120, "complaints.recheck_content")
+def _recheck_content() -> None:
+    from app.services import content_check
+
+    content_check.recheck_pending()

@@ -19,11 +19,13 @@ ERRORS: dict[str, str] = {
     "wechat_rate_limited": "登录过于频繁，请稍后再试。",
     "wechat_busy": "微信服务繁忙，请稍后再试。",
     "wechat_unavailable": "暂时无法连接微信服务，请稍后再试。",
+    "wechat_error": "微信服务返回异常，请稍后再试。",
     "uscc_invalid": "统一社会信用代码无效。",
     "import_file_type": "只能导入 .csv 或 .xlsx 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）。",
     "import_file_unreadable": "无法读取该文件，请确认它是完好的 CSV 或 Excel（.xlsx）文件。",
     "import_file_encoding": "无法识别文件编码，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV。",
     "import_file_empty": "文件是空的，第一行应为列名。",
+    "import_file_no_rows": "文件只有列名，没有数据行。",
     "circle_not_found": "未找到该商圈，请核对商圈名称。",
 }
 

@@ -82,3 +82,26 @@ def api_not_found_for_unknown_paths(app) -> None:
 
 def bp_prefix() -> str:
     return "/api/mp/v1"
+
+
+def json_body(*, allow_empty: bool = False) -> dict:
+    """The request's JSON object, numbers with decimals parsed exactly (money is never a float)."""
+    import json
+    from decimal import Decimal
+
+    from flask import request
+
+    from app.errors import DomainError, ValidationFailed
+
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        raise ValidationFailed({"body": "请求内容为空"})
+    try:
+        value = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise DomainError("invalid_json", status=400) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed({"body": "请求内容应为 JSON 对象"})
+    return value

@@ -71,3 +71,182 @@ class StorePageOut(BaseModel):
 class ScanOut(BaseModel):
     code: str
     store_path: str
+
+
+class SessionIn(BaseModel):
+    code: str = Field(
+        min_length=1, pattern=r"\S", description="wx.login() 得到的临时登录凭证（5 分钟内有效，只能用一次）"
+    )
+
+
+class SessionConsumerOut(BaseModel):
+    id: int
+    has_phone: bool = Field(description="是否已留存手机号")
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="接口令牌：之后的请求带上 Authorization: Bearer <token>")
+    expires_in: int = Field(description="令牌有效秒数，过期后重新登录")
+    consumer: SessionConsumerOut
+    sandbox: bool = Field(description="沙箱模式（开发环境，无真实微信凭证）")
+
+
+# --- complaints ---------------------------------------------------------------------------------
+
+
+class OptionOut(BaseModel):
+    code: str
+    label: str
+    hint: str = ""
+
+
+class ComplaintOptionsOut(BaseModel):
+    kinds: list[OptionOut]
+    categories: list[OptionOut]
+    demands: list[OptionOut]
+    limits: dict
+    merchant_first_default_limit_yuan: str
+    privacy_notice: str
+
+
+class ComplaintIn(BaseModel):
+    kind: str = Field(description="complaint（投诉，需实名）| report（举报，可匿名）")
+    category: str = Field(description="见 /complaint-options 的 categories")
+    demand: str = Field(description="见 /complaint-options 的 demands")
+    description: str = Field(min_length=10, max_length=500, description="事情经过，10–500 字")
+    amount: str | None = Field(None, description="涉及金额（元），字符串或数字，最多两位小数")
+    purchase_date: str | None = Field(None, description="消费日期 YYYY-MM-DD，不晚于今天、不早于三年前")
+    evidence: list[str] = Field(default_factory=list, max_length=9, description="POST /uploads 返回的图片 id")
+    name: str | None = Field(None, description="真实姓名（投诉必填）")
+    phone: str | None = Field(None, description="大陆手机号（投诉必填；已授权微信手机号可省略）")
+    merchant_first: bool | None = Field(None, description="是否先由商家协商（首问负责）；默认 500 元以内为是")
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    label: str
+    due_at: str
+    uncertain: bool = Field(description="true：超出法定节假日数据年份，按周一至周五推算，待确认")
+    met: bool
+    overdue: bool
+    cancelled: bool
+
+
+class StationBriefOut(BaseModel):
+    name: str
+    phone: str
+
+
+class ComplaintFiledOut(BaseModel):
+    number: str
+    status: str
+    status_label: str
+    station: StationBriefOut
+    deadlines: dict[str, DeadlineOut]
+    deadline_uncertain: bool
+    merchant_first: bool
+
+
+class StoreBriefOut(BaseModel):
+    code: str | None
+    name: str
+
+
+class ComplaintSummaryOut(BaseModel):
+    number: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    store: StoreBriefOut
+    category: str
+    category_label: str
+    created_at: str
+    updated_at: str
+
+
+class ComplaintPageOut(BaseModel):
+    items: list[ComplaintSummaryOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class TimelineOut(BaseModel):
+    at: str
+    action: str
+    actor: str
+    text: str
+    status: str | None
+
+
+class ComplaintDetailOut(ComplaintSummaryOut):
+    demand: str
+    demand_label: str
+    description: str
+    amount: str | None
+    purchase_date: str | None
+    name: str
+    phone: str
+    merchant_first: bool
+    station: dict
+    deadlines: list[DeadlineOut]
+    deadline_uncertain: bool
+    timeline: list[TimelineOut]
+    commitments_snapshot: list[CommitmentOut]
+    evidence: list[str]
+    outcome: str | None
+    outcome_label: str | None
+    amount_recovered: str | None
+    consumer_confirmed: bool | None
+    rating: int | None
+    actions: dict[str, bool]
+
+
+class MessageIn(BaseModel):
+    text: str = Field(max_length=500)
+    evidence: list[str] = Field(default_factory=list, max_length=9)
+
+
+class WithdrawIn(BaseModel):
+    reason: str | None = None
+
+
+class ConfirmIn(BaseModel):
+    resolved: bool
+
+
+class RatingIn(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=300)
+
+
+class ReopenIn(BaseModel):
+    text: str | None = None
+
+
+class SubscriptionsIn(BaseModel):
+    results: dict[str, str] = Field(
+        description="wx.requestSubscribeMessage 的返回：{模板ID: accept/reject/ban/filter}"
+    )
+
+
+class SubscriptionsOut(BaseModel):
+    remaining: dict[str, int]
+
+
+class InboxItemOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    complaint_number: str | None
+    created_at: str
+    read: bool
+
+
+class InboxPageOut(BaseModel):
+    items: list[InboxItemOut]
+    unread: int
+    page: int
+    per_page: int
+    total: int

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,10 @@ from app import create_app
 from app.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{3 + os.getpid() % 13}")
 REQUIRE = os.environ.get("TEST_REQUIRE_SERVICES") == "1"
-TEST_DB_NAME = "yidian_test"
+# One database per test process, so parallel runs on one machine never wipe each other.
+TEST_DB_NAME = f"yidian_test_{os.getpid()}"
 
 
 def _pg_available() -> bool:
@@ -53,10 +55,25 @@ def _fresh_pg_database() -> str:
             ),
             {"n": TEST_DB_NAME},
         )
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {TEST_DB_NAME}"))
+        for (name,) in conn.execute(
+            sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'yidian_test_%'")
+        ):
+            pid = int(name.rsplit("_", 1)[1])
+            if pid == os.getpid() or not _alive(pid):
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         conn.execute(sa.text(f"CREATE DATABASE {TEST_DB_NAME}"))
     admin.dispose()
     return str(sa.engine.make_url(PG_URL).set(database=TEST_DB_NAME).render_as_string(hide_password=False))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 BACKENDS = ["pg", "sqlite"] if _pg_available() else ["sqlite"]
@@ -88,9 +105,61 @@ def backend(request) -> str:
     return request.param
 
 
+# WeChat: every test app talks to the local emulator over real HTTP, with credentials (not sandbox mode).
+TEST_MP_APPID = "wx-test-mp"
+TEST_MP_SECRET = "test-mp-secret"
+TEST_OA_APPID = "wx-test-oa"
+TEST_OA_SECRET = "test-oa-secret"
+
+
+def wechat_config(api_base: str) -> dict:
+    return {
+        "WECHAT_API_BASE": api_base,
+        "WECHAT_MP_APPID": TEST_MP_APPID,
+        "WECHAT_MP_SECRET": TEST_MP_SECRET,
+        "WECHAT_OA_APPID": TEST_OA_APPID,
+        "WECHAT_OA_SECRET": TEST_OA_SECRET,
+        "WECHAT_SANDBOX": False,
+        "WECHAT_HTTP_TIMEOUT": 2.0,
+    }
+
+
 @pytest.fixture(scope="session")
-def app_config(backend, tmp_path_factory) -> dict:
-    return make_config(backend, tmp_path_factory.mktemp(f"instance-{backend}"))
+def wechat_api_base():
+    """The WeChat API emulator, served on loopback in a daemon thread for the whole session."""
+    from werkzeug.serving import make_server
+
+    from wechat.emulator import EmulatedApp, create_emulator
+
+    emulator_app = create_emulator(
+        [
+            EmulatedApp(TEST_MP_APPID, TEST_MP_SECRET, unionid=True),
+            EmulatedApp(TEST_OA_APPID, TEST_OA_SECRET, unionid=True),
+        ]
+    )
+    server = make_server("127.0.0.1", 0, emulator_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="wechat-emulator", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def emulator(wechat_api_base):
+    """Control of the emulator (mint codes, inject faults, read calls), reset for this test."""
+    from wechat.emulator import EmulatorControl
+
+    control = EmulatorControl(wechat_api_base)
+    control.reset()
+    return control
+
+
+@pytest.fixture(scope="session")
+def app_config(backend, tmp_path_factory, wechat_api_base) -> dict:
+    config = make_config(backend, tmp_path_factory.mktemp(f"instance-{backend}"))
+    config.update(wechat_config(wechat_api_base))
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +171,11 @@ def app(app_config):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+    if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {TEST_DB_NAME} WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -119,16 +193,20 @@ def _clean_state(request):
 
 
 def reset_state(app) -> None:
+    from app import redis_client
     from app.redis_client import get_redis
     from app.services import scans, store_cache
+    from wechat import client as wechat_client
 
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
     get_redis().flushdb()
+    redis_client.reset_breaker()
     store_cache.local.drop()
     store_cache.local.redis_owes_invalidation = False
     scans._pending.clear()
+    wechat_client.reset_clients(app)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import created_at_column, enum_column
 from app.models.directory import Station
+from app.models.store import Store
 
 
 class StaffRole(enum.StrEnum):
@@ -32,3 +33,4 @@ class Staff(db.Model):
     created_at = created_at_column()
 
     station: Mapped[Station | None] = relationship()
+    store: Mapped[Store | None] = relationship()

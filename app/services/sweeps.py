@@ -1,0 +1,74 @@
+"""Periodic sweeps over complaints: missed deadlines, merchant time-outs, auto-close, content checks.
+
+Each sweep is idempotent: a missed deadline is escalated once (its `escalated_at` is set in the same
+transaction as the timeline event and the alerts), and rows are locked with SKIP LOCKED on
+PostgreSQL so two workers never handle the same one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Complaint, StaffRole, Status
+from app.services import complaint_flow, deadlines, notify
+from app.services.complaint_flow import Actor, record
+from app.texts_complaints import DEADLINE_KINDS, EVENTS
+from app.timeutil import utcnow
+
+MERCHANT_KINDS = ("merchant_reply", "merchant_settle")
+
+
+def escalate_missed(now: dt.datetime | None = None) -> int:
+    """Escalate every missed deadline once; a missed merchant deadline moves the case to the station."""
+    now = now or utcnow()
+    handled = 0
+    for row in deadlines.missed(now):
+        complaint = row.complaint
+        row.escalated_at = now
+        handled += 1
+        if not complaint.is_open:
+            continue
+        if row.kind in MERCHANT_KINDS:
+            if complaint.status == Status.MERCHANT_NEGOTIATING:
+                complaint_flow.to_station(complaint, Actor.system(), "merchant_timeout")
+            continue
+        label = DEADLINE_KINDS.get(row.kind, row.kind)
+        event = record(
+            complaint,
+            Actor.system(),
+            "escalated",
+            reason_code=f"missed_{row.kind}",
+            text=EVENTS["escalated"].format(deadline=label),
+            data={"deadline": row.kind, "due_at": row.due_at.isoformat()},
+            now=now,
+        )
+        summary = f"已超期：{label}"[:20]
+        notify.staff_alert(
+            complaint, complaint.station, event.id, template=notify.STAFF_DEADLINE, summary=summary
+        )
+        parent = complaint.station.parent
+        if parent is not None:
+            notify.staff_alert(
+                complaint,
+                parent,
+                event.id,
+                template=notify.STAFF_DEADLINE,
+                summary=f"督办：{label}"[:20],
+                roles=(StaffRole.SUPERVISOR,),
+            )
+    db.session.flush()
+    return handled
+
+
+def auto_close(now: dt.datetime | None = None) -> int:
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=complaint_flow.AUTO_CLOSE_DAYS)
+    rows = db.session.scalars(
+        sa.select(Complaint)
+        .where(Complaint.status == Status.RESOLVED, Complaint.resolved_at < cutoff)
+        .limit(500)
+    ).all()
+    return sum(1 for c in rows if complaint_flow.auto_close(c, now) is not None)

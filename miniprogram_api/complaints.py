@@ -1,0 +1,246 @@
+"""Complaint endpoints for consumers: options, filing, "my complaints", and the consumer's actions."""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.services import complaint_filing, complaint_flow, complaint_options, complaint_views, inbox
+from app.services.complaint_flow import Actor
+from miniprogram_api import bp, schemas, spec
+from miniprogram_api.auth import current_consumer, login_required
+from miniprogram_api.envelope import json_body, ok
+
+
+def _actor() -> Actor:
+    return Actor("consumer", current_consumer().id, "mp")
+
+
+def _page_args() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 20))
+    except ValueError:
+        raise ValidationFailed({"page": "页码应为正整数"}) from None
+    if page < 1 or not 1 <= per_page <= 50:
+        raise ValidationFailed({"page": "页码应为正整数，每页 1–50 条"})
+    return page, per_page
+
+
+@bp.get("/complaint-options")
+def options():
+    return ok(complaint_options.options())
+
+
+@bp.post("/stores/<code>/complaints")
+@login_required
+def file_complaint(code: str):
+    consumer = current_consumer()
+    key = complaint_filing.check_key(request.headers.get("Idempotency-Key"))
+    body = json_body()
+    req_hash = complaint_filing.request_hash(code.strip().upper(), body)
+    replay = complaint_filing.find_replay(consumer.id, key, req_hash)
+    if replay is None:
+        try:
+            complaint = complaint_filing.file(
+                consumer,
+                code,
+                body,
+                key=key,
+                req_hash=req_hash,
+                client_addr=complaint_filing.address_hash(request.remote_addr),
+            )
+            data = complaint_views.filed(complaint)
+            db.session.commit()
+            return ok(data, 201)
+        except IntegrityError:
+            # A concurrent duplicate committed first: answer with its complaint.
+            db.session.rollback()
+            replay = complaint_filing.find_replay(consumer.id, key, req_hash)
+            if replay is None:
+                raise
+    response, status = ok(complaint_views.filed(replay), 201)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response, status
+
+
+@bp.get("/complaints")
+@login_required
+def my_complaints():
+    page, per_page = _page_args()
+    return ok(complaint_views.page_of(current_consumer().id, page, per_page))
+
+
+@bp.get("/complaints/<number>")
+@login_required
+def complaint_detail(number: str):
+    return ok(complaint_views.detail(complaint_views.owned(current_consumer().id, number)))
+
+
+def _act(number: str, action) -> tuple:
+    complaint = complaint_views.owned(current_consumer().id, number)
+    action(complaint)
+    db.session.commit()
+    return ok(complaint_views.detail(complaint))
+
+
+@bp.post("/complaints/<number>/messages")
+@login_required
+def add_message(number: str):
+    body = json_body()
+    evidence = body.get("evidence") or []
+
+    def act(c):
+        event = complaint_flow.consumer_message(
+            c, _actor(), body.get("text") if isinstance(body.get("text"), str) else ""
+        )
+        if evidence:
+            from app.services import uploads
+
+            if not isinstance(evidence, list) or len(evidence) > 9:
+                raise ValidationFailed({"evidence": "最多 9 张图片"})
+            uploads.claim_for_complaint(current_consumer().id, evidence, c, event=event)
+
+    return _act(number, act)
+
+
+@bp.post("/complaints/<number>/withdraw")
+@login_required
+def withdraw(number: str):
+    body = json_body(allow_empty=True)
+    reason = body.get("reason") if isinstance(body.get("reason"), str) else ""
+    return _act(number, lambda c: complaint_flow.withdraw(c, _actor(), reason))
+
+
+@bp.post("/complaints/<number>/confirm")
+@login_required
+def confirm(number: str):
+    body = json_body()
+    resolved = body.get("resolved")
+    if not isinstance(resolved, bool):
+        raise ValidationFailed({"resolved": "请选择问题是否已解决（true 或 false）"})
+    return _act(number, lambda c: complaint_flow.confirm(c, _actor(), resolved))
+
+
+@bp.post("/complaints/<number>/rating")
+@login_required
+def rating(number: str):
+    body = json_body()
+    comment = body.get("comment") if isinstance(body.get("comment"), str) else ""
+    return _act(number, lambda c: complaint_flow.rate(c, _actor(), body.get("rating"), comment))
+
+
+@bp.post("/complaints/<number>/reopen")
+@login_required
+def reopen(number: str):
+    body = json_body(allow_empty=True)
+    text = body.get("text") if isinstance(body.get("text"), str) else ""
+    return _act(number, lambda c: complaint_flow.reopen(c, _actor(), text))
+
+
+@bp.post("/subscriptions")
+@login_required
+def subscriptions():
+    body = json_body()
+    data = inbox.record_subscriptions(current_consumer().id, body.get("results"))
+    db.session.commit()
+    return ok(data)
+
+
+@bp.get("/inbox")
+@login_required
+def inbox_list():
+    page, per_page = _page_args()
+    data = inbox.page_of(current_consumer().id, page, per_page)
+    db.session.commit()  # marks what was listed as read
+    return ok(data)
+
+
+_auth_errors = {401: "login_required / token_invalid：未登录或登录失效"}
+_number = [spec.path_param("number", "投诉编号")]
+spec.operation(
+    "get",
+    "/complaint-options",
+    summary="投诉选项：类别、诉求、类型、字段限制、隐私说明",
+    response=schemas.ComplaintOptionsOut,
+)
+spec.operation(
+    "post",
+    "/stores/{code}/complaints",
+    summary="一键投诉/举报（需登录，需 Idempotency-Key）",
+    body=schemas.ComplaintIn,
+    response=schemas.ComplaintFiledOut,
+    status=201,
+    auth=True,
+    parameters=[spec.path_param("code", "店铺码")],
+    headers=[{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"}}],
+    errors={
+        **_auth_errors,
+        400: "idempotency_key_required / invalid_json",
+        404: "store_not_found",
+        409: "idempotency_conflict",
+        410: "code_revoked",
+        422: "validation_failed / content_risky / complaints_closed_for_store",
+        429: "rate_limited_*",
+    },
+)
+spec.operation(
+    "get",
+    "/complaints",
+    summary="我的投诉（分页）",
+    response=schemas.ComplaintPageOut,
+    auth=True,
+    errors=_auth_errors,
+    parameters=[spec.query_param("page", "页码，从 1 开始"), spec.query_param("per_page", "每页条数，1–50")],
+)
+spec.operation(
+    "get",
+    "/complaints/{number}",
+    summary="投诉详情与时间线",
+    response=schemas.ComplaintDetailOut,
+    auth=True,
+    parameters=_number,
+    errors={**_auth_errors, 404: "complaint_not_found"},
+)
+for _path, _summary, _body in (
+    ("messages", "补充说明与图片", schemas.MessageIn),
+    ("withdraw", "撤回投诉", schemas.WithdrawIn),
+    ("confirm", "确认是否解决", schemas.ConfirmIn),
+    ("rating", "评价（1–5 星）", schemas.RatingIn),
+    ("reopen", "异议后 7 天内申请重新处理（限一次）", schemas.ReopenIn),
+):
+    spec.operation(
+        "post",
+        f"/complaints/{{number}}/{_path}",
+        summary=_summary,
+        body=_body,
+        response=schemas.ComplaintDetailOut,
+        auth=True,
+        parameters=_number,
+        errors={
+            **_auth_errors,
+            404: "complaint_not_found",
+            409: "invalid_transition 等",
+            422: "validation_failed",
+        },
+    )
+spec.operation(
+    "post",
+    "/subscriptions",
+    summary="记录用户同意的订阅消息模板（每次同意可发送一次）",
+    body=schemas.SubscriptionsIn,
+    response=schemas.SubscriptionsOut,
+    auth=True,
+    errors=_auth_errors,
+)
+spec.operation(
+    "get",
+    "/inbox",
+    summary="站内消息（未能通过订阅消息送达的通知也在这里）",
+    response=schemas.InboxPageOut,
+    auth=True,
+    errors=_auth_errors,
+    parameters=[spec.query_param("page", "页码"), spec.query_param("per_page", "每页条数")],
+)

@@ -1,0 +1,325 @@
+"""Filing and following complaints through the API, on PostgreSQL/SQLite, WeChat via the emulator."""
+
+import threading
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Complaint, ComplaintEvent, ContentCheck, InboxMessage, OutboxMessage, Status
+from app.services import codes
+from tests import helpers
+
+API = "/api/mp/v1"
+
+
+def _file(client, headers, code, **overrides):
+    return client.post(
+        f"{API}/stores/{code}/complaints",
+        json=helpers.body(**overrides),
+        headers={**headers, **helpers.key()},
+    )
+
+
+def _rows(app, model=Complaint):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_options_lists_codes_and_labels(client):
+    data = client.get(f"{API}/complaint-options").get_json()["data"]
+    assert {"code": "food_safety", "label": "食品安全", "hint": ""} in data["categories"]
+    assert [d["code"] for d in data["demands"]] == [
+        "return",
+        "refund",
+        "exchange",
+        "compensation",
+        "first_payout",
+        "apology",
+        "other",
+    ]
+    assert {k["code"] for k in data["kinds"]} == {"complaint", "report"}
+    assert data["limits"]["description"] == {"min": 10, "max": 500}
+    assert "个人信息" in data["privacy_notice"]
+
+
+def test_file_complaint_returns_number_station_deadlines(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    resp = _file(client, headers, shop["code"])
+    assert resp.status_code == 201, resp.get_json()
+    data = resp.get_json()["data"]
+    assert data["number"].startswith("T") and data["status"] == "submitted"
+    assert data["station"]["name"] == "测试商圈服务站"
+    assert set(data["deadlines"]) == {"first_response", "accept_decline"}
+    assert data["deadline_uncertain"] in (True, False)
+    with app.app_context():
+        c = db.session.scalar(sa.select(Complaint))
+        assert c.amount == Decimal("699.00")
+        assert c.routing_rule == "circle_station"
+        assert c.content_check == ContentCheck.PASS
+        assert c.commitments_snapshot[0]["terms"]["days"] == 15
+        assert c.events[0].action == "submitted"
+        outbox = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert {(o.channel, o.recipient) for o in outbox} == {
+            ("subscribe", c.consumer.openid),
+            ("template", "oa-handler-1"),
+        }
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage)) == 1
+
+
+def test_file_same_key_same_body_same_complaint(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = {**helpers.login(client, emulator), **helpers.key()}
+    first = client.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=headers)
+    again = client.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["data"]["number"] == again.get_json()["data"]["number"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _rows(app) == 1
+
+
+def test_file_same_key_other_body_conflict(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = {**helpers.login(client, emulator), **helpers.key()}
+    client.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=headers)
+    resp = client.post(
+        f"{API}/stores/{shop['code']}/complaints", json=helpers.body(amount="1.00"), headers=headers
+    )
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "idempotency_conflict"
+    assert _rows(app) == 1
+
+
+def test_file_concurrent_duplicates_create_exactly_one(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = {**helpers.login(client, emulator), **helpers.key()}
+    results = []
+
+    def send():
+        with app.test_client() as c:
+            r = c.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=headers)
+            results.append((r.status_code, r.get_json()["data"]["number"]))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8
+    assert {status for status, _ in results} == {201}
+    assert len({number for _, number in results}) == 1
+    assert _rows(app) == 1
+
+
+def test_file_missing_key_refused_nothing_saved(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    resp = client.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=headers)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "idempotency_key_required"
+    assert _rows(app) == 0
+
+
+def test_file_without_login_401(app, client):
+    shop = helpers.shop(app)
+    resp = client.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=helpers.key())
+    assert resp.status_code == 401
+
+
+def test_file_every_bad_field_named(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    resp = _file(
+        client,
+        headers,
+        shop["code"],
+        kind="lawsuit",
+        category="",
+        demand=5,
+        description="太短",
+        amount="12.345",
+        purchase_date="2099-01-01",
+        phone="12345",
+        evidence=["a"] * 10,
+    )
+    assert resp.status_code == 422
+    fields = resp.get_json()["error"]["fields"]
+    assert set(fields) == {
+        "kind",
+        "category",
+        "demand",
+        "description",
+        "amount",
+        "purchase_date",
+        "phone",
+        "evidence",
+    }
+    assert "两位小数" in fields["amount"] and "晚于今天" in fields["purchase_date"]
+    assert _rows(app) == 0
+
+
+def test_file_complaint_requires_real_name_and_phone_report_does_not(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    resp = _file(client, headers, shop["code"], name=None, phone=None)
+    assert resp.status_code == 422
+    assert set(resp.get_json()["error"]["fields"]) == {"name", "phone"}
+    resp = _file(
+        client, headers, shop["code"], kind="report", category="false_advertising", name=None, phone=None
+    )
+    assert resp.status_code == 201
+    with app.app_context():
+        c = db.session.scalar(sa.select(Complaint))
+        assert c.anonymous is True and c.routing_rule == "region_regulatory_office"
+        assert c.station.name == "测试市场监管所"
+
+
+def test_file_too_old_purchase_refused(app, client, emulator):
+    shop = helpers.shop(app)
+    resp = _file(client, helpers.login(client, emulator), shop["code"], purchase_date="2023-01-01")
+    assert resp.status_code == 422 and "三年" in resp.get_json()["error"]["fields"]["purchase_date"]
+
+
+def test_file_unknown_and_revoked_store(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    assert _file(client, headers, codes.generate()).status_code == 404
+    with app.app_context():
+        codes.revoke_and_reissue(shop["code"])
+        db.session.commit()
+    resp = _file(client, headers, shop["code"])
+    assert resp.status_code == 410 and resp.get_json()["error"]["code"] == "code_revoked"
+    assert _rows(app) == 0
+
+
+def test_file_non_json_and_garbage_bodies_4xx(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = {**helpers.login(client, emulator), **helpers.key()}
+    url = f"{API}/stores/{shop['code']}/complaints"
+    assert (
+        client.post(url, data="{not json", headers=headers, content_type="application/json").status_code
+        == 400
+    )
+    assert client.post(url, data="[1,2]", headers=headers, content_type="application/json").status_code == 422
+    assert client.post(url, data="", headers=headers).status_code == 422
+    assert _rows(app) == 0
+
+
+def test_file_risky_text_refused_review_text_marked(app, client, emulator):
+    shop = helpers.shop(app)
+    emulator.set_sec_words(risky=["违禁词甲"], review=["待审词乙"])
+    headers = helpers.login(client, emulator)
+    resp = _file(client, headers, shop["code"], description="店员说了违禁词甲，态度非常恶劣。")
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "content_risky"
+    assert _rows(app) == 0
+    resp = _file(client, headers, shop["code"], description="店员推销待审词乙，态度非常恶劣。")
+    assert resp.status_code == 201
+    with app.app_context():
+        c = db.session.scalar(sa.select(Complaint))
+        assert c.content_check == ContentCheck.REVIEW
+        assert any(e.action == "content_review" and not e.visible_to_consumer for e in c.events)
+
+
+def test_file_wechat_down_still_filed_check_retried(app, client, runner, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    emulator.fault("msg_sec_check", kind="http", status=502, times=1)
+    resp = _file(client, headers, shop["code"])
+    assert resp.status_code == 201
+    with app.app_context():
+        assert db.session.scalar(sa.select(Complaint.content_check)) == ContentCheck.PENDING
+    result = runner.invoke(args=["worker", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Complaint.content_check)) == ContentCheck.PASS
+
+
+def test_file_rate_limit_same_store_per_day(app, client, emulator):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    for i in range(3):
+        assert (
+            _file(
+                client, headers, shop["code"], description=f"第{i}次：商品质量问题很严重，要求退款。"
+            ).status_code
+            == 201
+        )
+    resp = _file(client, headers, shop["code"], description="第四次：商品质量问题很严重，要求退款。")
+    assert resp.status_code == 429 and resp.get_json()["error"]["code"] == "rate_limited_store_day"
+    assert _rows(app) == 3
+
+
+def test_file_abuse_signals_flagged_not_refused(app, client, emulator):
+    shop = helpers.shop(app)
+    same = "买到的饮料过期了，要求十倍赔偿，请处理。"
+    for user in ("u1", "u2", "u3"):
+        resp = _file(
+            client, helpers.login(client, emulator, user), shop["code"], description=same, phone="13900000000"
+        )
+        assert resp.status_code == 201
+    with app.app_context():
+        last = db.session.scalars(sa.select(Complaint).order_by(Complaint.id.desc())).first()
+        assert set(last.abuse_flags) == {"near_identical", "shared_phone"}
+        flagged = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "abuse_flags"))
+        assert flagged.visible_to_consumer is False
+
+
+def test_merchant_first_default_under_500(app, client, emulator):
+    shop = helpers.shop(app, merchant=True)
+    resp = _file(client, helpers.login(client, emulator), shop["code"], amount="120")
+    data = resp.get_json()["data"]
+    assert data["status"] == "merchant_negotiating" and data["merchant_first"] is True
+    assert "merchant_reply" in data["deadlines"]
+    resp = _file(client, helpers.login(client, emulator, "bob"), shop["code"], amount="900")
+    assert resp.get_json()["data"]["status"] == "submitted"
+
+
+def test_my_complaints_and_detail_only_mine(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator, "alice")
+    bob = helpers.login(client, emulator, "bob")
+    number = _file(client, alice, shop["code"]).get_json()["data"]["number"]
+    listing = client.get(f"{API}/complaints", headers=alice).get_json()["data"]
+    assert listing["total"] == 1 and listing["items"][0]["number"] == number
+    assert client.get(f"{API}/complaints", headers=bob).get_json()["data"]["total"] == 0
+    detail = client.get(f"{API}/complaints/{number}", headers=alice).get_json()["data"]
+    assert detail["timeline"][0]["action"] == "submitted"
+    assert detail["commitments_snapshot"][0]["kind"] == "no_reason_return"
+    resp = client.get(f"{API}/complaints/{number}", headers=bob)
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "complaint_not_found"
+    assert client.post(f"{API}/complaints/{number}/withdraw", headers=bob, json={}).status_code == 404
+
+
+def test_consumer_actions_withdraw_then_forbidden(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    number = _file(client, alice, shop["code"]).get_json()["data"]["number"]
+    resp = client.post(
+        f"{API}/complaints/{number}/messages", headers=alice, json={"text": "补充：小票照片稍后上传。"}
+    )
+    assert resp.status_code == 200
+    resp = client.post(
+        f"{API}/complaints/{number}/withdraw", headers=alice, json={"reason": "已和店家协商好"}
+    )
+    assert resp.get_json()["data"]["status"] == "withdrawn"
+    resp = client.post(f"{API}/complaints/{number}/confirm", headers=alice, json={"resolved": True})
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "invalid_transition"
+    resp = client.post(f"{API}/complaints/{number}/withdraw", headers=alice, json={})
+    assert resp.status_code == 409
+
+
+def test_subscriptions_and_inbox(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    resp = client.post(
+        f"{API}/subscriptions", headers=alice, json={"results": {"TPL-PROGRESS": "accept", "TPL-X": "reject"}}
+    )
+    assert resp.get_json()["data"]["remaining"] == {"TPL-PROGRESS": 1, "TPL-X": 0}
+    assert client.post(f"{API}/subscriptions", headers=alice, json={"results": "accept"}).status_code == 422
+    _file(client, alice, shop["code"])
+    inbox = client.get(f"{API}/inbox", headers=alice).get_json()["data"]
+    assert inbox["unread"] == 1 and inbox["items"][0]["title"] == "投诉已提交"
+    assert client.get(f"{API}/inbox", headers=alice).get_json()["data"]["unread"] == 0
+
+
+def test_status_enum_values_stable():
+    assert [s.value for s in Status][:3] == ["submitted", "merchant_negotiating", "with_station"]

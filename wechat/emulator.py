@@ -1,0 +1,738 @@
+"""A local imitation of the WeChat server API, served on loopback for tests and the demo.
+
+It answers like api.weixin.qq.com does — same paths, JSON bodies, errcodes and `rid` suffixes — for the
+calls this service makes:
+
+    POST /cgi-bin/stable_token            GET /cgi-bin/token
+    GET  /sns/jscode2session              POST /wxa/getwxacodeunlimit   (a real PNG, or JSON on failure)
+    POST /wxa/business/getuserphonenumber POST /wxa/msg_sec_check       (version 2, result.suggest)
+
+Control endpoints (JSON, under `/__emulator__/`) play the user and the operator:
+
+    POST   login-code {"user", "appid"?}            -> {"code", "openid", "unionid"?}  (wx.login)
+    POST   phone-code {"phone", "country_code"?, "appid"?} -> {"code"}           (getPhoneNumber)
+    GET|POST apps  {"appid", "secret", "unionid"?, "pages"?}                     (register an app)
+    POST   faults {"endpoint", "kind": "errcode"|"http"|"delay", "errcode"?, "errmsg"?, "status"?,
+                   "seconds"?, "times"?}  (the next `times` calls fail; omit `times` for "until cleared")
+    DELETE faults                            GET faults
+    POST   limits {"jscode2session_per_user_per_minute"}
+    POST   sec-words {"risky": [...], "review": [...]}
+    POST   tokens/invalidate {"appid"}       (someone else took a new token: the current one stops working)
+    GET    calls?endpoint=...                DELETE calls
+    POST   reset                             (forget everything but the apps given at start)
+
+Everything is kept in memory behind one lock. Run it alone with
+`python -m wechat.emulator --port 8901 [--appid ... --secret ...]`; the sandbox placeholder apps are always
+registered so a sandbox-mode service works against it unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import io
+import re
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from flask import Flask, Response, current_app, g, jsonify, request
+
+from wechat import SANDBOX_MP_APPID, SANDBOX_MP_SECRET, SANDBOX_OA_APPID, SANDBOX_OA_SECRET
+
+ENDPOINTS = (
+    "stable_token",
+    "token",
+    "jscode2session",
+    "getwxacodeunlimit",
+    "getuserphonenumber",
+    "msg_sec_check",
+)
+SCENE_PATTERN = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
+PAGE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*$")
+LABEL_NORMAL = 100
+LABEL_AD = 10001
+LABEL_CRIME = 20006
+
+#: errmsg texts as WeChat writes them (a ", rid: ..." suffix is added per answer).
+ERRMSG = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40097: "invalid args",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    40169: "invalid length for scene, or the data is not json string",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    41030: "invalid page",
+    42001: "access_token expired",
+    45009: "reach max api daily quota limit",
+    45011: "api minute-quota reach limit  mustslower  retry next minute",
+    47001: "data format error",
+    61010: "user is not in 2 hours",
+    87014: "risky content",
+}
+
+
+@dataclass
+class EmulatedApp:
+    appid: str
+    secret: str
+    unionid: bool = False  # bound to an Open Platform account: logins also return a unionid
+    pages: list[str] | None = None  # released pages; None accepts any well-formed page
+
+    def as_dict(self) -> dict:
+        return {"appid": self.appid, "unionid": self.unionid, "pages": self.pages}
+
+
+@dataclass
+class _Token:
+    appid: str
+    expires_at: float
+
+
+@dataclass
+class _Code:
+    appid: str
+    expires_at: float
+    used: bool = False
+    user: str = ""
+    phone: str = ""
+    country_code: str = "86"
+
+
+@dataclass
+class _Fault:
+    kind: str
+    errcode: int = -1
+    errmsg: str = ""
+    status: int = 500
+    seconds: float = 0.0
+    times: int | None = 1
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items()}
+
+
+@dataclass
+class EmulatorState:
+    """The emulated WeChat server's memory. Every access goes through `lock`."""
+
+    initial_apps: list[EmulatedApp]
+    token_ttl: int = 7200
+    code_ttl: int = 300
+    token_grace: int = 300
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            # Requests still running from before the reset (a delayed one, say) are not logged after it.
+            self.generation = getattr(self, "generation", 0) + 1
+            self.apps: dict[str, EmulatedApp] = {
+                a.appid: EmulatedApp(a.appid, a.secret, a.unionid, a.pages) for a in self.initial_apps
+            }
+            self.tokens: dict[str, _Token] = {}
+            self.current_token: dict[str, str] = {}
+            self.forced_refreshes: dict[str, list[float]] = defaultdict(list)
+            self.login_codes: dict[str, _Code] = {}
+            self.phone_codes: dict[str, _Code] = {}
+            self.users: dict[tuple[str, str], str] = {}  # (appid, openid) -> user name
+            self.last_login: dict[tuple[str, str], float] = {}
+            self.login_times: dict[str, deque] = defaultdict(deque)
+            self.faults: dict[str, list[_Fault]] = defaultdict(list)
+            self.limits = {"jscode2session_per_user_per_minute": 100}
+            self.risky_words: list[str] = ["代开发票"]
+            self.review_words: list[str] = ["加微信"]
+            self.calls: list[dict] = []
+
+    # -- identities ---------------------------------------------------------------------------------
+    @staticmethod
+    def openid(appid: str, user: str) -> str:
+        """Stable per (app, user), like WeChat: one person has a different openid in each app."""
+        return "o" + _digest(f"openid|{appid}|{user}")[:27]
+
+    @staticmethod
+    def unionid(user: str) -> str:
+        return "o" + _digest(f"unionid|{user}")[:27]
+
+    # -- tokens -------------------------------------------------------------------------------------
+    def issue_token(self, appid: str, now: float, *, keep_old_for: float | None) -> tuple[str, int]:
+        for stale in [t for t, v in self.tokens.items() if v.expires_at <= now]:
+            del self.tokens[stale]
+        old = self.current_token.get(appid)
+        if old in self.tokens:
+            if keep_old_for is None:
+                del self.tokens[old]
+            else:
+                self.tokens[old].expires_at = min(self.tokens[old].expires_at, now + keep_old_for)
+        token = f"{len(self.tokens) + 80}_" + secrets.token_urlsafe(96)
+        self.tokens[token] = _Token(appid, now + self.token_ttl)
+        self.current_token[appid] = token
+        return token, self.token_ttl
+
+    def stable_token(self, appid: str, now: float, force: bool) -> tuple[str, int]:
+        current = self.current_token.get(appid)
+        hit = self.tokens.get(current) if current else None
+        if not force and hit is not None and hit.expires_at - now > self.token_grace:
+            return current, int(hit.expires_at - now)
+        # Forced: the previous token stops working at once. Last five minutes: it keeps working a while.
+        return self.issue_token(appid, now, keep_old_for=None if force else self.token_grace)
+
+    def check_token(self, token: str | None, now: float) -> tuple[int, str | None]:
+        """(errcode, appid): 0 with the token's app, or the errcode WeChat would answer."""
+        if not token:
+            return 41001, None
+        hit = self.tokens.get(token)
+        if hit is None:
+            return 40001, None
+        if hit.expires_at <= now:
+            return 42001, None
+        return 0, hit.appid
+
+    # -- faults -------------------------------------------------------------------------------------
+    def take_fault(self, endpoint: str) -> _Fault | None:
+        queue = self.faults.get(endpoint)
+        if not queue:
+            return None
+        fault = queue[0]
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+        return fault
+
+
+def _digest(text: str) -> str:
+    raw = hashlib.sha256(text.encode()).digest()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=").replace("-", "_")
+
+
+def _rid() -> str:
+    return "-".join(secrets.token_hex(4) for _ in range(3))
+
+
+def _state() -> EmulatorState:
+    return current_app.extensions["wechat_emulator"]
+
+
+def _error(errcode: int, errmsg: str | None = None, status: int = 200) -> tuple[Response, int]:
+    g.errcode = errcode
+    message = errmsg or ERRMSG.get(errcode, "unknown error")
+    return jsonify(errcode=errcode, errmsg=f"{message}, rid: {_rid()}"), status
+
+
+def _json_body() -> dict | None:
+    body = request.get_json(force=True, silent=True)
+    return body if isinstance(body, dict) else None
+
+
+def create_emulator(
+    apps: list[EmulatedApp] | dict[str, str] | None = None,
+    *,
+    token_ttl: int = 7200,
+    code_ttl: int = 300,
+    register_sandbox_apps: bool = True,
+) -> Flask:
+    """Build the emulator. `apps`: EmulatedApp objects or {appid: secret}."""
+    initial: list[EmulatedApp] = []
+    if isinstance(apps, dict):
+        initial = [EmulatedApp(appid, secret) for appid, secret in apps.items()]
+    elif apps:
+        initial = list(apps)
+    if register_sandbox_apps:
+        known = {a.appid for a in initial}
+        for appid, secret in ((SANDBOX_MP_APPID, SANDBOX_MP_SECRET), (SANDBOX_OA_APPID, SANDBOX_OA_SECRET)):
+            if appid not in known:
+                initial.append(EmulatedApp(appid, secret))
+
+    emu = Flask("wechat_emulator")
+    emu.json.ensure_ascii = False
+    emu.json.sort_keys = False
+    state = EmulatorState(initial, token_ttl=token_ttl, code_ttl=code_ttl)
+    emu.extensions["wechat_emulator"] = state
+
+    @emu.before_request
+    def _faults():
+        name = _endpoint_name()
+        if name is None:
+            return None
+        g.endpoint_name = name
+        with state.lock:
+            g.generation = state.generation
+            fault = state.take_fault(name)
+        if fault is None:
+            return None
+        if fault.kind == "delay":
+            time.sleep(fault.seconds)
+            return None
+        if fault.kind == "http":
+            g.errcode = None
+            return Response("<html><body>502 Bad Gateway</body></html>", status=fault.status, mimetype="text/html")
+        return _error(fault.errcode, fault.errmsg or None)
+
+    @emu.after_request
+    def _log(response: Response):
+        name = g.get("endpoint_name")
+        if name is not None:
+            query = {k: ("***" if k == "secret" else v) for k, v in request.args.items()}
+            body = request.get_json(force=True, silent=True)
+            if isinstance(body, dict) and "secret" in body:
+                body = dict(body, secret="***")
+            with state.lock:
+                if g.generation != state.generation:
+                    return response
+                state.calls.append(
+                    {
+                        "seq": len(state.calls) + 1,
+                        "at": time.time(),
+                        "endpoint": name,
+                        "method": request.method,
+                        "path": request.path,
+                        "query": query,
+                        "json": body,
+                        "status": response.status_code,
+                        "errcode": g.get("errcode", 0),
+                        "content_type": response.mimetype,
+                    }
+                )
+        return response
+
+    _register_wechat_routes(emu, state)
+    _register_control_routes(emu, state)
+    return emu
+
+
+def _endpoint_name() -> str | None:
+    rule = request.url_rule
+    if rule is None or not rule.endpoint.startswith("wx_"):
+        return None
+    return rule.endpoint[3:]
+
+
+def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
+    @emu.post("/cgi-bin/stable_token", endpoint="wx_stable_token")
+    def stable_token():
+        body = _json_body()
+        if body is None:
+            return _error(47001)
+        problem = _check_credentials(state, body.get("appid"), body.get("secret"), body.get("grant_type"))
+        if problem:
+            return _error(problem)
+        force = body.get("force_refresh") in (True, "true", 1)
+        now = time.time()
+        with state.lock:
+            if force:
+                day = [t for t in state.forced_refreshes[body["appid"]] if now - t < 86400]
+                if len(day) >= 20:
+                    return _error(45009)
+                state.forced_refreshes[body["appid"]] = [*day, now]
+            token, expires_in = state.stable_token(body["appid"], now, force)
+        return jsonify(access_token=token, expires_in=expires_in)
+
+    @emu.get("/cgi-bin/token", endpoint="wx_token")
+    def token():
+        args = request.args
+        problem = _check_credentials(state, args.get("appid"), args.get("secret"), args.get("grant_type"))
+        if problem:
+            return _error(problem)
+        with state.lock:
+            # Every call makes a new token; the previous one keeps working for five minutes.
+            token, expires_in = state.issue_token(args["appid"], time.time(), keep_old_for=state.token_grace)
+        return jsonify(access_token=token, expires_in=expires_in)
+
+    @emu.get("/sns/jscode2session", endpoint="wx_jscode2session")
+    def jscode2session():
+        args = request.args
+        appid, secret, js_code = args.get("appid"), args.get("secret"), args.get("js_code")
+        problem = _check_credentials(state, appid, secret, None)
+        if problem:
+            return _error(problem)
+        if args.get("grant_type") != "authorization_code":
+            return _error(40002)
+        if not js_code:
+            return _error(41008)
+        now = time.time()
+        with state.lock:
+            code = state.login_codes.get(js_code)
+            if code is None or code.appid != appid or code.expires_at <= now:
+                return _error(40029)
+            if code.used:
+                return _error(40163)
+            openid = state.openid(appid, code.user)
+            window = state.login_times[f"{appid}|{openid}"]
+            while window and now - window[0] >= 60:
+                window.popleft()
+            if len(window) >= state.limits["jscode2session_per_user_per_minute"]:
+                return _error(45011)
+            window.append(now)
+            code.used = True
+            state.users[(appid, openid)] = code.user
+            state.last_login[(appid, openid)] = now
+            answer: dict[str, Any] = {"session_key": base64.b64encode(secrets.token_bytes(16)).decode()}
+            answer["openid"] = openid
+            if state.apps[appid].unionid:
+                answer["unionid"] = state.unionid(code.user)
+        return jsonify(answer)
+
+    @emu.post("/wxa/getwxacodeunlimit", endpoint="wx_getwxacodeunlimit")
+    def getwxacodeunlimit():
+        now = time.time()
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), now)
+            app_pages = state.apps[appid].pages if appid in state.apps else None
+        if errcode:
+            return _error(errcode)
+        body = _json_body()
+        if body is None:
+            return _error(47001)
+        scene = body.get("scene")
+        if not isinstance(scene, str) or not SCENE_PATTERN.match(scene):
+            return _error(40169)
+        page = body.get("page")
+        env_version = body.get("env_version", "release")
+        if env_version not in ("release", "trial", "develop"):
+            return _error(40097)
+        if page is not None and (not isinstance(page, str) or not PAGE_PATTERN.match(page)):
+            return _error(41030)  # a leading slash, a query string or a blank page
+        check_path = body.get("check_path", True) not in (False, "false", 0)
+        if page and check_path and env_version == "release" and app_pages is not None and page not in app_pages:
+            return _error(41030)
+        try:
+            width = min(1280, max(280, int(body.get("width", 430))))
+        except (TypeError, ValueError):
+            return _error(40097)
+        png = _qr_png(scene, width, transparent=bool(body.get("is_hyaline")))
+        return Response(png, mimetype="image/png")
+
+    @emu.post("/wxa/business/getuserphonenumber", endpoint="wx_getuserphonenumber")
+    def getuserphonenumber():
+        now = time.time()
+        body = _json_body()
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), now)
+            if errcode:
+                return _error(errcode)
+            if body is None:
+                return _error(47001)
+            code = state.phone_codes.get(str(body.get("code") or ""))
+            if code is None or code.appid != appid or code.expires_at <= now or code.used:
+                return _error(40029)
+            code.used = True
+        full = code.phone if code.country_code == "86" else f"+{code.country_code} {code.phone}"
+        return jsonify(
+            errcode=0,
+            errmsg="ok",
+            phone_info={
+                "phoneNumber": full,
+                "purePhoneNumber": code.phone,
+                "countryCode": code.country_code,
+                "watermark": {"timestamp": int(now), "appid": appid},
+            },
+        )
+
+    @emu.post("/wxa/msg_sec_check", endpoint="wx_msg_sec_check")
+    def msg_sec_check():
+        now = time.time()
+        body = _json_body()
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), now)
+            if errcode:
+                return _error(errcode)
+            if body is None or not isinstance(body.get("content"), str):
+                return _error(47001)
+            content = body["content"]
+            risky = next((w for w in state.risky_words if w in content), None)
+            review = next((w for w in state.review_words if w in content), None)
+            if body.get("version") != 2:
+                # Version 1 (frozen by WeChat): a bare errcode, 87014 for risky content.
+                return _error(87014) if risky else jsonify(errcode=0, errmsg="ok")
+            openid = body.get("openid")
+            if not isinstance(openid, str) or (appid, openid) not in state.users:
+                return _error(40003)
+            if body.get("scene") not in (1, 2, 3, 4) or len(content) > 2500:
+                return _error(40097)
+            if now - state.last_login.get((appid, openid), 0) > 2 * 3600:
+                return _error(61010)
+        if risky:
+            suggest, label, word = "risky", LABEL_CRIME, risky
+        elif review:
+            suggest, label, word = "review", LABEL_AD, review
+        else:
+            suggest, label, word = "pass", LABEL_NORMAL, ""
+        detail = [
+            {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90},
+            {"strategy": "keyword", "errcode": 0, "suggest": suggest, "label": label, "level": 20, "keyword": word},
+        ]
+        return jsonify(
+            errcode=0,
+            errmsg="ok",
+            result={"suggest": suggest, "label": label},
+            detail=detail,
+            trace_id=f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}",
+        )
+
+
+def _check_credentials(state: EmulatorState, appid, secret, grant_type) -> int:
+    """0, or the errcode WeChat gives for these credentials (grant_type None: not checked here)."""
+    if not appid:
+        return 41002
+    if not secret:
+        return 41004
+    with state.lock:
+        app = state.apps.get(appid)
+    if app is None:
+        return 40013
+    if grant_type is not None and grant_type != "client_credential":
+        return 40002
+    if not secrets.compare_digest(str(secret), app.secret):
+        return 40125
+    return 0
+
+
+def _qr_png(text: str, width: int, *, transparent: bool) -> bytes:
+    import qrcode
+    from PIL import Image, ImageOps
+
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(text)
+    qr.make(fit=True)
+    gray = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    gray = gray.resize((width, width), Image.NEAREST)
+    if transparent:
+        # is_hyaline: black modules on a transparent background.
+        image = Image.new("RGBA", gray.size, (0, 0, 0, 0))
+        image.putalpha(ImageOps.invert(gray))
+    else:
+        image = gray.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _control_body() -> dict:
+    return request.get_json(force=True, silent=True) or {}
+
+
+def _register_control_routes(emu: Flask, state: EmulatorState) -> None:
+    prefix = "/__emulator__"
+
+    def default_appid(body: dict) -> str | None:
+        appid = body.get("appid")
+        if appid:
+            return appid if appid in state.apps else None
+        return next(iter(state.apps), None)
+
+    @emu.post(f"{prefix}/reset")
+    def reset():
+        state.reset()
+        return jsonify(ok=True)
+
+    @emu.get(f"{prefix}/apps")
+    def list_apps():
+        with state.lock:
+            return jsonify(apps=[a.as_dict() for a in state.apps.values()])
+
+    @emu.post(f"{prefix}/apps")
+    def register_app():
+        body = _control_body()
+        if not body.get("appid") or not body.get("secret"):
+            return jsonify(error="appid and secret are required"), 400
+        app = EmulatedApp(body["appid"], body["secret"], bool(body.get("unionid")), body.get("pages"))
+        with state.lock:
+            state.apps[app.appid] = app
+        return jsonify(app.as_dict()), 201
+
+    @emu.post(f"{prefix}/login-code")
+    def login_code():
+        body = _control_body()
+        user = body.get("user")
+        if not isinstance(user, str) or not user:
+            return jsonify(error="user is required"), 400
+        with state.lock:
+            appid = default_appid(body)
+            if appid is None:
+                return jsonify(error="unknown appid"), 400
+            code = "0" + secrets.token_hex(16)[:31]  # wx.login codes are 32 visible characters
+            state.login_codes[code] = _Code(appid, time.time() + state.code_ttl, user=user)
+            answer = {"code": code, "appid": appid, "openid": state.openid(appid, user)}
+            if state.apps[appid].unionid:
+                answer["unionid"] = state.unionid(user)
+        return jsonify(answer), 201
+
+    @emu.post(f"{prefix}/phone-code")
+    def phone_code():
+        body = _control_body()
+        phone = str(body.get("phone") or "")
+        if not phone.isdigit():
+            return jsonify(error="phone (digits) is required"), 400
+        with state.lock:
+            appid = default_appid(body)
+            if appid is None:
+                return jsonify(error="unknown appid"), 400
+            code = secrets.token_hex(32)
+            state.phone_codes[code] = _Code(
+                appid, time.time() + state.code_ttl, phone=phone, country_code=str(body.get("country_code", "86"))
+            )
+        return jsonify(code=code, appid=appid), 201
+
+    @emu.get(f"{prefix}/faults")
+    def list_faults():
+        with state.lock:
+            return jsonify(faults={k: [f.as_dict() for f in v] for k, v in state.faults.items() if v})
+
+    @emu.post(f"{prefix}/faults")
+    def add_fault():
+        body = _control_body()
+        endpoint, kind = body.get("endpoint"), body.get("kind", "errcode")
+        if endpoint not in ENDPOINTS or kind not in ("errcode", "http", "delay"):
+            return jsonify(error=f"endpoint must be one of {ENDPOINTS}; kind errcode|http|delay"), 400
+        times = body.get("times", 1)
+        fault = _Fault(
+            kind=kind,
+            errcode=int(body.get("errcode", -1)),
+            errmsg=str(body.get("errmsg") or ""),
+            status=int(body.get("status", 500)),
+            seconds=float(body.get("seconds", 0)),
+            times=None if times is None else int(times),
+        )
+        with state.lock:
+            state.faults[endpoint].append(fault)
+        return jsonify(fault.as_dict()), 201
+
+    @emu.delete(f"{prefix}/faults")
+    def clear_faults():
+        with state.lock:
+            state.faults.clear()
+        return jsonify(ok=True)
+
+    @emu.post(f"{prefix}/limits")
+    def set_limits():
+        body = _control_body()
+        with state.lock:
+            for key in state.limits:
+                if key in body:
+                    state.limits[key] = int(body[key])
+            return jsonify(state.limits)
+
+    @emu.post(f"{prefix}/sec-words")
+    def set_sec_words():
+        body = _control_body()
+        with state.lock:
+            if "risky" in body:
+                state.risky_words = [str(w) for w in body["risky"]]
+            if "review" in body:
+                state.review_words = [str(w) for w in body["review"]]
+            return jsonify(risky=state.risky_words, review=state.review_words)
+
+    @emu.post(f"{prefix}/tokens/invalidate")
+    def invalidate_tokens():
+        appid = _control_body().get("appid")
+        with state.lock:
+            dropped = [t for t, v in state.tokens.items() if v.appid == appid]
+            for token in dropped:
+                del state.tokens[token]
+            state.current_token.pop(appid, None)
+        return jsonify(invalidated=len(dropped))
+
+    @emu.get(f"{prefix}/calls")
+    def list_calls():
+        endpoint = request.args.get("endpoint")
+        with state.lock:
+            calls = [c for c in state.calls if endpoint in (None, c["endpoint"])]
+        return jsonify(calls=calls)
+
+    @emu.delete(f"{prefix}/calls")
+    def clear_calls():
+        with state.lock:
+            state.calls.clear()
+        return jsonify(ok=True)
+
+
+class EmulatorControl:
+    """A small HTTP client for the control endpoints (tests, demo scripts)."""
+
+    def __init__(self, base_url: str, timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = requests.Session()
+
+    def _call(self, method: str, path: str, **kwargs) -> Any:
+        res = self._http.request(method, f"{self.base_url}/__emulator__/{path}", timeout=self.timeout, **kwargs)
+        res.raise_for_status()
+        return res.json()
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def register_app(self, appid: str, secret: str, *, unionid: bool = False, pages: list[str] | None = None):
+        return self._call("POST", "apps", json={"appid": appid, "secret": secret, "unionid": unionid, "pages": pages})
+
+    def login_code(self, user: str, appid: str | None = None) -> dict:
+        return self._call("POST", "login-code", json={"user": user, "appid": appid})
+
+    def phone_code(self, phone: str, country_code: str = "86", appid: str | None = None) -> str:
+        return self._call(
+            "POST", "phone-code", json={"phone": phone, "country_code": country_code, "appid": appid}
+        )["code"]
+
+    def fault(self, endpoint: str, kind: str = "errcode", *, times: int | None = 1, **options) -> dict:
+        return self._call("POST", "faults", json={"endpoint": endpoint, "kind": kind, "times": times, **options})
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def set_limits(self, **limits: int) -> dict:
+        return self._call("POST", "limits", json=limits)
+
+    def set_sec_words(self, *, risky: list[str] | None = None, review: list[str] | None = None) -> dict:
+        body = {k: v for k, v in (("risky", risky), ("review", review)) if v is not None}
+        return self._call("POST", "sec-words", json=body)
+
+    def invalidate_tokens(self, appid: str) -> int:
+        return self._call("POST", "tokens/invalidate", json={"appid": appid})["invalidated"]
+
+    def calls(self, endpoint: str | None = None) -> list[dict]:
+        return self._call("GET", "calls", params={"endpoint": endpoint} if endpoint else None)["calls"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Local WeChat API emulator (loopback only).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8901)
+    parser.add_argument("--appid", help="a mini-program appid to accept (the sandbox ones always are)")
+    parser.add_argument("--secret", help="its secret")
+    parser.add_argument("--oa-appid", help="an official-account appid to accept")
+    parser.add_argument("--oa-secret", help="its secret")
+    parser.add_argument("--unionid", action="store_true", help="the apps are bound to one Open Platform account")
+    args = parser.parse_args(argv)
+    apps = []
+    for appid, secret in ((args.appid, args.secret), (args.oa_appid, args.oa_secret)):
+        if bool(appid) != bool(secret):
+            parser.error("give an appid together with its secret")
+        if appid:
+            apps.append(EmulatedApp(appid, secret, unionid=args.unionid))
+    emu = create_emulator(apps)
+
+    from werkzeug.serving import run_simple
+
+    names = ", ".join(emu.extensions["wechat_emulator"].apps)
+    print(f"WeChat API emulator on http://{args.host}:{args.port} (apps: {names})", flush=True)
+    run_simple(args.host, args.port, emu, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
