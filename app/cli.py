@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from app.commands import calendar, codes, demo, export, imports, scans, worker, wxacode
+    from app.commands import calendar, codes, complaints, demo, export, imports, scans, worker, wxacode
 
-    for module in (calendar, codes, demo, export, imports, scans, worker, wxacode):
+    for module in (calendar, codes, complaints, demo, export, imports, scans, worker, wxacode):
         for group in module.GROUPS:
             app.cli.add_command(group)

@@ -146,6 +146,14 @@ ERRORS.update(
         "station_not_found": "未找到该站点。",
         "staff_not_allowed": "无权处理该投诉。",
         "upload_not_found": "所附图片不存在或已被使用，请重新上传。",
+        "upload_missing": "没有收到图片，请重新选择照片后上传。",
+        "upload_too_large": "图片文件过大，请压缩或截图后再上传。",
+        "upload_too_many_pixels": "图片分辨率过高，请压缩或截图后再上传。",
+        "upload_type_not_allowed": "只能上传 JPG、PNG 或 WebP 格式的照片。",
+        "upload_animated": "不支持动图，请上传静态照片。",
+        "upload_corrupt": "图片已损坏或未完整上传，请重新选择后上传。",
+        "upload_polyglot": "图片文件中含有异常数据，无法作为证据，请重新拍照或截图后上传。",
+        "upload_too_many": "一次最多附 9 张图片。",
         "phone_code_invalid": "手机号授权失败，请重试或手动填写手机号。",
     }
 )

@@ -114,3 +114,49 @@ def city() -> dict:
     mall = circle("测试商圈", station=service, region=district)
     db.session.flush()
     return {"region": district, "centre": centre, "office": office, "service": service, "circle": mall}
+
+
+def consumer(openid: str | None = None):
+    from app.models import Consumer
+
+    c = Consumer(openid=openid or f"o-test-{next(_seq)}")
+    db.session.add(c)
+    return c
+
+
+def complaint(
+    store: Store, who=None, *, status=None, amount=None, kind="complaint", filed_at=None, category="quality"
+):
+    """A complaint as filing leaves it (station routed, clocks started), without the HTTP layer."""
+    import uuid
+
+    from app.models import Complaint, ComplaintKind, Status
+    from app.services import deadlines, routing
+    from app.timeutil import utcnow
+
+    now = filed_at or utcnow()
+    route = routing.responsible_station(store, category, kind)
+    c = Complaint(
+        number=f"T{next(_seq):011d}",
+        kind=ComplaintKind(kind),
+        store=store,
+        consumer=who or consumer(),
+        station=route.station,
+        routing_rule=route.rule,
+        status=status or Status.SUBMITTED,
+        category=category,
+        demand="refund",
+        description="测试投诉内容，商品有质量问题。",
+        amount=amount,
+        name="张三",
+        phone="13812345678",
+        rule_set="order121",
+        idempotency_key=str(uuid.uuid4()),
+        request_hash="x" * 64,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(c)
+    db.session.flush()
+    deadlines.station_clocks(c, now)
+    return c

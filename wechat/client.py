@@ -184,7 +184,11 @@ class StableTokenClient(WeChatClient):
             raise WeChatClientException(None, "not a JSON object", client=self, response=res)
         if int(result.get("errcode", 0) or 0) != 0:
             raise WeChatClientException(
-                int(result["errcode"]), result.get("errmsg", ""), client=self, request=res.request, response=res
+                int(result["errcode"]),
+                result.get("errmsg", ""),
+                client=self,
+                request=res.request,
+                response=res,
             )
         if not result.get("access_token"):
             raise WeChatClientException(None, "answer without access_token", client=self, response=res)

@@ -281,7 +281,9 @@ def create_emulator(
             return None
         if fault.kind == "http":
             g.errcode = None
-            return Response("<html><body>502 Bad Gateway</body></html>", status=fault.status, mimetype="text/html")
+            return Response(
+                "<html><body>502 Bad Gateway</body></html>", status=fault.status, mimetype="text/html"
+            )
         return _error(fault.errcode, fault.errmsg or None)
 
     @emu.after_request
@@ -409,7 +411,13 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
         if page is not None and (not isinstance(page, str) or not PAGE_PATTERN.match(page)):
             return _error(41030)  # a leading slash, a query string or a blank page
         check_path = body.get("check_path", True) not in (False, "false", 0)
-        if page and check_path and env_version == "release" and app_pages is not None and page not in app_pages:
+        if (
+            page
+            and check_path
+            and env_version == "release"
+            and app_pages is not None
+            and page not in app_pages
+        ):
             return _error(41030)
         try:
             width = min(1280, max(280, int(body.get("width", 430))))
@@ -475,7 +483,14 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
             suggest, label, word = "pass", LABEL_NORMAL, ""
         detail = [
             {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90},
-            {"strategy": "keyword", "errcode": 0, "suggest": suggest, "label": label, "level": 20, "keyword": word},
+            {
+                "strategy": "keyword",
+                "errcode": 0,
+                "suggest": suggest,
+                "label": label,
+                "level": 20,
+                "keyword": word,
+            },
         ]
         return jsonify(
             errcode=0,
@@ -585,7 +600,10 @@ def _register_control_routes(emu: Flask, state: EmulatorState) -> None:
                 return jsonify(error="unknown appid"), 400
             code = secrets.token_hex(32)
             state.phone_codes[code] = _Code(
-                appid, time.time() + state.code_ttl, phone=phone, country_code=str(body.get("country_code", "86"))
+                appid,
+                time.time() + state.code_ttl,
+                phone=phone,
+                country_code=str(body.get("country_code", "86")),
             )
         return jsonify(code=code, appid=appid), 201
 
@@ -671,7 +689,9 @@ class EmulatorControl:
         self._http = requests.Session()
 
     def _call(self, method: str, path: str, **kwargs) -> Any:
-        res = self._http.request(method, f"{self.base_url}/__emulator__/{path}", timeout=self.timeout, **kwargs)
+        res = self._http.request(
+            method, f"{self.base_url}/__emulator__/{path}", timeout=self.timeout, **kwargs
+        )
         res.raise_for_status()
         return res.json()
 
@@ -679,7 +699,9 @@ class EmulatorControl:
         self._call("POST", "reset")
 
     def register_app(self, appid: str, secret: str, *, unionid: bool = False, pages: list[str] | None = None):
-        return self._call("POST", "apps", json={"appid": appid, "secret": secret, "unionid": unionid, "pages": pages})
+        return self._call(
+            "POST", "apps", json={"appid": appid, "secret": secret, "unionid": unionid, "pages": pages}
+        )
 
     def login_code(self, user: str, appid: str | None = None) -> dict:
         return self._call("POST", "login-code", json={"user": user, "appid": appid})
@@ -690,7 +712,9 @@ class EmulatorControl:
         )["code"]
 
     def fault(self, endpoint: str, kind: str = "errcode", *, times: int | None = 1, **options) -> dict:
-        return self._call("POST", "faults", json={"endpoint": endpoint, "kind": kind, "times": times, **options})
+        return self._call(
+            "POST", "faults", json={"endpoint": endpoint, "kind": kind, "times": times, **options}
+        )
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
@@ -710,14 +734,18 @@ class EmulatorControl:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Local WeChat API emulator (loopback only).")
+    parser = argparse.ArgumentParser(
+        prog="python -m wechat.emulator", description="Local WeChat API emulator."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8901)
     parser.add_argument("--appid", help="a mini-program appid to accept (the sandbox ones always are)")
     parser.add_argument("--secret", help="its secret")
     parser.add_argument("--oa-appid", help="an official-account appid to accept")
     parser.add_argument("--oa-secret", help="its secret")
-    parser.add_argument("--unionid", action="store_true", help="the apps are bound to one Open Platform account")
+    parser.add_argument(
+        "--unionid", action="store_true", help="the apps are bound to one Open Platform account"
+    )
     args = parser.parse_args(argv)
     apps = []
     for appid, secret in ((args.appid, args.secret), (args.oa_appid, args.oa_secret)):

@@ -12,6 +12,7 @@ served and that a later reviewer can verify. Services flush; the caller commits.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
@@ -31,16 +32,19 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent, Staff, StaffRole, Upload
 from app.services import storage
+from app.texts_complaints import ERRORS  # noqa: F401  (defines the upload_* messages)
 
 log = logging.getLogger(__name__)
 
-#: Photos one complaint can carry (also the mini-program's wx.chooseMedia count).
-MAX_PER_COMPLAINT = 9
+#: Photos attached in one go: when filing, or with one later message (wx.chooseMedia's count is 9 too).
+MAX_PER_CLAIM = 9
 JPEG_QUALITY = 88
 WEBP_QUALITY = 88
 
 # Markers of a script or page hidden in metadata. Long enough never to occur by chance in binary EXIF.
 _HIDDEN_PAYLOAD = re.compile(rb"<\?php|<script|<html|<iframe", re.IGNORECASE)
+# Inside entropy-coded data 0xFF00 is a stuffed 0xFF, RSTn belong to the scan, and 0xFF may repeat as fill.
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
@@ -79,17 +83,22 @@ class _Corrupt(Exception):
     pass
 
 
+#: Every refusal's HTTP status; the Chinese messages are in app.texts_complaints.
+STATUS = {
+    "upload_missing": 422,
+    "upload_too_large": 413,
+    "upload_too_many_pixels": 413,
+    "upload_type_not_allowed": 415,
+    "upload_animated": 415,
+    "upload_corrupt": 422,
+    "upload_polyglot": 422,
+    "upload_not_found": 422,  # when claiming; reading answers 404 (NotFound)
+    "upload_too_many": 422,
+}
+
+
 def _refused(code: str) -> DomainError:
-    status = {
-        "upload_missing": 422,
-        "upload_too_large": 413,
-        "upload_too_many_pixels": 413,
-        "upload_type_not_allowed": 415,
-        "upload_animated": 415,
-        "upload_corrupt": 422,
-        "upload_polyglot": 422,
-    }[code]
-    return DomainError(code, status=status)
+    return DomainError(code, status=STATUS[code])
 
 
 # --------------------------------------------------------------------------------------------- accept
@@ -132,7 +141,7 @@ def accept(consumer_id: int, filename: str, file: bytes | BinaryIO, declared_typ
         size=len(image.data),
         width=image.width,
         height=image.height,
-        sha256=_sha256(image.data),
+        sha256=hashlib.sha256(image.data).hexdigest(),
     )
     db.session.add(upload)
     try:
@@ -258,18 +267,10 @@ def _jpeg_segments(data: bytes, start: int) -> tuple[int, list[tuple[int, bytes]
             segments.append((pos + 2, data[pos + 2 : pos + length]))
         pos += length
         if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
-            while True:
-                ff = data.find(b"\xff", pos)
-                if ff < 0 or ff + 1 >= n:
-                    raise _Corrupt("truncated scan")
-                following = data[ff + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7:
-                    pos = ff + 2
-                elif following == 0xFF:
-                    pos = ff + 1
-                else:
-                    pos = ff
-                    break
+            found = _NEXT_MARKER.search(data, pos)
+            if found is None:
+                raise _Corrupt("truncated scan")
+            pos = found.start()
 
 
 def _mpf_image_offsets(mpf: bytes, base: int) -> list[int]:
@@ -390,12 +391,6 @@ def _storable_mode(img: Image.Image, kind: Kind) -> Image.Image:
     return img.convert("RGBA" if has_alpha else "RGB")
 
 
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
 # ----------------------------------------------------------------------------------------- reading
 
 
@@ -453,24 +448,20 @@ def claim_for_complaint(
     """Attach the consumer's own, not yet attached uploads to `complaint` (and optionally to `event`).
 
     All or nothing: any id that is unknown, someone else's or already attached raises
-    DomainError("upload_not_found", 422) and attaches none. A complaint holds at most
-    MAX_PER_COMPLAINT photos in all ("upload_too_many", 422). Returns the uploads in the given order;
-    flushes, never commits.
+    DomainError("upload_not_found", 422) and attaches none; more than MAX_PER_CLAIM distinct ids raise
+    "upload_too_many" (422). Repeated ids count once. Returns the uploads in the given order; flushes,
+    never commits.
     """
     if complaint.consumer_id is not None and complaint.consumer_id != consumer_id:
         raise ValueError("uploads can only be attached to the consumer's own complaint")
-    wanted = list(dict.fromkeys(public_ids))
+    given = list(public_ids)
+    if not all(isinstance(pid, str) and _PUBLIC_ID.fullmatch(pid) for pid in given):
+        raise _refused("upload_not_found")
+    wanted = list(dict.fromkeys(given))
     if not wanted:
         return []
-    if not all(isinstance(pid, str) and _PUBLIC_ID.fullmatch(pid) for pid in wanted):
-        raise DomainError("upload_not_found", status=422)
-    already = 0
-    if complaint.id is not None:
-        already = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Upload).where(Upload.complaint_id == complaint.id)
-        )
-    if already + len(wanted) > MAX_PER_COMPLAINT:
-        raise DomainError("upload_too_many", status=422)
+    if len(wanted) > MAX_PER_CLAIM:
+        raise _refused("upload_too_many")
     found = db.session.scalars(
         sa.select(Upload)
         .where(
@@ -482,7 +473,9 @@ def claim_for_complaint(
     ).all()
     by_id = {upload.public_id: upload for upload in found}
     if len(by_id) != len(wanted):
-        raise DomainError("upload_not_found", status=422)
+        raise _refused("upload_not_found")
+    if event is not None and event.id is None:
+        db.session.flush()
     uploads = [by_id[pid] for pid in wanted]
     for upload in uploads:
         upload.complaint = complaint

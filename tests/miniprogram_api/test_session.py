@@ -351,7 +351,9 @@ def test_openapi_session_operation_described_without_session_key(client):
     doc = client.get("/api/mp/v1/openapi.json").get_json()
 
     op = doc["paths"]["/api/mp/v1/session"]["post"]
-    assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SessionIn"}
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SessionIn"
+    }
     assert {"400", "422", "429", "503"} <= set(op["responses"])
     out = doc["components"]["schemas"]["SessionOut"]
     assert set(out["properties"]) == {"token", "expires_in", "consumer", "sandbox"}

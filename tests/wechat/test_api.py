@@ -88,17 +88,26 @@ def test_get_user_phone_number_code_returns_number_once(ctx_emulator):
     assert raised.value.errcode == 40029
     [first, second] = ctx_emulator.calls("getuserphonenumber")
     assert first["json"] == {"code": code} and first["query"]["access_token"]
+    assert (first["errcode"], second["errcode"]) == (0, 40029)
 
 
 def test_get_user_phone_number_foreign_number_keeps_country_code(ctx_emulator):
     phone = api.get_user_phone_number(ctx_emulator.phone_code("91234567", country_code="852"))
 
-    assert (phone.phone_number, phone.pure_phone_number, phone.country_code) == ("+852 91234567", "91234567", "852")
+    assert (phone.phone_number, phone.pure_phone_number, phone.country_code) == (
+        "+852 91234567",
+        "91234567",
+        "852",
+    )
 
 
 @pytest.mark.parametrize(
     ("content", "suggest", "label"),
-    [("店家态度很好，已经解决。", "pass", 100), ("加微信领红包", "review", 10001), ("可以代开发票", "risky", 20006)],
+    [
+        ("店家态度很好，已经解决。", "pass", 100),
+        ("加微信领红包", "review", 10001),
+        ("可以代开发票", "risky", 20006),
+    ],
 )
 def test_msg_sec_check_v2_reads_result_suggest(ctx_emulator, content, suggest, label):
     openid = api.code_to_session(ctx_emulator.login_code("erin")["code"]).openid

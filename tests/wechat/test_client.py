@@ -33,8 +33,9 @@ def test_mp_client_every_api_group_points_at_api_base(app, wechat_api_base):
         client = mp_client()
 
         assert client.appid == TEST_MP_APPID
-        assert client.API_BASE_URL == f"{wechat_api_base}/cgi-bin/"
-        assert client.wxa.API_BASE_URL == f"{wechat_api_base}/"
+        cgi_bin, wxa = client.API_BASE_URL, client.wxa.API_BASE_URL
+        assert cgi_bin == f"{wechat_api_base}/cgi-bin/"
+        assert wxa == f"{wechat_api_base}/"
         for name, group in vars(client).items():
             if isinstance(group, BaseWeChatAPI) and getattr(group, "API_BASE_URL", None):
                 assert group.API_BASE_URL.startswith(wechat_api_base), name
@@ -133,7 +134,7 @@ def test_access_token_rejected_token_replaced_and_call_retried_once(app, emulato
 
 def test_access_token_always_rejected_gives_up_after_forced_refresh(app, emulator):
     with app.app_context():
-        mp_client().access_token
+        assert mp_client().access_token
         emulator.fault("getwxacodeunlimit", errcode=40001, times=None)
 
         with pytest.raises(api.WeChatAPIError) as raised:
@@ -151,7 +152,9 @@ def test_oa_client_has_its_own_token(app, emulator):
 
         assert oa_client().appid == TEST_OA_APPID
         assert mp_token != oa_token
-        assert sorted(c["json"]["appid"] for c in emulator.calls("stable_token")) == sorted([TEST_MP_APPID, TEST_OA_APPID])
+        assert sorted(c["json"]["appid"] for c in emulator.calls("stable_token")) == sorted(
+            [TEST_MP_APPID, TEST_OA_APPID]
+        )
 
 
 def test_mp_client_sandbox_uses_placeholder_credentials_on_the_same_base(app, app_config, emulator):

@@ -228,11 +228,19 @@ def test_emulator_runs_standalone_from_the_command_line():
             pytest.fail("the emulator did not start")
         answer = requests.get(
             f"http://127.0.0.1:{port}/sns/jscode2session",
-            params={"appid": "wx-cli", "secret": "s3", "js_code": code["code"], "grant_type": "authorization_code"},
+            params={
+                "appid": "wx-cli",
+                "secret": "s3",
+                "js_code": code["code"],
+                "grant_type": "authorization_code",
+            },
             timeout=5,
         ).json()
         assert answer["openid"] == code["openid"]
-        sandbox_apps = {a["appid"] for a in requests.get(f"http://127.0.0.1:{port}/__emulator__/apps", timeout=5).json()["apps"]}
+        sandbox_apps = {
+            a["appid"]
+            for a in requests.get(f"http://127.0.0.1:{port}/__emulator__/apps", timeout=5).json()["apps"]
+        }
         assert {"wx-cli", SANDBOX_MP_APPID} <= sandbox_apps
     finally:
         proc.terminate()

@@ -88,7 +88,9 @@ def test_wxacode_unknown_code_clear_error_no_call(runner, emulator, store_codes,
 
 
 def test_wxacode_revoked_code_refused(runner, emulator, store_codes, tmp_path):
-    result = runner.invoke(args=["codes", "wxacode", store_codes["revoked"], "--out", str(tmp_path / "x.png")])
+    result = runner.invoke(
+        args=["codes", "wxacode", store_codes["revoked"], "--out", str(tmp_path / "x.png")]
+    )
 
     assert result.exit_code != 0
     assert ERRORS["code_revoked"] in result.output

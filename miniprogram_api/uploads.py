@@ -1,0 +1,104 @@
+"""Evidence photos: `POST /uploads` (one file per request, as wx.uploadFile sends it) and `GET /uploads/<id>`."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from pydantic import BaseModel, Field
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.errors import DomainError
+from app.extensions import db
+from app.services import uploads
+from miniprogram_api import bp, spec
+from miniprogram_api.auth import current_consumer, login_required
+from miniprogram_api.envelope import ok
+
+#: Room for the multipart boundaries, part headers and the few form fields wx.uploadFile may add.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class UploadOut(BaseModel):
+    id: str = Field(description="图片编号：提交投诉时放入 uploads 列表")
+    content_type: str = Field(description="image/jpeg | image/png | image/webp（实际保存的格式）")
+    size: int = Field(description="保存后的字节数（已去除位置等元数据并重新编码）")
+    width: int
+    height: int
+
+
+@bp.post("/uploads")
+@login_required
+def create_upload():
+    # Werkzeug stops reading the body at this size (413), before spooling an oversized file anywhere.
+    request.max_content_length = int(current_app.config["UPLOAD_MAX_BYTES"]) + MULTIPART_OVERHEAD
+    try:
+        file = request.files.get("file")
+    except RequestEntityTooLarge as exc:
+        raise DomainError("upload_too_large", status=uploads.STATUS["upload_too_large"]) from exc
+    if file is None:  # no multipart body, no `file` part, or a part without a filename
+        raise DomainError("upload_missing", status=uploads.STATUS["upload_missing"])
+    upload = uploads.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
+    body, key = _out(upload), upload.storage_key
+    try:
+        db.session.commit()
+    except Exception:
+        uploads.discard_file(key)
+        raise
+    return ok(body, 201)
+
+
+@bp.get("/uploads/<upload_id>")
+@login_required
+def get_upload(upload_id: str):
+    upload = uploads.find_readable(upload_id, consumer_id=current_consumer().id)
+    response = Response(uploads.read_bytes(upload), mimetype=upload.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.set_etag(upload.sha256)
+    return response.make_conditional(request)
+
+
+def _out(upload) -> dict:
+    return {
+        "id": upload.public_id,
+        "content_type": upload.content_type,
+        "size": upload.size,
+        "width": upload.width,
+        "height": upload.height,
+    }
+
+
+_UPLOAD_ERRORS = {
+    401: "login_required / token_invalid：未登录或登录已失效",
+    413: "upload_too_large / upload_too_many_pixels：文件或分辨率过大",
+    415: "upload_type_not_allowed / upload_animated：解码后不是 JPEG、PNG、WebP 静态图片（与扩展名无关）",
+    422: "upload_missing / upload_corrupt / upload_polyglot：没有 file 字段或文件为空、文件损坏或不完整、图片后附带其他数据",
+}
+spec.operation(
+    "post",
+    "/uploads",
+    summary="上传一张证据照片（wx.uploadFile，name 为 file）；位置等元数据会被去除",
+    response=UploadOut,
+    status=201,
+    auth=True,
+    multipart=True,
+    errors=_UPLOAD_ERRORS,
+)
+spec.operation(
+    "get",
+    "/uploads/{upload_id}",
+    summary="读取自己上传的图片（wx.downloadFile 带 Authorization 头；<image> 组件无法带头）",
+    auth=True,
+    parameters=[spec.path_param("upload_id", "图片编号")],
+    errors={
+        401: "login_required / token_invalid：未登录或登录已失效",
+        404: "upload_not_found：图片不存在或不属于当前用户",
+    },
+)
+# spec.operation() only describes JSON success bodies; this one answers with the image itself.
+spec._paths[spec.PREFIX + "/uploads/{upload_id}"]["get"]["responses"]["200"] = {
+    "description": "图片内容（Content-Type 为保存的格式）",
+    "content": {
+        mime: {"schema": {"type": "string", "format": "binary"}} for mime in ("image/jpeg", "image/png", "image/webp")
+    },
+}
