@@ -99,6 +99,7 @@ spec.operation(
 spec._paths[spec.PREFIX + "/uploads/{upload_id}"]["get"]["responses"]["200"] = {
     "description": "图片内容（Content-Type 为保存的格式）",
     "content": {
-        mime: {"schema": {"type": "string", "format": "binary"}} for mime in ("image/jpeg", "image/png", "image/webp")
+        mime: {"schema": {"type": "string", "format": "binary"}}
+        for mime in ("image/jpeg", "image/png", "image/webp")
     },
 }

@@ -66,7 +66,9 @@ def animated(fmt: str, size=(64, 48)) -> bytes:
 def mpo(size=(64, 48)) -> bytes:
     """A Multi-Picture JPEG: a second JPEG after the first one's EOI, declared in its MPF segment."""
     first = picture(size)
-    return encode(first, "MPO", save_all=True, append_images=[first.transpose(Image.Transpose.FLIP_LEFT_RIGHT)])
+    return encode(
+        first, "MPO", save_all=True, append_images=[first.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    )
 
 
 def zip_archive() -> bytes:
