@@ -4,6 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("mp", __name__, url_prefix="/api/mp/v1")
 
-from miniprogram_api import complaints, envelope, openapi, session, stores, uploads  # noqa: E402, F401  (routes register on import)
+from miniprogram_api import complaints, envelope, openapi, phone, session, stores, uploads  # noqa: E402, F401  (routes register on import)
 
 envelope.register_error_handlers(bp)

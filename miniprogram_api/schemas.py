@@ -250,3 +250,12 @@ class InboxPageOut(BaseModel):
     page: int
     per_page: int
     total: int
+
+
+class PhoneIn(BaseModel):
+    code: str | None = Field(None, description="getPhoneNumber 按钮返回的 code（一次性）")
+    phone: str | None = Field(None, description="或手动填写的大陆手机号")
+
+
+class PhoneOut(BaseModel):
+    phone: str = Field(description="脱敏后的手机号")

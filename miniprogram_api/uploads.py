@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import DomainError
 from app.extensions import db
+from app.models import Upload
 from app.services import uploads
 from miniprogram_api import bp, spec
 from miniprogram_api.auth import current_consumer, login_required
@@ -58,7 +59,7 @@ def get_upload(upload_id: str):
     return response.make_conditional(request)
 
 
-def _out(upload) -> dict:
+def _out(upload: Upload) -> dict:
     return {
         "id": upload.public_id,
         "content_type": upload.content_type,

@@ -323,3 +323,25 @@ def test_subscriptions_and_inbox(app, client, emulator):
 
 def test_status_enum_values_stable():
     assert [s.value for s in Status][:3] == ["submitted", "merchant_negotiating", "with_station"]
+
+
+def test_phone_bound_from_wechat_code_then_used_for_complaint(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    code = emulator.phone_code("13900001111")
+    resp = client.post(f"{API}/session/phone", headers=alice, json={"code": code})
+    assert resp.status_code == 200 and resp.get_json()["data"]["phone"] == "139****1111"
+    resp = _file(client, alice, shop["code"], phone=None)
+    assert resp.status_code == 201
+    with app.app_context():
+        assert db.session.scalar(sa.select(Complaint.phone)) == "13900001111"
+
+
+def test_phone_bad_code_or_number_refused(app, client, emulator):
+    alice = helpers.login(client, emulator)
+    resp = client.post(f"{API}/session/phone", headers=alice, json={"code": "no-such-code"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "phone_code_invalid"
+    resp = client.post(f"{API}/session/phone", headers=alice, json={"phone": "110"})
+    assert resp.status_code == 422
+    resp = client.post(f"{API}/session/phone", headers=alice, json={"phone": "+86 138-1234-5678"})
+    assert resp.get_json()["data"]["phone"] == "138****5678"

@@ -1,0 +1,34 @@
+"""`POST /session/phone`: bind the consumer's phone from a getPhoneNumber code, or typed."""
+
+from app.extensions import db
+from app.services import consumers
+from miniprogram_api import bp, schemas, spec
+from miniprogram_api.auth import current_consumer, login_required
+from miniprogram_api.envelope import json_body, ok
+
+
+@bp.post("/session/phone")
+@login_required
+def bind_phone():
+    body = json_body()
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    phone = body.get("phone") if isinstance(body.get("phone"), str) else None
+    number = consumers.bind_phone(current_consumer(), code=code, phone=phone)
+    db.session.commit()
+    return ok({"phone": number[:3] + "****" + number[-4:]})
+
+
+spec.operation(
+    "post",
+    "/session/phone",
+    summary="绑定手机号（getPhoneNumber 的 code，或手动填写）",
+    body=schemas.PhoneIn,
+    response=schemas.PhoneOut,
+    auth=True,
+    errors={
+        400: "phone_code_invalid",
+        401: "login_required",
+        422: "validation_failed",
+        503: "wechat_unavailable",
+    },
+)
