@@ -21,6 +21,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     conf = settings.to_flask()
     conf.update(config or {})
+    if not config or "WECHAT_SANDBOX" not in config:
+        # Sandbox follows the effective credentials (a test may pass them in `config`); never in production.
+        conf["WECHAT_SANDBOX"] = conf["APP_ENV"] != "production" and not (
+            conf.get("WECHAT_MP_APPID") and conf.get("WECHAT_MP_SECRET")
+        )
     app = Flask(__name__, instance_path=conf["INSTANCE_DIR"])
     app.config.update(conf)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
