@@ -44,6 +44,14 @@ def main() -> int:
         )
         env["WECHAT_API_BASE"] = f"http://127.0.0.1:{emu_port}"
 
+    embedded_redis = None
+    if not env.get("REDIS_URL"):
+        # Start the embedded Redis here so every child shares it, and stop it again on the way out.
+        from app.config import INSTANCE_DIR
+        from app.redis_client import embedded_url
+
+        embedded_redis = env["REDIS_URL"] = embedded_url(Path(INSTANCE_DIR) / "redis")
+
     try:
         _run([str(BIN / "flask"), "db", "upgrade"], env)
         _run([str(BIN / "flask"), "demo", "seed"], env)
@@ -89,7 +97,18 @@ def main() -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if embedded_redis:
+            _stop_redis(embedded_redis)
     return 0
+
+
+def _stop_redis(url: str) -> None:
+    import contextlib
+
+    import redis
+
+    with contextlib.suppress(redis.RedisError, OSError):  # already gone
+        redis.Redis.from_url(url, socket_timeout=2).shutdown(save=True)
 
 
 if __name__ == "__main__":

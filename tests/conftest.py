@@ -10,6 +10,7 @@ tables and an empty Redis database, so tests can commit for real (and several pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -171,6 +172,9 @@ def app(app_config):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+        if app_config["REDIS_URL"] is None:  # the embedded server this session started
+            with contextlib.suppress(redis.RedisError, OSError):
+                application.extensions["redis"].shutdown(nosave=True)
     if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:

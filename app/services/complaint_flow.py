@@ -97,6 +97,19 @@ def _tell_consumer(complaint: Complaint, event: ComplaintEvent, **kw) -> None:
         notify.consumer_progress(complaint, event.id, event.text, **kw)
 
 
+def _station_takes_over(complaint: Complaint, event: ComplaintEvent, summary: str) -> None:
+    """The station's clocks start now and its staff are alerted (after merchant-first, a dispute, a reopen)."""
+    deadlines.station_clocks(complaint, event.at)
+    notify.staff_alert(
+        complaint,
+        complaint.station,
+        event.id,
+        template=notify.STAFF_NEW,
+        summary=summary,
+        due_text=due_text(complaint, "first_response"),
+    )
+
+
 def _station_name(complaint: Complaint) -> str:
     return complaint.station.name if complaint.station else "负责站点"
 
@@ -152,16 +165,8 @@ def to_station(complaint: Complaint, actor: Actor, reason_code: str) -> Complain
         now=now,
     )
     deadlines.cancel_open(complaint, now)
-    deadlines.station_clocks(complaint, now)
     _tell_consumer(complaint, event)
-    notify.staff_alert(
-        complaint,
-        complaint.station,
-        event.id,
-        template=notify.STAFF_NEW,
-        summary="商家协商未果，请处理",
-        due_text=due_text(complaint, "first_response"),
-    )
+    _station_takes_over(complaint, event, "商家协商未果，请处理")
     return event
 
 
@@ -364,15 +369,7 @@ def confirm(complaint: Complaint, actor: Actor, resolved: bool) -> ComplaintEven
         event = record(
             complaint, actor, "disputed", text=EVENTS["disputed"], to_status=Status.WITH_STATION, now=now
         )
-        deadlines.station_clocks(complaint, now)
-        notify.staff_alert(
-            complaint,
-            complaint.station,
-            event.id,
-            template=notify.STAFF_NEW,
-            summary="消费者不认可商家和解",
-            due_text=due_text(complaint, "first_response"),
-        )
+        _station_takes_over(complaint, event, "消费者不认可商家和解")
         return event
     complaint.closed_at = now
     return record(complaint, actor, "disputed", text=EVENTS["disputed"], to_status=Status.CLOSED, now=now)
@@ -417,15 +414,7 @@ def reopen(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent
         to_status=Status.WITH_STATION,
         now=now,
     )
-    deadlines.station_clocks(complaint, now)
-    notify.staff_alert(
-        complaint,
-        complaint.station,
-        event.id,
-        template=notify.STAFF_NEW,
-        summary="消费者异议，重新处理",
-        due_text=due_text(complaint, "first_response"),
-    )
+    _station_takes_over(complaint, event, "消费者异议，重新处理")
     return event
 
 

@@ -68,6 +68,36 @@ def bound_staff(station: Station, roles: tuple[StaffRole, ...]) -> list[Staff]:
     )
 
 
+def _template_message(
+    complaint: Complaint,
+    person: Staff,
+    event_id: int,
+    *,
+    template: str,
+    summary: str,
+    due_text: str,
+    tag: str,
+) -> None:
+    _remember(
+        OutboxMessage(
+            key=f"complaint:{complaint.id}:event:{event_id}:{tag}:{person.id}",
+            channel="template",
+            recipient=person.oa_openid,
+            staff_id=person.id,
+            complaint_id=complaint.id,
+            template=template,
+            payload={
+                "number": complaint.number,
+                "store": complaint.store.name,
+                "category": CATEGORIES.get(complaint.category, complaint.category),
+                "received": complaint.created_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                "deadline": due_text,
+                "summary": summary,
+            },
+        )
+    )
+
+
 def staff_alert(
     complaint: Complaint,
     station: Station,
@@ -79,32 +109,16 @@ def staff_alert(
     roles: tuple[StaffRole, ...] = (StaffRole.HANDLER, StaffRole.SUPERVISOR),
 ) -> int:
     """One template message per bound staff member of `station`; returns how many were queued."""
-    count = 0
-    for person in bound_staff(station, roles):
-        _remember(
-            OutboxMessage(
-                key=f"complaint:{complaint.id}:event:{event_id}:staff:{person.id}",
-                channel="template",
-                recipient=person.oa_openid,
-                staff_id=person.id,
-                complaint_id=complaint.id,
-                template=template,
-                payload={
-                    "number": complaint.number,
-                    "store": complaint.store.name,
-                    "category": CATEGORIES.get(complaint.category, complaint.category),
-                    "received": complaint.created_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                    "deadline": due_text,
-                    "summary": summary,
-                },
-            )
+    people = bound_staff(station, roles)
+    for person in people:
+        _template_message(
+            complaint, person, event_id, template=template, summary=summary, due_text=due_text, tag="staff"
         )
-        count += 1
-    return count
+    return len(people)
 
 
 def merchant_alert(complaint: Complaint, event_id: int, due_text: str) -> int:
-    count = 0
+    """The store's bound merchant contacts get the first chance (首问负责)."""
     merchants = db.session.scalars(
         sa.select(Staff).where(
             Staff.store_id == complaint.store_id,
@@ -114,23 +128,13 @@ def merchant_alert(complaint: Complaint, event_id: int, due_text: str) -> int:
         )
     ).all()
     for person in merchants:
-        _remember(
-            OutboxMessage(
-                key=f"complaint:{complaint.id}:event:{event_id}:merchant:{person.id}",
-                channel="template",
-                recipient=person.oa_openid,
-                staff_id=person.id,
-                complaint_id=complaint.id,
-                template=STAFF_NEW,
-                payload={
-                    "number": complaint.number,
-                    "store": complaint.store.name,
-                    "category": CATEGORIES.get(complaint.category, complaint.category),
-                    "received": complaint.created_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                    "deadline": due_text,
-                    "summary": "首问负责：请先行协商",
-                },
-            )
+        _template_message(
+            complaint,
+            person,
+            event_id,
+            template=STAFF_NEW,
+            summary="首问负责：请先行协商",
+            due_text=due_text,
+            tag="merchant",
         )
-        count += 1
-    return count
+    return len(merchants)
