@@ -18,7 +18,7 @@ from app.models.complaint import (
 )
 from app.models.consumer import Consumer
 from app.models.directory import BusinessCircle, Region, Station, StationKind
-from app.models.staff import Staff, StaffRole
+from app.models.staff import OAInbound, Staff, StaffInvite, StaffRole
 from app.models.store import (
     Badge,
     CodeStatus,
@@ -50,11 +50,13 @@ __all__ = [
     "CredentialKind",
     "InboxMessage",
     "Industry",
+    "OAInbound",
     "OutboxMessage",
     "OutboxStatus",
     "Region",
     "RoutingRule",
     "Staff",
+    "StaffInvite",
     "StaffRole",
     "Station",
     "StationKind",

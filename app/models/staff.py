@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import created_at_column, enum_column
+from app.models.base import UTCDateTime, created_at_column, enum_column
 from app.models.directory import Station
 from app.models.store import Store
 
@@ -30,7 +31,40 @@ class Staff(db.Model):
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
     oa_openid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The case a plain chat message goes to after `查看 <号>` (for 30 minutes).
+    context_complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints.id", use_alter=True))
+    context_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at = created_at_column()
 
     station: Mapped[Station | None] = relationship()
     store: Mapped[Store | None] = relationship()
+
+
+class StaffInvite(db.Model):
+    """A one-time binding token (24 hours): offered as a 6-digit code and as a parameterised QR scene."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(6), index=True)  # 6 digits, unique among unexpired invites
+    scene: Mapped[str] = mapped_column(sa.String(64), unique=True)  # QR_STR_SCENE value, random
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    used_by_openid: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at = created_at_column()
+
+    staff: Mapped[Staff] = relationship()
+
+
+class OAInbound(db.Model):
+    """Every official-account message or event handled once: WeChat retries find their reply here."""
+
+    __tablename__ = "oa_inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(sa.String(128), unique=True)  # MsgId, or FromUserName+CreateTime
+    from_openid: Mapped[str] = mapped_column(sa.String(64), index=True)
+    msg_type: Mapped[str] = mapped_column(sa.String(32))
+    reply: Mapped[str] = mapped_column(sa.Text, default="")
+    received_at = created_at_column()
