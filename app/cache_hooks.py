@@ -8,10 +8,20 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.models import Badge, BusinessCircle, Commitment, Credential, Region, Station, Store, StoreCode
+from app.models import (
+    Badge,
+    BusinessCircle,
+    Commitment,
+    Credential,
+    Region,
+    RoutingRule,
+    Station,
+    Store,
+    StoreCode,
+)
 
 _PER_STORE = (Credential, Commitment, Badge, StoreCode)
-_WIDE = (Station, BusinessCircle, Region)
+_WIDE = (Station, BusinessCircle, Region, RoutingRule)
 _registered = False
 
 
@@ -36,6 +46,9 @@ def _after_commit(session: Session) -> None:
     from app.services import store_cache
 
     if wide:
+        from app.services import routing
+
+        routing.forget_rules()
         store_cache.invalidate(None)
     else:
         store_cache.invalidate(store_cache.codes_for_stores(touched))

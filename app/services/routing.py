@@ -11,6 +11,7 @@ centre is always the last resort, so no store is a dead end.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,7 +76,29 @@ FINDERS: dict[str, Callable[[Store], Station | None]] = {
 }
 
 
+#: Rules are read on every cache miss of the scan path; a process keeps them this long. A committed change
+#: to `routing_rules` clears this process's copy at once (see app.cache_hooks) and every other process's
+#: within the same bound.
+RULES_TTL_SECONDS = 10.0
+_rules_cache: tuple[float, list[RuleSpec]] | None = None
+
+
+def forget_rules() -> None:
+    global _rules_cache
+    _rules_cache = None
+
+
 def active_rules() -> list[RuleSpec]:
+    global _rules_cache
+    now = time.monotonic()
+    if _rules_cache is not None and _rules_cache[0] > now:
+        return _rules_cache[1]
+    rules = _read_rules()
+    _rules_cache = (now + RULES_TTL_SECONDS, rules)
+    return rules
+
+
+def _read_rules() -> list[RuleSpec]:
     rows = db.session.scalars(
         sa.select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position)
     ).all()

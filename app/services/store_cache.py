@@ -24,12 +24,12 @@ import time
 import redis
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import redis_client
 from app.errors import Gone, NotFound
 from app.extensions import db
-from app.models import CodeStatus, Store, StoreCode
+from app.models import BusinessCircle, CodeStatus, Store, StoreCode
 from app.redis_client import get_redis
 from app.services import codes, scans, store_page
 from app.timeutil import CHINA, today_cn, utcnow
@@ -152,17 +152,18 @@ def _from_redis(code: str, day: dt.date) -> str | None:
 
 
 def _load(code: str) -> tuple[StoreCode | None, Store | None]:
+    """One query for the code, store and its many-to-one parents; three for the lists on the page."""
     row = db.session.scalar(
         sa.select(StoreCode)
         .where(StoreCode.code == code)
         .options(
-            selectinload(StoreCode.store).options(
+            joinedload(StoreCode.store).options(
+                joinedload(Store.station),
+                joinedload(Store.circle).joinedload(BusinessCircle.station),
+                joinedload(Store.region),
                 selectinload(Store.credentials),
                 selectinload(Store.commitments),
                 selectinload(Store.badges),
-                selectinload(Store.station),
-                selectinload(Store.circle),
-                selectinload(Store.region),
             )
         )
     )
@@ -197,8 +198,8 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
         blob = f"{store.id}|" + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     # End the read-only transaction now: the scan path should not hold a connection's snapshot.
     db.session.rollback()
-    if r is not None:
-        ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)
+    ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)
+    if r is not None and ttl > 0:  # a TTL of 0 turns the Redis layer off
         try:
             r.eval(
                 _SET_IF_UNCHANGED,

@@ -79,7 +79,7 @@ def test_routing_inactive_rule_skipped_and_order_editable(ctx):
     assert routing.responsible_station(store, "quality").rule == "circle_station"
     circle_rule = db.session.query(RoutingRule).filter_by(rule="circle_station").one()
     circle_rule.active = False
-    db.session.flush()
+    db.session.commit()  # a committed change to the rules reaches the next decision
     assert routing.responsible_station(store, "quality").rule == "region_regulatory_office"
 
 
