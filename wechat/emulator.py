@@ -6,6 +6,18 @@ calls this service makes:
     POST /cgi-bin/stable_token            GET /cgi-bin/token
     GET  /sns/jscode2session              POST /wxa/getwxacodeunlimit   (a real PNG, or JSON on failure)
     POST /wxa/business/getuserphonenumber POST /wxa/msg_sec_check       (version 2, result.suggest)
+    POST /cgi-bin/message/subscribe/send  POST /cgi-bin/message/template/send
+    POST /cgi-bin/message/custom/send
+
+Messages: a subscribe send needs a logged-in user of that app (else 40003) and an allowance for the
+template (else 43101), and each value must fit the type named by its key's prefix (`thing1` ≤ 20
+characters, `phrase2` ≤ 5 Chinese characters, `character_string3` ≤ 32 ASCII, `time4` a date/time,
+`amount5`, `name6`, ...; else 47003). Template and customer-service sends need a follower of the
+account: an openid registered with `followers`, or any unregistered openid starting with "oa-" (an
+unregistered other openid is 40003, a registered non-follower 43004). Template values must also be at
+most 20 characters without line breaks (WeChat's 2023 rule; 47003). A repeated template `client_msg_id`
+for the same user within ten minutes is answered ok and not delivered again. 45015 (customer-service
+window closed) is injected with `faults`. What users received is in `messages`.
 
 Control endpoints (JSON, under `/__emulator__/`) play the user and the operator:
 
@@ -18,6 +30,10 @@ Control endpoints (JSON, under `/__emulator__/`) play the user and the operator:
     POST   limits {"jscode2session_per_user_per_minute"}
     POST   sec-words {"risky": [...], "review": [...]}
     POST   tokens/invalidate {"appid"}       (someone else took a new token: the current one stops working)
+    POST   subscribe-accept {"user"|"openid", "template_ids": [...], "appid"?}  (wx.requestSubscribeMessage)
+    GET    subscribe-allowances
+    POST   followers {"openid", "following": true|false}                       (follow / unfollow)
+    GET    messages?kind=subscribe|template|custom  (what users received)
     GET    calls?endpoint=...                DELETE calls
     POST   reset                             (forget everything but the apps given at start)
 
@@ -52,6 +68,9 @@ ENDPOINTS = (
     "getwxacodeunlimit",
     "getuserphonenumber",
     "msg_sec_check",
+    "subscribe_send",
+    "template_send",
+    "custom_send",
 )
 SCENE_PATTERN = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
 PAGE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*$")
@@ -65,6 +84,8 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",
+    40008: "invalid message type",
+    40037: "invalid template_id",
     40013: "invalid appid",
     40029: "invalid code",
     40097: "invalid args",
@@ -77,9 +98,13 @@ ERRMSG = {
     41008: "missing code",
     41030: "invalid page",
     42001: "access_token expired",
+    43004: "require subscribe",
+    43101: "user refuse to accept the msg",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
+    45015: "response out of time limit or subscription is canceled",
     47001: "data format error",
+    47003: "argument invalid!",
     61010: "user is not in 2 hours",
     87014: "risky content",
 }
@@ -158,6 +183,25 @@ class EmulatorState:
             self.risky_words: list[str] = ["代开发票"]
             self.review_words: list[str] = ["加微信"]
             self.calls: list[dict] = []
+            self.allowances: dict[tuple[str, str, str], int] = defaultdict(int)  # (appid, openid, tpl)
+            self.followers: dict[str, bool] = {}  # openid -> following the official account
+            self.messages: list[dict] = []  # what users received
+            self.client_msg_ids: dict[tuple[str, str], tuple[float, int]] = {}  # (openid, id) -> (at, msgid)
+
+    def follows(self, openid: str) -> bool | None:
+        """True following, False registered as not following, None unknown to the account (40003)."""
+        if openid in self.followers:
+            return self.followers[openid]
+        return True if openid.startswith("oa-") else None
+
+    def deliver(self, kind: str, appid: str, openid: str, **fields) -> int:
+        msgid = 1_000_000 + len(self.messages) + 1
+        self.messages.append(
+            {"seq": len(self.messages) + 1, "at": time.time(), "kind": kind, "appid": appid, "openid": openid}
+            | fields
+            | {"msgid": msgid}
+        )
+        return msgid
 
     # -- identities ---------------------------------------------------------------------------------
     @staticmethod
