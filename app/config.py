@@ -69,6 +69,9 @@ class Settings:
     STORE_CACHE_LOCAL_TTL_SECONDS: float = 1.0
     SCAN_FLUSH_SECONDS: float = 1.0
     CREDENTIAL_EXPIRING_DAYS: int = 30
+    COMPLAINTS_PER_HOUR: int = 5  # per consumer
+    COMPLAINTS_PER_STORE_DAY: int = 3  # per consumer and store
+    COMPLAINTS_PER_ADDRESS_HOUR: int = 10  # per client address
     UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024  # per evidence photo, as received
     UPLOAD_DIR: str | None = None  # LocalStorage root; None: <instance>/uploads
     STORAGE_BACKEND: str = "local"  # see app.services.storage
@@ -113,6 +116,8 @@ class Settings:
         s.SCAN_FLUSH_SECONDS = _float("SCAN_FLUSH_SECONDS", s.SCAN_FLUSH_SECONDS)
         s.WECHAT_HTTP_TIMEOUT = _float("WECHAT_HTTP_TIMEOUT", s.WECHAT_HTTP_TIMEOUT)
         s.CREDENTIAL_EXPIRING_DAYS = _int("CREDENTIAL_EXPIRING_DAYS", s.CREDENTIAL_EXPIRING_DAYS)
+        for name in ("COMPLAINTS_PER_HOUR", "COMPLAINTS_PER_STORE_DAY", "COMPLAINTS_PER_ADDRESS_HOUR"):
+            setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
         return s
 

@@ -57,6 +57,15 @@ class Limits:
     per_store_day: int = 3
     per_address_hour: int = 10
 
+    @classmethod
+    def from_config(cls) -> Limits:
+        cfg = current_app.config
+        return cls(
+            cfg.get("COMPLAINTS_PER_HOUR", cls.per_hour),
+            cfg.get("COMPLAINTS_PER_STORE_DAY", cls.per_store_day),
+            cfg.get("COMPLAINTS_PER_ADDRESS_HOUR", cls.per_address_hour),
+        )
+
 
 def request_hash(store_code: str, body: dict) -> str:
     canonical = json.dumps(
@@ -196,7 +205,7 @@ def file(
     filing = complaint_input.parse(body, today=today_cn(now), bound_phone=consumer.phone)
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)
-    _rate_limit(consumer, store, client_addr, now, limits or Limits())
+    _rate_limit(consumer, store, client_addr, now, limits or Limits.from_config())
 
     check_state = content_check.check(consumer, filing.description)  # raises on "risky"
 
