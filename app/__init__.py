@@ -43,13 +43,25 @@ def create_app(config: dict | None = None) -> Flask:
 
     cache_hooks.register()
 
+    from app import outbox_hooks
+
+    outbox_hooks.register()
+
     from app.health import bp as health_bp
     from app.web import bp as web_bp
     from miniprogram_api import bp as mp_bp
+    from wechat.callback import bp as wechat_oa_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(mp_bp)
+    app.register_blueprint(wechat_oa_bp)
+
+    from app.staff_web import bp as staff_web_bp
+    from app.staff_web import root_bp as staff_web_root_bp
+
+    app.register_blueprint(staff_web_bp)
+    app.register_blueprint(staff_web_root_bp)
 
     from miniprogram_api.envelope import api_not_found_for_unknown_paths
 

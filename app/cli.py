@@ -6,8 +6,38 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from app.commands import calendar, codes, complaints, demo, export, imports, scans, worker, wxacode
+    from app.commands import (
+        calendar,
+        codes,
+        complaints,
+        demo,
+        export,
+        imports,
+        outbox,
+        sandbox,
+        scans,
+        staff,
+        worker,
+        wxacode,
+    )
 
-    for module in (calendar, codes, complaints, demo, export, imports, scans, worker, wxacode):
+    for module in (
+        calendar,
+        codes,
+        complaints,
+        demo,
+        export,
+        imports,
+        outbox,
+        sandbox,
+        scans,
+        staff,
+        worker,
+        wxacode,
+    ):
         for group in module.GROUPS:
             app.cli.add_command(group)
+
+    from app.commands import staff_link
+
+    staff_link.register(app)  # `flask staff link`, into whichever `staff` group is registered above

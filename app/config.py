@@ -24,6 +24,11 @@ PRODUCTION_REQUIRED = (
 
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
 
+#: Official-account push credentials used outside production when unset, so the callback always verifies
+#: signatures and `flask sandbox oa-say` works in the demo. Production refuses to start without real ones.
+SANDBOX_OA_TOKEN = "sandbox-oa-token"
+SANDBOX_OA_AES_KEY = "eWlkaWFuLXlpbWEtc2FuZGJveC1vYS1hZXMta2V5ISE"  # 43 characters: 32 bytes, base64
+
 
 class ConfigError(RuntimeError):
     """The environment does not describe a service that may start."""
@@ -44,6 +49,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw is not None else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    return raw.strip().lower() in ("1", "true", "yes", "on") if raw is not None else default
+
+
 @dataclass
 class Settings:
     """Typed view of the environment. `to_flask()` turns it into Flask config keys."""
@@ -60,9 +70,21 @@ class Settings:
     WECHAT_OA_SECRET: str | None = None
     WECHAT_OA_TOKEN: str | None = None
     WECHAT_OA_AES_KEY: str | None = None
+    WECHAT_OA_ENCRYPTED_ONLY: bool = False  # refuse plaintext pushes (set once the account is in safe mode)
     WECHAT_MP_VERIFY_FILE: str | None = None  # "name.txt:content" for the ordinary-link QR rule
     WECHAT_MP_STORE_PAGE: str = "pages/store/index"  # page opened by the printed mini-program code
     WECHAT_HTTP_TIMEOUT: float = 3.0  # seconds, per WeChat API request
+    WECHAT_MP_TPL_PROGRESS: str | None = None  # subscribe template: complaint progress (consumer)
+    WECHAT_OA_TPL_NEW_COMPLAINT: str | None = None  # template message: new complaint (staff, merchant)
+    WECHAT_OA_TPL_DEADLINE: str | None = None  # template message: missed deadline / escalation (staff)
+    WECHAT_TEMPLATE_FIELDS: str | None = None  # JSON overriding app.services.message_format.DEFAULT_FIELDS
+    WECHAT_MP_STATE: str = "formal"  # miniprogram_state of subscribe messages: developer | trial | formal
+    WECHAT_OA_COMPLAINT_URL: str = ""  # link in staff alerts, "{number}" filled in; empty: no link
+    OUTBOX_MAX_ATTEMPTS: int = 8  # WeChat tries per message before it is dead
+    OUTBOX_RETRY_BASE_SECONDS: float = 10.0  # back-off: base * 2^(attempt-1) ...
+    OUTBOX_RETRY_MAX_SECONDS: float = 3600.0  # ... capped here
+    OUTBOX_SWEEP_SECONDS: float = 15.0  # how often the worker re-delivers due pending messages
+    OUTBOX_SWEEP_BATCH: int = 100  # messages per sweep run
     HOTLINE_12315: str = "12315"
     SESSION_TTL_SECONDS: int = 7 * 24 * 3600
     STORE_CACHE_TTL_SECONDS: int = 6 * 3600
@@ -75,6 +97,11 @@ class Settings:
     UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024  # per evidence photo, as received
     UPLOAD_DIR: str | None = None  # LocalStorage root; None: <instance>/uploads
     STORAGE_BACKEND: str = "local"  # see app.services.storage
+    # Staff H5 pages (/oa): WeChat web OAuth host (the emulator in tests/demo), MP_verify file, lifetimes.
+    WECHAT_OAUTH_BASE: str = "https://open.weixin.qq.com"
+    WECHAT_OA_VERIFY_FILE: str | None = None  # "MP_verify_xxx.txt:content", served at the root
+    STAFF_SESSION_TTL_SECONDS: int = 2 * 3600  # the signed staff cookie of the H5 pages
+    STAFF_LINK_TTL_SECONDS: int = 7 * 24 * 3600  # sandbox signed links in alerts
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -104,6 +131,12 @@ class Settings:
             "HOTLINE_12315",
             "UPLOAD_DIR",
             "STORAGE_BACKEND",
+            "WECHAT_MP_TPL_PROGRESS",
+            "WECHAT_OA_TPL_NEW_COMPLAINT",
+            "WECHAT_OA_TPL_DEADLINE",
+            "WECHAT_TEMPLATE_FIELDS",
+            "WECHAT_MP_STATE",
+            "WECHAT_OA_COMPLAINT_URL",
         ):
             value = _env(name)
             if value is not None:
@@ -119,6 +152,18 @@ class Settings:
         for name in ("COMPLAINTS_PER_HOUR", "COMPLAINTS_PER_STORE_DAY", "COMPLAINTS_PER_ADDRESS_HOUR"):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
+        for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE"):
+            value = _env(name)
+            if value is not None:
+                setattr(s, name, value)
+        for name in ("STAFF_SESSION_TTL_SECONDS", "STAFF_LINK_TTL_SECONDS"):
+            setattr(s, name, _int(name, getattr(s, name)))
+        s.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", s.OUTBOX_MAX_ATTEMPTS)
+        s.OUTBOX_RETRY_BASE_SECONDS = _float("OUTBOX_RETRY_BASE_SECONDS", s.OUTBOX_RETRY_BASE_SECONDS)
+        s.OUTBOX_RETRY_MAX_SECONDS = _float("OUTBOX_RETRY_MAX_SECONDS", s.OUTBOX_RETRY_MAX_SECONDS)
+        s.OUTBOX_SWEEP_SECONDS = _float("OUTBOX_SWEEP_SECONDS", s.OUTBOX_SWEEP_SECONDS)
+        s.OUTBOX_SWEEP_BATCH = _int("OUTBOX_SWEEP_BATCH", s.OUTBOX_SWEEP_BATCH)
+        _check_messages(s)
         return s
 
     def check_production(self) -> None:
@@ -144,6 +189,12 @@ class Settings:
             WECHAT_SANDBOX=self.sandbox,
             INSTANCE_DIR=str(instance),
         )
+        if self.APP_ENV != "production":
+            from wechat import SANDBOX_OA_APPID
+
+            conf["WECHAT_OA_TOKEN"] = self.WECHAT_OA_TOKEN or SANDBOX_OA_TOKEN
+            conf["WECHAT_OA_AES_KEY"] = self.WECHAT_OA_AES_KEY or SANDBOX_OA_AES_KEY
+            conf["WECHAT_OA_APPID"] = self.WECHAT_OA_APPID or SANDBOX_OA_APPID
         conf.update(self.extra)
         return conf
 
@@ -151,6 +202,28 @@ class Settings:
     def sandbox(self) -> bool:
         """Sandbox mode: no mini-program credentials outside production."""
         return self.APP_ENV != "production" and not (self.WECHAT_MP_APPID and self.WECHAT_MP_SECRET)
+
+
+def _check_messages(s: Settings) -> None:
+    """Message settings that would make every send fail are refused at start, not at send time."""
+    if s.WECHAT_MP_STATE not in ("developer", "trial", "formal"):
+        raise ConfigError("WECHAT_MP_STATE must be developer, trial or formal")
+    if s.OUTBOX_MAX_ATTEMPTS < 1:
+        raise ConfigError("OUTBOX_MAX_ATTEMPTS must be at least 1")
+    if s.WECHAT_TEMPLATE_FIELDS:
+        import json
+
+        try:
+            fields = json.loads(s.WECHAT_TEMPLATE_FIELDS)
+        except ValueError as exc:
+            raise ConfigError(f"WECHAT_TEMPLATE_FIELDS is not JSON: {exc}") from None
+        if not isinstance(fields, dict) or not all(
+            isinstance(m, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in m.items())
+            for m in fields.values()
+        ):
+            raise ConfigError(
+                'WECHAT_TEMPLATE_FIELDS must look like {"progress": {"number": "character_string1", ...}}'
+            )
 
 
 def _engine_options(url: str) -> dict:

@@ -26,14 +26,15 @@ class Job:
     every_seconds: float
     func: Callable[[], object]
     next_run: float = 0.0
+    config_key: str | None = None  # an app setting that overrides every_seconds
 
 
 JOBS: list[Job] = []
 
 
-def every(seconds: float, name: str | None = None):
+def every(seconds: float, name: str | None = None, config_key: str | None = None):
     def register(func):
-        JOBS.append(Job(name or func.__name__, seconds, func))
+        JOBS.append(Job(name or func.__name__, seconds, func, config_key=config_key))
         return func
 
     return register
@@ -46,7 +47,10 @@ def run_due(app: Flask, now: float | None = None) -> list[str]:
     for job in JOBS:
         if now < job.next_run:
             continue
-        job.next_run = now + job.every_seconds
+        interval = job.every_seconds
+        if job.config_key and app.config.get(job.config_key):
+            interval = float(app.config[job.config_key])
+        job.next_run = now + interval
         with app.app_context():
             try:
                 job.func()
@@ -91,3 +95,10 @@ def _recheck_content() -> None:
     from app.services import content_check
 
     content_check.recheck_pending()
+
+
+@every(15, "outbox.sweep", config_key="OUTBOX_SWEEP_SECONDS")
+def _sweep_outbox() -> None:
+    from app.services import outbox
+
+    outbox.sweep()

@@ -129,6 +129,19 @@ NOTIFY = {
     "resolved_title": "投诉已办结",
 }
 
+# WeChat message values and the `flask outbox` command (app.services.message_format, app.commands.outbox).
+MESSAGES = {
+    "empty": "无",  # a subscribe value WeChat requires but the event does not have
+    "no_failed": "没有发送失败的消息。",
+    "retried": "已重新排队：{ids}",
+    "not_found": "未找到消息 {id}。",
+    "not_retryable": "消息 {id} 的状态是 {status}，只有发送失败（dead）或待发送的消息可以重新排队。",
+    "failed_header": "编号\t接收人\t模板\t投诉编号\t尝试次数\t最后错误",
+    "stats_header": "状态\t条数",
+    "oldest_pending": "最早的待发送消息：{age} 秒前",
+    "swept": "已处理 {count} 条待发送消息。",
+}
+
 ERRORS.update(
     {
         "idempotency_key_required": "请求缺少 Idempotency-Key，无法防止重复提交。",

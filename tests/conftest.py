@@ -111,6 +111,9 @@ TEST_MP_APPID = "wx-test-mp"
 TEST_MP_SECRET = "test-mp-secret"
 TEST_OA_APPID = "wx-test-oa"
 TEST_OA_SECRET = "test-oa-secret"
+TEST_TPL_PROGRESS = "tpl-mp-progress-0001"
+TEST_TPL_NEW_COMPLAINT = "tpl-oa-new-complaint-0001"
+TEST_TPL_DEADLINE = "tpl-oa-deadline-0001"
 
 
 def wechat_config(api_base: str) -> dict:
@@ -122,6 +125,9 @@ def wechat_config(api_base: str) -> dict:
         "WECHAT_OA_SECRET": TEST_OA_SECRET,
         "WECHAT_SANDBOX": False,
         "WECHAT_HTTP_TIMEOUT": 2.0,
+        "WECHAT_MP_TPL_PROGRESS": TEST_TPL_PROGRESS,
+        "WECHAT_OA_TPL_NEW_COMPLAINT": TEST_TPL_NEW_COMPLAINT,
+        "WECHAT_OA_TPL_DEADLINE": TEST_TPL_DEADLINE,
     }
 
 

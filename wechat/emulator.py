@@ -7,7 +7,8 @@ calls this service makes:
     GET  /sns/jscode2session              POST /wxa/getwxacodeunlimit   (a real PNG, or JSON on failure)
     POST /wxa/business/getuserphonenumber POST /wxa/msg_sec_check       (version 2, result.suggest)
     POST /cgi-bin/message/subscribe/send  POST /cgi-bin/message/template/send
-    POST /cgi-bin/message/custom/send
+    POST /cgi-bin/message/custom/send     POST /cgi-bin/qrcode/create   (parameterised QR: ticket, url)
+    GET  /connect/oauth2/authorize        GET /sns/oauth2/access_token  (web OAuth for H5 pages)
 
 Messages: a subscribe send needs a logged-in user of that app (else 40003) and an allowance for the
 template (else 43101), and each value must fit the type named by its key's prefix (`thing1` ≤ 20
@@ -34,6 +35,10 @@ Control endpoints (JSON, under `/__emulator__/`) play the user and the operator:
     GET    subscribe-allowances
     POST   followers {"openid", "following": true|false}                       (follow / unfollow)
     GET    messages?kind=subscribe|template|custom  (what users received)
+    POST   oauth-user {"openid"|"user", "appid"?}   (who the browser at connect/oauth2/authorize is;
+                                             `?openid=` or `?user=` there does the same per call)
+    DELETE oauth-user
+    POST   oauth-code {"openid"|"user", "appid"?, "scope"?} -> {"code", "openid"}
     GET    calls?endpoint=...                DELETE calls
     POST   reset                             (forget everything but the apps given at start)
 
@@ -71,12 +76,24 @@ ENDPOINTS = (
     "subscribe_send",
     "template_send",
     "custom_send",
+    "qrcode_create",
+    "oauth2_authorize",
+    "oauth2_access_token",
 )
 SCENE_PATTERN = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
 PAGE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*$")
 LABEL_NORMAL = 100
 LABEL_AD = 10001
 LABEL_CRIME = 20006
+KEY_PATTERN = re.compile(r"^([a-z_]+?)(\d+)$")
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_DATE_PART = r"(?:\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2})"
+_CLOCK_PART = r"\d{1,2}:\d{2}(?::\d{2})?"
+TIME_PATTERN = re.compile(rf"^(?:{_DATE_PART}(?: {_CLOCK_PART})?|{_CLOCK_PART})$")
+DATE_PATTERN = re.compile(rf"^{_DATE_PART}(?: {_CLOCK_PART})?$")
+TEMPLATE_VALUE_MAX = 20  # official-account template values since 2023-05
+CUSTOM_TEXT_MAX_BYTES = 2048
+CLIENT_MSG_ID_SECONDS = 600
 
 #: errmsg texts as WeChat writes them (a ", rid: ..." suffix is added per answer).
 ERRMSG = {
@@ -102,6 +119,7 @@ ERRMSG = {
     43101: "user refuse to accept the msg",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
+    45002: "content size out of limit",
     45015: "response out of time limit or subscription is canceled",
     47001: "data format error",
     47003: "argument invalid!",
@@ -135,6 +153,8 @@ class _Code:
     user: str = ""
     phone: str = ""
     country_code: str = "86"
+    openid: str = ""  # web OAuth codes
+    scope: str = ""
 
 
 @dataclass
@@ -175,6 +195,8 @@ class EmulatorState:
             self.forced_refreshes: dict[str, list[float]] = defaultdict(list)
             self.login_codes: dict[str, _Code] = {}
             self.phone_codes: dict[str, _Code] = {}
+            self.oauth_codes: dict[str, _Code] = {}
+            self.oauth_user: dict[str | None, str] = {}  # appid (None: any) -> openid at the browser
             self.users: dict[tuple[str, str], str] = {}  # (appid, openid) -> user name
             self.last_login: dict[tuple[str, str], float] = {}
             self.login_times: dict[str, deque] = defaultdict(deque)
@@ -358,7 +380,10 @@ def create_emulator(
         return response
 
     _register_wechat_routes(emu, state)
+    _register_qrcode_routes(emu, state)
+    _register_message_routes(emu, state)
     _register_control_routes(emu, state)
+    _register_oauth_routes(emu, state)
     return emu
 
 
@@ -545,6 +570,369 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
         )
 
 
+def _message_data(raw, *, template_message: bool) -> tuple[dict[str, str] | None, str | None]:
+    """({key: value}, None), or (None, None) for a malformed body, or (data, problem) for a 47003."""
+    if not isinstance(raw, dict) or not raw:
+        return None, None
+    data: dict[str, str] = {}
+    for key, item in raw.items():
+        if not isinstance(item, dict) or "value" not in item:
+            return None, None
+        data[str(key)] = item["value"]
+    for key, value in data.items():
+        problem = value_problem(key, value, template_message=template_message)
+        if problem:
+            return data, problem
+    return data, None
+
+
+def _register_message_routes(emu: Flask, state: EmulatorState) -> None:
+    @emu.post("/cgi-bin/message/subscribe/send", endpoint="wx_subscribe_send")
+    def subscribe_send():
+        now = time.time()
+        body = _json_body()
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), now)
+            if errcode:
+                return _error(errcode)
+            if body is None:
+                return _error(47001)
+            openid, template_id = body.get("touser"), body.get("template_id")
+            if not isinstance(openid, str) or (appid, openid) not in state.users:
+                return _error(40003)
+            if not isinstance(template_id, str) or not template_id:
+                return _error(40037)
+            if body.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
+                return _error(40097)
+            data, problem = _message_data(body.get("data"), template_message=False)
+            if data is None:
+                return _error(47001)
+            if problem:
+                return _error(47003, f"argument invalid! {problem}")
+            key = (appid, openid, template_id)
+            if state.allowances.get(key, 0) <= 0:
+                return _error(43101)
+            state.allowances[key] -= 1
+            msgid = state.deliver(
+                "subscribe",
+                appid,
+                openid,
+                template_id=template_id,
+                data=data,
+                page=body.get("page"),
+                miniprogram_state=body.get("miniprogram_state", "formal"),
+            )
+        return jsonify(errcode=0, errmsg="ok", msgid=msgid)
+
+    @emu.post("/cgi-bin/message/template/send", endpoint="wx_template_send")
+    def template_send():
+        now = time.time()
+        body = _json_body()
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), now)
+            if errcode:
+                return _error(errcode)
+            if body is None:
+                return _error(47001)
+            openid, template_id = body.get("touser"), body.get("template_id")
+            follows = state.follows(openid) if isinstance(openid, str) and openid else None
+            if follows is None:
+                return _error(40003)
+            if not follows:
+                return _error(43004)
+            if not isinstance(template_id, str) or not template_id:
+                return _error(40037)
+            data, problem = _message_data(body.get("data"), template_message=True)
+            if data is None:
+                return _error(47001)
+            if problem:
+                return _error(47003, f"argument invalid! {problem}")
+            client_msg_id = body.get("client_msg_id")
+            if client_msg_id:
+                seen = state.client_msg_ids.get((openid, str(client_msg_id)))
+                if seen is not None and now - seen[0] < CLIENT_MSG_ID_SECONDS:
+                    return jsonify(errcode=0, errmsg="ok", msgid=seen[1])  # dropped as a repeat
+            msgid = state.deliver(
+                "template",
+                appid,
+                openid,
+                template_id=template_id,
+                data=data,
+                url=body.get("url"),
+                miniprogram=body.get("miniprogram"),
+                client_msg_id=client_msg_id,
+            )
+            if client_msg_id:
+                state.client_msg_ids[(openid, str(client_msg_id))] = (now, msgid)
+        return jsonify(errcode=0, errmsg="ok", msgid=msgid)
+
+    @emu.post("/cgi-bin/message/custom/send", endpoint="wx_custom_send")
+    def custom_send():
+        now = time.time()
+        body = _json_body()
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), now)
+            if errcode:
+                return _error(errcode)
+            if body is None:
+                return _error(47001)
+            openid = body.get("touser")
+            follows = state.follows(openid) if isinstance(openid, str) and openid else None
+            if follows is None:
+                return _error(40003)
+            if not follows:
+                return _error(43004)
+            if body.get("msgtype") != "text":
+                return _error(40008)
+            content = (body.get("text") or {}).get("content") if isinstance(body.get("text"), dict) else None
+            if not isinstance(content, str) or not content:
+                return _error(47001)
+            if len(content.encode()) > CUSTOM_TEXT_MAX_BYTES:
+                return _error(45002)
+            state.deliver("custom", appid, openid, text=content)
+        return jsonify(errcode=0, errmsg="ok")
+
+
+def _time_ok(value: str, *, date_required: bool) -> bool:
+    parts = value.split("~")
+    if len(parts) > 2:
+        return False
+    pattern = DATE_PATTERN if date_required else TIME_PATTERN
+    return all(pattern.match(part.strip()) for part in parts)
+
+
+#: What WeChat accepts per value type, the type named by the key's prefix (`thing1` is a `thing`).
+VALUE_RULES = {
+    "thing": lambda v: len(v) <= 20,
+    "short_thing": lambda v: len(v) <= 5,
+    "number": lambda v: len(v) <= 32 and re.fullmatch(r"-?\d+(?:\.\d+)?", v) is not None,
+    "letter": lambda v: len(v) <= 32 and re.fullmatch(r"[A-Za-z]+", v) is not None,
+    "symbol": lambda v: len(v) <= 5 and not any(c.isalnum() for c in v),
+    "character_string": lambda v: len(v) <= 32 and re.fullmatch(r"[\x21-\x7e]+", v) is not None,
+    "time": lambda v: _time_ok(v, date_required=False),
+    "date": lambda v: _time_ok(v, date_required=True),
+    "amount": lambda v: re.fullmatch(r"[¥￥$]?\d{1,10}(?:\.\d{1,2})?元?", v) is not None,
+    "phone_number": lambda v: len(v) <= 17 and re.fullmatch(r"[\d+\-() ]+", v) is not None,
+    "car_number": lambda v: len(v) <= 8,
+    "name": lambda v: (
+        re.fullmatch(f"[{CJK}·]{{1,10}}", v) is not None
+        or re.fullmatch(r"[A-Za-z][A-Za-z .]{0,19}", v) is not None
+    ),
+    "phrase": lambda v: re.fullmatch(f"[{CJK}]{{1,5}}", v) is not None,
+}
+
+
+def value_type(key: str) -> str | None:
+    """`thing1` -> "thing", `character_string12` -> "character_string"; None for an untyped key."""
+    match = KEY_PATTERN.match(key)
+    return match.group(1) if match and match.group(1) in VALUE_RULES else None
+
+
+def value_problem(key: str, value, *, template_message: bool) -> str | None:
+    """Why WeChat would answer 47003 for this value, or None when it would take it."""
+    if not isinstance(value, str) or not value.strip():
+        return f"data.{key}.value is empty"
+    if template_message:
+        if "\n" in value or "\r" in value:
+            return f"data.{key}.value contains a line break"
+        if len(value) > TEMPLATE_VALUE_MAX:
+            return f"data.{key}.value exceed limit"
+    kind = value_type(key)
+    if kind is None:
+        return None if template_message else f"data.{key} is not a field of the template"
+    return None if VALUE_RULES[kind](value) else f"data.{key}.value invalid"
+
+
+# --- web OAuth for H5 pages (open.weixin.qq.com's authorize, api.weixin.qq.com's code exchange) ---------
+
+OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
+
+
+def _oauth_openid(state: EmulatorState, appid: str, openid, user) -> str | None:
+    if isinstance(openid, str) and openid:
+        return openid
+    if isinstance(user, str) and user:
+        return state.openid(appid, user)
+    return None
+
+
+def _mint_oauth_code(state: EmulatorState, appid: str, openid: str, scope: str) -> str:
+    code = secrets.token_hex(16)
+    with state.lock:
+        state.oauth_codes[code] = _Code(appid, time.time() + state.code_ttl, openid=openid, scope=scope)
+    return code
+
+
+def _oauth_page(title: str, body: str, status: int = 200) -> Response:
+    from markupsafe import escape
+
+    html = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _register_oauth_routes(emu: Flask, state: EmulatorState) -> None:
+    from urllib.parse import urlencode, urlsplit
+
+    from markupsafe import escape
+
+    @emu.get("/connect/oauth2/authorize", endpoint="wx_oauth2_authorize")
+    def oauth2_authorize():
+        """WeChat's web authorisation: back to `redirect_uri` with `code` and `state` (302).
+
+        The person at the browser is `?openid=` / `?user=` (emulator only), else the one set with the
+        `oauth-user` control endpoint; with neither, a small form asks for an openid.
+        """
+        args = request.args
+        appid, redirect_uri = args.get("appid", ""), args.get("redirect_uri", "")
+        scope, response_type = args.get("scope", ""), args.get("response_type", "")
+        with state.lock:
+            known = appid in state.apps
+            chosen = state.oauth_user.get(appid) or state.oauth_user.get(None)
+        if not known:
+            g.errcode = 40013
+            return _oauth_page("参数错误", "<p>appid 无效（40013）。</p>", 400)
+        target = urlsplit(redirect_uri)
+        if target.scheme not in ("http", "https") or not target.netloc:
+            g.errcode = 10003
+            return _oauth_page("参数错误", "<p>redirect_uri 参数错误（10003）。</p>", 400)
+        if response_type != "code" or scope not in OAUTH_SCOPES:
+            g.errcode = 10005 if scope not in OAUTH_SCOPES else 40097
+            return _oauth_page("参数错误", "<p>scope 或 response_type 参数错误。</p>", 400)
+        openid = _oauth_openid(state, appid, args.get("openid"), args.get("user")) or chosen
+        if openid is None:
+            hidden = "".join(
+                f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                for k, v in args.items(multi=True)
+                if k not in ("openid", "user")
+            )
+            form = (
+                "<p>模拟器：请输入以哪个公众号用户（openid）的身份授权。</p>"
+                f'<form method="get">{hidden}<input name="openid" placeholder="openid">'
+                '<button type="submit">授权</button></form>'
+            )
+            return _oauth_page("微信网页授权（模拟）", form)
+        code = _mint_oauth_code(state, appid, openid, scope)
+        query = {"code": code}
+        if "state" in args:
+            query["state"] = args["state"]
+        sep = "&" if target.query else "?"
+        base = redirect_uri.split("#", 1)[0]
+        return Response(status=302, headers={"Location": base + sep + urlencode(query)})
+
+    @emu.get("/sns/oauth2/access_token", endpoint="wx_oauth2_access_token")
+    def oauth2_access_token():
+        args = request.args
+        appid, secret, code_value = args.get("appid"), args.get("secret"), args.get("code")
+        problem = _check_credentials(state, appid, secret, None)
+        if problem:
+            return _error(problem)
+        if args.get("grant_type") != "authorization_code":
+            return _error(40002)
+        if not code_value:
+            return _error(41008)
+        now = time.time()
+        with state.lock:
+            code = state.oauth_codes.get(code_value)
+            # Unknown, another app's, expired or already used: WeChat's OAuth says 40029 for each.
+            if code is None or code.appid != appid or code.expires_at <= now or code.used:
+                return _error(40029)
+            code.used = True
+        return jsonify(
+            access_token=secrets.token_urlsafe(48),
+            expires_in=7200,
+            refresh_token=secrets.token_urlsafe(48),
+            openid=code.openid,
+            scope=code.scope,
+        )
+
+    prefix = "/__emulator__"
+
+    @emu.post(f"{prefix}/oauth-user")
+    def set_oauth_user():
+        body = _control_body()
+        appid = body.get("appid") or None
+        if appid is not None and appid not in state.apps:
+            return jsonify(error="unknown appid"), 400
+        openid = _oauth_openid(state, appid or "", body.get("openid"), body.get("user"))
+        if body.get("user") and appid is None:
+            return jsonify(error="user needs an appid (openids differ per app); or give openid"), 400
+        if openid is None:
+            return jsonify(error="openid or user is required"), 400
+        with state.lock:
+            state.oauth_user[appid] = openid
+        return jsonify(appid=appid, openid=openid), 201
+
+    @emu.delete(f"{prefix}/oauth-user")
+    def clear_oauth_user():
+        with state.lock:
+            state.oauth_user.clear()
+        return jsonify(ok=True)
+
+    @emu.post(f"{prefix}/oauth-code")
+    def oauth_code():
+        body = _control_body()
+        with state.lock:
+            appid = body.get("appid") or next(iter(state.apps), None)
+            if appid not in state.apps:
+                return jsonify(error="unknown appid"), 400
+        openid = _oauth_openid(state, appid, body.get("openid"), body.get("user"))
+        if openid is None:
+            return jsonify(error="openid or user is required"), 400
+        scope = body.get("scope") or "snsapi_base"
+        if scope not in OAUTH_SCOPES:
+            return jsonify(error=f"scope must be one of {OAUTH_SCOPES}"), 400
+        return jsonify(code=_mint_oauth_code(state, appid, openid, scope), appid=appid, openid=openid), 201
+
+
+QR_EXPIRE_MAX = 30 * 24 * 3600  # temporary parameterised QR codes live at most 30 days
+QR_EXPIRE_DEFAULT = 60
+QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
+
+
+def _register_qrcode_routes(emu: Flask, state: EmulatorState) -> None:
+    @emu.post("/cgi-bin/qrcode/create", endpoint="wx_qrcode_create")
+    def qrcode_create():
+        """Temporary (QR_SCENE, QR_STR_SCENE) and permanent (QR_LIMIT_SCENE, QR_LIMIT_STR_SCENE) codes.
+
+        The answer has WeChat's shape: an opaque `ticket`, the `url` the QR image encodes and, for a
+        temporary code, `expire_seconds` (the request's, capped at 30 days; 60 when omitted).
+        """
+        with state.lock:
+            errcode, _appid = state.check_token(request.args.get("access_token"), time.time())
+        if errcode:
+            return _error(errcode)
+        body = _json_body()
+        if body is None:
+            return _error(47001)
+        action = body.get("action_name")
+        info = body.get("action_info")
+        scene = info.get("scene") if isinstance(info, dict) else None
+        if action not in QR_ACTIONS or not isinstance(scene, dict):
+            return _error(40097)
+        if action.endswith("STR_SCENE"):
+            value = scene.get("scene_str")
+            if not isinstance(value, str) or not 1 <= len(value) <= 64:
+                return _error(40097)
+        else:
+            value = scene.get("scene_id")
+            upper = 100000 if action == "QR_LIMIT_SCENE" else 2**32 - 1
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= upper:
+                return _error(40097)
+        answer: dict[str, Any] = {"ticket": "gQ" + secrets.token_urlsafe(72)}
+        if action in ("QR_SCENE", "QR_STR_SCENE"):
+            try:
+                expire = int(body.get("expire_seconds", QR_EXPIRE_DEFAULT))
+            except (TypeError, ValueError):
+                return _error(40097)
+            answer["expire_seconds"] = max(1, min(expire, QR_EXPIRE_MAX))
+        answer["url"] = "http://weixin.qq.com/q/02" + secrets.token_urlsafe(16)
+        return jsonify(answer)
+
+
 def _check_credentials(state: EmulatorState, appid, secret, grant_type) -> int:
     """0, or the errcode WeChat gives for these credentials (grant_type None: not checked here)."""
     if not appid:
@@ -710,6 +1098,50 @@ def _register_control_routes(emu: Flask, state: EmulatorState) -> None:
             state.current_token.pop(appid, None)
         return jsonify(invalidated=len(dropped))
 
+    @emu.post(f"{prefix}/subscribe-accept")
+    def subscribe_accept():
+        body = _control_body()
+        template_ids = body.get("template_ids")
+        if not isinstance(template_ids, list) or not all(isinstance(t, str) and t for t in template_ids):
+            return jsonify(error="template_ids (a list of template ids) is required"), 400
+        with state.lock:
+            appid = default_appid(body)
+            if appid is None:
+                return jsonify(error="unknown appid"), 400
+            openid = body.get("openid") or (state.openid(appid, body["user"]) if body.get("user") else None)
+            if not openid:
+                return jsonify(error="user or openid is required"), 400
+            for template_id in template_ids:
+                state.allowances[(appid, openid, template_id)] += 1
+            left = {t: state.allowances[(appid, openid, t)] for t in template_ids}
+        return jsonify(appid=appid, openid=openid, allowances=left), 201
+
+    @emu.get(f"{prefix}/subscribe-allowances")
+    def list_allowances():
+        with state.lock:
+            rows = [
+                {"appid": a, "openid": o, "template_id": t, "remaining": n}
+                for (a, o, t), n in state.allowances.items()
+            ]
+        return jsonify(allowances=rows)
+
+    @emu.post(f"{prefix}/followers")
+    def set_follower():
+        body = _control_body()
+        openid = body.get("openid")
+        if not isinstance(openid, str) or not openid:
+            return jsonify(error="openid is required"), 400
+        with state.lock:
+            state.followers[openid] = bool(body.get("following", True))
+            return jsonify(openid=openid, following=state.followers[openid])
+
+    @emu.get(f"{prefix}/messages")
+    def list_messages():
+        kind = request.args.get("kind")
+        with state.lock:
+            rows = [m for m in state.messages if kind in (None, m["kind"])]
+        return jsonify(messages=rows)
+
     @emu.get(f"{prefix}/calls")
     def list_calls():
         endpoint = request.args.get("endpoint")
@@ -775,6 +1207,44 @@ class EmulatorControl:
 
     def calls(self, endpoint: str | None = None) -> list[dict]:
         return self._call("GET", "calls", params={"endpoint": endpoint} if endpoint else None)["calls"]
+
+    def accept_subscribe(
+        self,
+        template_ids: list[str],
+        *,
+        user: str | None = None,
+        openid: str | None = None,
+        appid: str | None = None,
+    ) -> dict:
+        """The user taps "allow" in wx.requestSubscribeMessage: one more send of each template."""
+        return self._call(
+            "POST",
+            "subscribe-accept",
+            json={"template_ids": template_ids, "user": user, "openid": openid, "appid": appid},
+        )
+
+    def allowances(self) -> list[dict]:
+        return self._call("GET", "subscribe-allowances")["allowances"]
+
+    def set_follower(self, openid: str, following: bool = True) -> dict:
+        return self._call("POST", "followers", json={"openid": openid, "following": following})
+
+    def messages(self, kind: str | None = None) -> list[dict]:
+        """What users received (subscribe, template, custom), oldest first."""
+        return self._call("GET", "messages", params={"kind": kind} if kind else None)["messages"]
+
+    def oauth_user(self, *, openid: str | None = None, user: str | None = None, appid: str | None = None):
+        """Who the browser at connect/oauth2/authorize is from now on (None, None: nobody)."""
+        if openid is None and user is None:
+            return self._call("DELETE", "oauth-user")
+        return self._call("POST", "oauth-user", json={"openid": openid, "user": user, "appid": appid})
+
+    def oauth_code(
+        self, *, openid: str | None = None, user: str | None = None, appid: str | None = None
+    ) -> str:
+        """A web-OAuth code for `openid` (or `user`), as the authorize redirect would carry it."""
+        body = {"openid": openid, "user": user, "appid": appid}
+        return self._call("POST", "oauth-code", json=body)["code"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,34 +45,53 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
 )
 
 
-def _regulatory_office_for(store: Store) -> Station | None:
-    region: Region | None = store.region or (store.circle.region if store.circle else None)
+@dataclass(frozen=True)
+class Subject:
+    """What routing needs to know about a store: ids only, so the scan path can route without the ORM."""
+
+    own_station_id: int | None
+    circle_station_id: int | None
+    region_id: int | None
+
+    @classmethod
+    def of(cls, store: Store) -> Subject:
+        region_id = store.region_id or (store.circle.region_id if store.circle else None)
+        return cls(store.station_id, store.circle.station_id if store.circle else None, region_id)
+
+
+def regulatory_office_id(region_id: int | None) -> int | None:
+    """The regulatory office of the region, or of the nearest region above it that has one."""
     seen: set[int] = set()
-    while region is not None and region.id not in seen:
-        seen.add(region.id)
+    while region_id is not None and region_id not in seen:
+        seen.add(region_id)
         office = db.session.scalar(
-            sa.select(Station)
-            .where(Station.region_id == region.id, Station.kind == StationKind.REGULATORY_OFFICE)
+            sa.select(Station.id)
+            .where(Station.region_id == region_id, Station.kind == StationKind.REGULATORY_OFFICE)
             .order_by(Station.id)
             .limit(1)
         )
         if office is not None:
             return office
-        region = region.parent
+        region_id = db.session.scalar(sa.select(Region.parent_id).where(Region.id == region_id))
     return None
 
 
-def district_centre() -> Station | None:
+def district_centre_id() -> int | None:
     return db.session.scalar(
-        sa.select(Station).where(Station.kind == StationKind.CENTER_12315).order_by(Station.id).limit(1)
+        sa.select(Station.id).where(Station.kind == StationKind.CENTER_12315).order_by(Station.id).limit(1)
     )
 
 
-FINDERS: dict[str, Callable[[Store], Station | None]] = {
-    "store_station": lambda store: store.station,
-    "circle_station": lambda store: store.circle.station if store.circle else None,
-    "region_regulatory_office": _regulatory_office_for,
-    "district_centre": lambda store: district_centre(),
+def district_centre() -> Station | None:
+    centre = district_centre_id()
+    return db.session.get(Station, centre) if centre is not None else None
+
+
+FINDERS: dict[str, Callable[[Subject], int | None]] = {
+    "store_station": lambda subject: subject.own_station_id,
+    "circle_station": lambda subject: subject.circle_station_id,
+    "region_regulatory_office": lambda subject: regulatory_office_id(subject.region_id),
+    "district_centre": lambda subject: district_centre_id(),
 }
 
 
@@ -114,18 +133,23 @@ def _read_rules() -> list[RuleSpec]:
     ]
 
 
-def responsible_station(store: Store, category: str | None = None, kind: str = "complaint") -> Route:
-    """The station for a filing about `store`; `category=None` is the store page's general answer."""
+def decide(subject: Subject, category: str | None = None, kind: str = "complaint") -> tuple[int | None, str]:
+    """(station id, rule name) for a filing about the subject; `category=None` is the store page's answer."""
     for spec in active_rules():
         if spec.categories is not None and category not in spec.categories:
             continue
         if spec.kinds is not None and kind not in spec.kinds:
             continue
         finder = FINDERS.get(spec.rule)
-        station = finder(store) if finder else None
-        if station is not None:
-            return Route(station, spec.rule)
-    return Route(district_centre(), "district_centre")
+        station_id = finder(subject) if finder else None
+        if station_id is not None:
+            return station_id, spec.rule
+    return district_centre_id(), "district_centre"
+
+
+def responsible_station(store: Store, category: str | None = None, kind: str = "complaint") -> Route:
+    station_id, rule = decide(Subject.of(store), category, kind)
+    return Route(db.session.get(Station, station_id) if station_id is not None else None, rule)
 
 
 def reset_rules() -> None:

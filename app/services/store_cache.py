@@ -24,14 +24,13 @@ import time
 import redis
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
 
 from app import redis_client
 from app.errors import Gone, NotFound
 from app.extensions import db
-from app.models import BusinessCircle, CodeStatus, Store, StoreCode
+from app.models import CodeStatus, StoreCode
 from app.redis_client import get_redis
-from app.services import codes, scans, store_page
+from app.services import codes, scans, store_page, store_snapshot
 from app.timeutil import CHINA, today_cn, utcnow
 
 GEN_KEY = "sp:gen"
@@ -151,25 +150,6 @@ def _from_redis(code: str, day: dt.date) -> str | None:
     return blob
 
 
-def _load(code: str) -> tuple[StoreCode | None, Store | None]:
-    """One query for the code, store and its many-to-one parents; three for the lists on the page."""
-    row = db.session.scalar(
-        sa.select(StoreCode)
-        .where(StoreCode.code == code)
-        .options(
-            joinedload(StoreCode.store).options(
-                joinedload(Store.station),
-                joinedload(Store.circle).joinedload(BusinessCircle.station),
-                joinedload(Store.region),
-                selectinload(Store.credentials),
-                selectinload(Store.commitments),
-                selectinload(Store.badges),
-            )
-        )
-    )
-    return row, (row.store if row else None)
-
-
 def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
     cfg = current_app.config
     r = None
@@ -182,20 +162,20 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
         except (redis.RedisError, OSError):
             redis_client.trip()
             r = None
-    row, store = _load(code)
-    if row is None:
+    snap = store_snapshot.load(code)
+    if snap.status is None:
         blob = "|" + MISSING
-    elif row.status == CodeStatus.REVOKED:
-        blob = f"{row.store_id}|{REVOKED}"
+    elif snap.status == CodeStatus.REVOKED:
+        blob = f"{snap.store_id}|{REVOKED}"
     else:
         page = store_page.build(
-            store,
+            snap,
             code,
             day,
             expiring_days=cfg["CREDENTIAL_EXPIRING_DAYS"],
             hotline=cfg["HOTLINE_12315"],
         )
-        blob = f"{store.id}|" + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
+        blob = f"{snap.store_id}|" + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     # End the read-only transaction now: the scan path should not hold a connection's snapshot.
     db.session.rollback()
     ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)

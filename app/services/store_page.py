@@ -6,8 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from app import texts
-from app.models import Commitment, CommitmentKind, Credential, Store
-from app.services import routing
+from app.models import Commitment, CommitmentKind, Credential
 
 
 def mask_person(name: str) -> str:
@@ -97,9 +96,10 @@ def station_view(station) -> dict | None:
     }
 
 
-def build(store: Store, code: str, today: dt.date, *, expiring_days: int, hotline: str) -> dict:
-    route = routing.responsible_station(store)
-    creds = [credential_view(c, today, expiring_days) for c in store.credentials]
+def build(snap, code: str, today: dt.date, *, expiring_days: int, hotline: str) -> dict:
+    """The page for one China calendar day from a `store_snapshot.Snapshot`."""
+    store = snap.head
+    creds = [credential_view(c, today, expiring_days) for c in snap.credentials]
     return {
         "code": code,
         "name": store.name,
@@ -107,21 +107,19 @@ def build(store: Store, code: str, today: dt.date, *, expiring_days: int, hotlin
         "address": store.address,
         "industry": store.industry.value,
         "industry_label": texts.INDUSTRIES[store.industry.value],
-        "business_circle": store.circle.name if store.circle else None,
-        "region": store.region.name if store.region else None,
+        "business_circle": store.circle_name,
+        "region": store.region_name,
         "location": (
             {"latitude": float(store.latitude), "longitude": float(store.longitude)}
             if store.latitude is not None and store.longitude is not None
             else None
         ),
-        "station": station_view(route.station),
+        "station": station_view(snap.station),
         "hotline_12315": hotline,
         "credentials": creds,
         "credential_alerts": sum(1 for c in creds if c["status"] != "valid"),
-        "commitments": [commitment_view(c) for c in store.current_commitments()],
-        "badges": [
-            {"kind": b.kind, "title": b.title, "level": b.level, "year": b.year} for b in store.badges
-        ],
-        "complaints_open": bool(store.accepts_complaints and route.station is not None),
+        "commitments": [commitment_view(c) for c in snap.commitments],
+        "badges": [{"kind": b.kind, "title": b.title, "level": b.level, "year": b.year} for b in snap.badges],
+        "complaints_open": bool(store.accepts_complaints and snap.station is not None),
         "as_of": today.isoformat(),
     }

@@ -9,7 +9,7 @@ from app import redis_client
 from app.extensions import db
 from app.models import Commitment, CommitmentKind, CredentialKind, Station, StoreScanDaily
 from app.redis_client import get_redis
-from app.services import scans, store_cache
+from app.services import scans, store_cache, store_snapshot
 from app.timeutil import CHINA, today_cn
 from tests import factories
 
@@ -109,7 +109,7 @@ def test_cache_change_during_redis_outage_not_served_stale_after_recovery(app, c
 
 def test_cache_reader_racing_a_commit_does_not_store_old_page(app, shop, monkeypatch):
     """A reader that loaded the database before a commit must not overwrite the invalidation."""
-    real_load = store_cache._load
+    real_load = store_snapshot.load
 
     def load_then_someone_commits(code):
         row = real_load(code)
@@ -117,7 +117,7 @@ def test_cache_reader_racing_a_commit_does_not_store_old_page(app, shop, monkeyp
         return row
 
     with app.app_context():
-        monkeypatch.setattr(store_cache, "_load", load_then_someone_commits)
+        monkeypatch.setattr(store_snapshot, "load", load_then_someone_commits)
         store_cache.get_page(shop["code"], count_scan=False)
         assert not get_redis().exists(store_cache.page_key(shop["code"], today_cn()))
 
