@@ -29,6 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=conf["INSTANCE_DIR"])
     app.config.update(conf)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from app.sessions import CachedSignerSessionInterface
+
+    app.session_interface = CachedSignerSessionInterface()
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

@@ -88,7 +88,9 @@ class Settings:
     HOTLINE_12315: str = "12315"
     SESSION_TTL_SECONDS: int = 7 * 24 * 3600
     STORE_CACHE_TTL_SECONDS: int = 6 * 3600
-    STORE_CACHE_LOCAL_TTL_SECONDS: float = 1.0
+    STORE_CACHE_LOCAL_TTL_SECONDS: float = 1.0  # trust window after the last sync: the staleness bound
+    STORE_CACHE_SYNC_SECONDS: float = 0.5  # how often each process reads the invalidation stream
+    STORE_CACHE_LOCAL_MAX_AGE_SECONDS: float = 300.0  # a local page is rebuilt from Redis at least this often
     SCAN_FLUSH_SECONDS: float = 1.0
     CREDENTIAL_EXPIRING_DAYS: int = 30
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
@@ -147,6 +149,10 @@ class Settings:
             "STORE_CACHE_LOCAL_TTL_SECONDS", s.STORE_CACHE_LOCAL_TTL_SECONDS
         )
         s.SCAN_FLUSH_SECONDS = _float("SCAN_FLUSH_SECONDS", s.SCAN_FLUSH_SECONDS)
+        s.STORE_CACHE_SYNC_SECONDS = _float("STORE_CACHE_SYNC_SECONDS", s.STORE_CACHE_SYNC_SECONDS)
+        s.STORE_CACHE_LOCAL_MAX_AGE_SECONDS = _float(
+            "STORE_CACHE_LOCAL_MAX_AGE_SECONDS", s.STORE_CACHE_LOCAL_MAX_AGE_SECONDS
+        )
         s.WECHAT_HTTP_TIMEOUT = _float("WECHAT_HTTP_TIMEOUT", s.WECHAT_HTTP_TIMEOUT)
         s.CREDENTIAL_EXPIRING_DAYS = _int("CREDENTIAL_EXPIRING_DAYS", s.CREDENTIAL_EXPIRING_DAYS)
         for name in ("COMPLAINTS_PER_HOUR", "COMPLAINTS_PER_STORE_DAY", "COMPLAINTS_PER_ADDRESS_HOUR"):

@@ -167,13 +167,13 @@ def run_worker(
     pause = 1.0
     done = 0
     while not stop.is_set():
-        worker = OutboxWorker([QUEUE_NAME], connection=connection, stop=stop, signals=signals)
+        worker = None
         try:
+            # Even building the worker talks to Redis (CLIENT SETNAME).
+            worker = OutboxWorker([QUEUE_NAME], connection=connection, stop=stop, signals=signals)
             worker.work(burst=burst, logging_level=logging_level, with_scheduler=False)
             pause = 1.0
-            if burst:
-                return done
-            if not stop.is_set():
+            if not burst and not stop.is_set():
                 log.warning("job queue worker stopped unexpectedly; starting it again in %.0f s", pause)
         except (redis.RedisError, OSError) as exc:
             if burst:
@@ -188,9 +188,11 @@ def run_worker(
                 raise
             log.exception("job queue worker failed; starting it again in %.0f s", pause)
         finally:
-            done += worker.jobs_run
+            done += worker.jobs_run if worker is not None else 0
             if signals:
                 _install_stop_handlers(stop)  # RQ leaves its own handlers behind
+        if burst:
+            break
         stop.wait(pause)
         pause = min(pause * 2, RECONNECT_MAX_SECONDS)
     return done

@@ -49,9 +49,15 @@ def breaker_open() -> bool:
     return time.monotonic() < _open_until
 
 
-def trip() -> None:
+#: What callers on the hot paths catch: any Redis failure. Only an outage opens the breaker.
+OUTAGE = (redis.RedisError, OSError)
+
+
+def trip(exc: BaseException | None = None) -> None:
+    """Open the breaker after a connection failure or timeout (a command error is not an outage)."""
     global _open_until
-    _open_until = time.monotonic() + BREAKER_SECONDS
+    if exc is None or isinstance(exc, redis.ConnectionError | redis.TimeoutError | OSError):
+        _open_until = time.monotonic() + BREAKER_SECONDS
 
 
 def reset_breaker() -> None:

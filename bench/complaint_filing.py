@@ -55,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +219,7 @@ def _copy_stores(url: str, n: int, seed: int) -> None:
                     cid += 1
                     eff = today - dt.timedelta(days=rng.randint(1, 700))
                     cp.write_row((cid, base["stores"] + k + 1, kind, 1, rng.choice(terms[kind]), eff, now))
+        all_stores = [r[0] for r in cur.execute("SELECT id FROM stores ORDER BY id")]
         with cur.copy(
             "COPY staff (id, name, role, station_id, store_id, phone, oa_openid, active, created_at) FROM STDIN"
         ) as cp:
@@ -226,7 +228,6 @@ def _copy_stores(url: str, n: int, seed: int) -> None:
                 for role in ("handler", "supervisor"):
                     sid += 1
                     cp.write_row((sid, sp._person(rng), role, st_id, None, "", f"oa-bench-{sid}", True, now))
-            all_stores = [r[0] for r in cur.execute("SELECT id FROM stores")]
             for store_id in rng.sample(all_stores, len(all_stores) // 4):  # merchant contacts
                 sid += 1
                 cp.write_row(
@@ -282,7 +283,7 @@ def login_consumers(app_port: int, emu_port: int, n: int, seed: int) -> list[Con
     def one(person: tuple[str, str, str]) -> Consumer:
         user, name, phone = person
         status, code = _post_json(emu_port, "/__emulator__/login-code", {"user": user})
-        if status != 200 or "code" not in code:
+        if status not in (200, 201) or "code" not in code:
             raise RuntimeError(f"emulator login-code for {user}: {status} {code}")
         status, body = _post_json(app_port, "/api/mp/v1/session", {"code": code["code"]})
         if status != 200:
@@ -379,6 +380,7 @@ class FilingRun:
     name: str
     rundir: Path
     items: list[list[tuple[int, str]]] = field(default_factory=list)  # per thread: (consumer_id, key)
+    requests: list[list[tuple[str, str, str, str]]] = field(default_factory=list)  # (token, code, key, body)
     order: list[list[int]] = field(default_factory=list)  # per thread: 1-based item numbers
     result: dict = field(default_factory=dict)  # what filing.lua wrote
 
@@ -398,7 +400,7 @@ class ItemFactory:
         run = FilingRun(name, self.workdir / f"run-{name}")
         run.rundir.mkdir()
         for t in range(1, a.threads + 1):
-            lines, keys = [], []
+            lines, keys, reqs = [], [], []
             for _ in range(per_thread):
                 c = self.consumers[self.next_consumer % len(self.consumers)]
                 self.next_consumer += 1
@@ -409,10 +411,12 @@ class ItemFactory:
                 )
                 lines.append(f"{c.token}\t{code}\t{key}\t{body}\n")
                 keys.append((c.id, key))
+                reqs.append((c.token, code, key, body))
             order = interleave(per_thread, near, far)
             (run.rundir / f"items-{t}.tsv").write_text("".join(lines), encoding="utf-8")
             (run.rundir / f"order-{t}.txt").write_text("\n".join(map(str, order)) + "\n")
             run.items.append(keys)
+            run.requests.append(reqs)
             run.order.append(order)
         return run
 
@@ -529,6 +533,52 @@ def filing_load(url: str, run: FilingRun, seconds: float, args) -> dict:
     return m
 
 
+def second_copies(app_port: int, runs: list[FilingRun], workers: int = 8) -> dict:
+    """Send the second copy of every item a time-bounded wrk run sent only once (not measured).
+
+    So every key of the run has been sent exactly twice. Here each answer is matched to its key.
+    """
+    todo = []
+    for run in runs:
+        for t, res in enumerate(run.result.get("threads", [])):
+            seen = collections.Counter(run.order[t][: res["issued"]])
+            todo += [run.requests[t][item - 1] for item, n in seen.items() if n == 1]
+
+    def one(req: tuple[str, str, str, str]) -> tuple[str, int, str | None]:
+        token, code, key, body = req
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": key,
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", app_port, timeout=30)
+        try:
+            conn.request("POST", f"/api/mp/v1/stores/{code}/complaints", body.encode(), headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+        except OSError:
+            return key, 0, None
+        finally:
+            conn.close()
+        number = None
+        if resp.status == 201:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                number = json.loads(raw)["data"]["number"]
+        return key, resp.status, number
+
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        answers = list(pool.map(one, todo))
+    statuses = collections.Counter(st for _, st, _ in answers)
+    return {
+        "sent": len(todo),
+        "seconds": round(time.monotonic() - t0, 1),
+        "statuses": dict(sorted(statuses.items())),
+        "numbers": [n for _, _, n in answers if n],
+        "answers": answers,
+    }
+
+
 def bare_load(url: str, codes_file: Path, seconds: float, args) -> dict:
     return run_wrk_script(url, BARE_LUA, [str(codes_file)], seconds, args.threads, args.connections)
 
@@ -570,24 +620,32 @@ def first_filing_check(app_port: int, consumer: Consumer, code: str) -> dict:
 # --------------------------------------------------------------------------------------------------
 
 
-def wait_quiet(url: str, timeout: float = 30.0) -> float:
-    """Wait until no backend of the app's database is inside a transaction (in-flight requests done)."""
+def wait_quiet(url: str, app_pid: int | None = None, timeout: float = 30.0) -> float:
+    """Wait until the app is idle: no backend of its database busy and its workers using no CPU.
+
+    Requests still queued or in flight when wrk stopped finish here, before anything else is measured
+    or counted. Returns the seconds waited (at most `timeout`).
+    """
     t0 = time.monotonic()
+    quiet = 0
     with psycopg.connect(url, autocommit=True) as conn:
+        cpu = tree_cpu(app_pid) if app_pid else 0.0
         while time.monotonic() - t0 < timeout:
+            time.sleep(0.25)
             busy = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
-                " AND state NOT IN ('idle')",
+                " AND state <> 'idle'",
                 (DBNAME,),
             ).fetchone()[0]
-            if busy == 0:
-                time.sleep(0.5)
-                return round(time.monotonic() - t0, 1)
-            time.sleep(0.2)
+            now_cpu = tree_cpu(app_pid) if app_pid else 0.0
+            quiet = quiet + 1 if busy == 0 and now_cpu - cpu < 0.02 else 0
+            cpu = now_cpu
+            if quiet >= 2:
+                break
     return round(time.monotonic() - t0, 1)
 
 
-def count_rows(url: str, runs: list[FilingRun], check: dict) -> dict:
+def count_rows(url: str, runs: list[FilingRun], check: dict, completion: dict) -> dict:
     with psycopg.connect(url) as conn:
         total, distinct = conn.execute(
             "SELECT count(*), count(DISTINCT (consumer_id, idempotency_key)) FROM complaints"
@@ -634,6 +692,16 @@ def count_rows(url: str, runs: list[FilingRun], check: dict) -> dict:
                     non2xx[int(k)] += v
     sent_keys.add((check["consumer_id"], check["key"]))
     numbers[check["number"]] += 2
+    checked = 2  # the hand-made check: two 201s, one a replay
+    numbers.update(completion["numbers"])
+    completion_errors = 0
+    for _key, st, _n in completion["answers"]:
+        responses += 1
+        issued += 1
+        if not 200 <= st < 300:
+            non2xx[st] += 1
+            completion_errors += 1
+    sent_twice += completion["sent"]
 
     lost_201 = sorted(n for n in numbers if n not in by_number)  # a 201 whose complaint has no row
     foreign_rows = [k for k in by_key if k not in sent_keys]  # a row for a key nobody sent
@@ -651,7 +719,8 @@ def count_rows(url: str, runs: list[FilingRun], check: dict) -> dict:
         "requests_issued": issued,
         "responses": responses,
         "unanswered_at_stop": unanswered,
-        "responses_201": sum(numbers.values()) - 2,
+        "responses_201": sum(numbers.values()) - checked,
+        "second_copies_sent_after_the_runs": completion["sent"],
         "replayed_201": replayed,
         "distinct_numbers_in_201s": len(numbers),
         "non2xx_by_status": dict(sorted(non2xx.items())),
@@ -694,62 +763,80 @@ def profile(app_pid: int, url: str, run: FilingRun, seconds: float, args, workdi
         sp.stop(spy)
     if not raw.exists():
         return {"error": "py-spy wrote nothing"}
+    summary = summarise_stacks(raw.read_text(errors="replace"), args.profile_top)
+    dest = RESULTS / f"complaint_filing-pyspy-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.txt"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(raw, dest)
+    return {"filing_rps_under_profiler": m["rps"], "collapsed_stacks": str(dest.relative_to(ROOT)), **summary}
+
+
+_FRAME = re.compile(r"^(?P<func>.+) \((?P<file>[^:()]+)(?::\d+)?\)$")
+APP_DIRS = ("app/", "miniprogram_api/", "wechat/")
+#: Where the innermost frame of a sample is, by file prefix (py-spy prints paths relative to sys.path).
+COMPONENTS = (
+    ("psycopg", "PostgreSQL driver: sending, waiting for answers"),
+    ("sqlalchemy/", "SQLAlchemy (compiling, ORM bookkeeping)"),
+    ("redis/", "Redis client (RQ enqueue, token storage)"),
+    ("rq/", "Redis client (RQ enqueue, token storage)"),
+    ("urllib3/", "HTTP to WeChat (requests/urllib3)"),
+    ("requests/", "HTTP to WeChat (requests/urllib3)"),
+    ("http/", "HTTP to WeChat (requests/urllib3)"),
+    ("socket", "HTTP to WeChat (requests/urllib3)"),
+    ("wechatpy/", "HTTP to WeChat (requests/urllib3)"),
+    ("json/", "JSON"),
+    ("flask/", "Flask / Werkzeug"),
+    ("werkzeug/", "Flask / Werkzeug"),
+    ("gunicorn/", "gunicorn (accept, read, write)"),
+    ("chinese_calendar/", "chinesecalendar"),
+    ("app/", "app code itself"),
+    ("miniprogram_api/", "app code itself"),
+    ("wechat/", "app code itself"),
+)
+
+
+def summarise_stacks(text: str, top: int) -> dict:
+    """py-spy raw (collapsed) stacks: app functions by inclusive share, and samples by component."""
     incl: collections.Counter = collections.Counter()
-    self_: collections.Counter = collections.Counter()
+    deepest: collections.Counter = collections.Counter()
+    component: collections.Counter = collections.Counter()
     total = 0
-    for line in raw.read_text(errors="replace").splitlines():
+    for line in text.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = [_frame(f) for f in stack.split(";")]
-        frames = [f for f in frames if f]
-        if not frames:
-            continue
         total += n
-        for f in set(frames):
-            incl[f] += n
-        self_[frames[-1]] += n
-    keep = [f for f, _ in incl.most_common() if _interesting(f)][: args.profile_top]
-    dest = RESULTS / f"complaint_filing-pyspy-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.txt"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(raw, dest)
+        frames = []
+        for fr in stack.split(";"):
+            m = _FRAME.match(fr.strip())
+            if m:
+                frames.append((m.group("func"), m.group("file")))
+        seen: set[str] = set()
+        last_app = None
+        for func, file in frames:
+            if file.startswith(APP_DIRS):
+                name = f"{func} ({file})"
+                last_app = name
+                if name not in seen:
+                    seen.add(name)
+                    incl[name] += n
+        if last_app:
+            deepest[last_app] += n
+        leaf = frames[-1][1] if frames else ""
+        label = next(
+            (lbl for prefix, lbl in COMPONENTS if leaf.startswith(prefix) or prefix in leaf), "other"
+        )
+        component[label] += n
+
+    def pct(c: int) -> float:
+        return round(100 * c / max(1, total), 1)
+
     return {
         "samples": total,
-        "filing_rps_under_profiler": m["rps"],
-        "collapsed_stacks": str(dest.relative_to(ROOT)),
-        "top_inclusive": [(f, round(100 * incl[f] / max(1, total), 1)) for f in keep],
-        "top_self": [(f, round(100 * c / max(1, total), 1)) for f, c in self_.most_common(25)],
+        "by_component": [(k, pct(v)) for k, v in component.most_common()],
+        "app_inclusive": [(k, pct(v)) for k, v in incl.most_common(top)],
+        "app_deepest": [(k, pct(v)) for k, v in deepest.most_common(25)],
     }
-
-
-_FRAME = re.compile(r"^(?P<func>[^ ]+) \((?P<file>[^:]+)(?::\d+)?\)$")
-
-
-def _frame(text: str) -> str:
-    m = _FRAME.match(text.strip())
-    if not m:
-        return text.strip()
-    file = m.group("file")
-    for marker in ("/site-packages/", "/work/main/", "/lib/python3"):
-        if marker in file:
-            file = file.split(marker, 1)[1]
-            break
-    return f"{m.group('func')} ({file})"
-
-
-def _interesting(frame: str) -> bool:
-    return not any(
-        s in frame
-        for s in (
-            "gunicorn/",
-            "<module>",
-            "(threading.py",
-            "wsgi_app",
-            "full_dispatch_request",
-            "__call__ (flask",
-        )
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -781,6 +868,7 @@ def merge_slices(parts: list[dict]) -> dict:
         merged["exhausted_threads"] = sum(p["exhausted_threads"] for p in parts)
         for s, p in zip(merged["slices"], parts, strict=True):
             s["statuses"] = p["statuses"]
+            s["drain_s"] = p.get("drain_s")
     return merged
 
 
@@ -806,10 +894,10 @@ def pg_xact(url: str) -> dict:
     return {"commits": row[0], "rollbacks": row[1], "tuples_inserted": row[2]}
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer consumers and stores, shorter runs")
-    p.add_argument("--consumers", type=int, help="consumers logged in (default 4,000; 1,500 with --quick)")
+    p.add_argument("--consumers", type=int, help="consumers logged in (default 3,000; 1,500 with --quick)")
     p.add_argument(
         "--stores", type=int, help="stores added by COPY to the demo's 55 (default 400; 250 quick)"
     )
@@ -827,17 +915,21 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument("--max-minutes", type=float, help="hard time limit (default 10; 20 for the full run)")
     args = p.parse_args()
-    args.consumers = args.consumers or (1500 if args.quick else 4000)
+    args.consumers = args.consumers or (1500 if args.quick else 3000)
     args.stores = args.stores if args.stores is not None else (250 if args.quick else 400)
     args.duration = args.duration or (6.0 if args.quick else 20.0)
     args.slices = max(1, args.slices or (2 if args.quick else 4))
     args.warmup = args.warmup or (2.0 if args.quick else 3.0)
     args.max_minutes = args.max_minutes or (10.0 if args.quick else 20.0)
-    args.loadgen = "wrk"
+    args.loadgen = "wrk"  # for store_page._meta
+    return args
+
+
+def main() -> int:
+    args = parse_args()
     if shutil.which("wrk") is None:
         print(f"wrk not found; {sp.WRK_INSTALL_HINT}", file=sys.stderr)
         return 2
-
     busy = sp._loadavg()
     if busy is not None and busy > 1.0:
         print(
@@ -861,7 +953,8 @@ def main() -> int:
         loadavg_at_start=busy,
         redis_url=REDIS_URL,
         load=f"wrk -t{args.threads} -c{args.connections}, {args.duration:g} s per server in {args.slices}"
-        f" alternating slices, warm-up {args.warmup:g} s; filing: bench/filing.lua (every item twice)",
+        f" alternating slices, warm-up {args.warmup:g} s; filing: bench/filing.lua (every item twice);"
+        " bare: bench/store_codes.lua (GET)",
     )
     r = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
     status = 2
@@ -884,7 +977,7 @@ def main() -> int:
                 COMPLAINTS_PER_STORE_DAY=HIGH_LIMIT,
                 COMPLAINTS_PER_ADDRESS_HOUR=HIGH_LIMIT,
             )
-            out["app_settings"] = {k: v for k, v in app_env.items() if k not in env or env[k] != v}
+            out["app_settings"] = {k: v for k, v in app_env.items() if env.get(k) != v}
             app = stack.enter_context(
                 sp.Server("app:create_app()", app_env, workdir, "filing-app", args.workers)
             )
@@ -903,12 +996,13 @@ def main() -> int:
             warm = factory.run("warmup", int(args.rate_cap * args.warmup / 2) + 100)
             runs.append(warm)
             wm = filing_load(app.url, warm, args.warmup, args)
+            wait_quiet(db_url, app.proc.pid)
             log(f"warm-up: filing {wm['rps']:.0f} req/s, statuses {wm['statuses']}")
             slice_s = args.duration / args.slices
             budget = int(max(wm["rps"], 50) * 3 * slice_s / 2) + 200  # items per slice, 3x headroom
 
             parts: dict[str, list[dict]] = {"bare": [], "filing": []}
-            red = {"before": [], "after": []}
+            red: dict[str, list[dict]] = {"before": [], "after": []}
             cpu_parts: list[dict] = []
             pg_before = pg_xact(db_url)
             for k in range(args.slices):
@@ -921,22 +1015,22 @@ def main() -> int:
                         runs.append(run)
                         rb, cb = redis_stats(r), cpu.snapshot()
                         m = filing_load(app.url, run, slice_s, args)
+                        # Requests still in flight when wrk stopped finish before the next slice.
+                        m["drain_s"] = wait_quiet(db_url, app.proc.pid)
                         red["before"].append(rb)
                         red["after"].append(redis_stats(r))
                         cpu_parts.append(Cpu.delta(cb, cpu.snapshot(), m["requests"]))
                     m["loadavg"] = sp._loadavg()
                     parts[side].append(m)
-                    log(
-                        f"  slice {k + 1} {side:<6} {sp._fmt(m)}"
-                        + (f"  {m.get('statuses')}" if side == "filing" else "")
-                    )
+                    extra = f"  {m['statuses']}" if side == "filing" else ""
+                    log(f"  slice {k + 1} {side:<6} {sp._fmt(m)}{extra}")
             pg_after = pg_xact(db_url)
             res = {side: merge_slices(v) for side, v in parts.items()}
             filing_requests = res["filing"]["requests"]
             res["filing"]["redis"] = sp._redis_delta(
                 list(zip(red["before"], red["after"], strict=True)), filing_requests
             )
-            cpu_total: dict = {}
+            cpu_total: dict[str, float] = {}
             for part in cpu_parts:
                 for k2, v in part.items():
                     cpu_total[k2] = cpu_total.get(k2, 0.0) + v["cpu_s"]
@@ -947,23 +1041,28 @@ def main() -> int:
             res["filing"]["postgres"] = {k2: pg_after[k2] - pg_before[k2] for k2 in pg_before}
             res["filing"]["gunicorn_log_tail"] = app.log_tail(20)
             res["bare"]["gunicorn_log_tail"] = bare.log_tail(5)
+            completion = second_copies(app.port, runs)
+            log(
+                f"second copies of {completion['sent']:,} items the time limit cut off sent"
+                f" ({completion['seconds']:g} s): {completion['statuses']}"
+            )
+            waited = wait_quiet(db_url, app.proc.pid)
             res["filing"]["msg_sec_check_calls"] = emu.calls("msg_sec_check")
-            waited = wait_quiet(db_url)
-            counts = count_rows(db_url, runs, check)
+            counts = count_rows(db_url, runs, check, completion)
             counts["waited_for_in_flight_s"] = waited
             out["results"] = res
             out["counts"] = counts
             ratio = round(res["filing"]["rps"] / res["bare"]["rps"], 3) if res["bare"]["rps"] else 0.0
-            errors = sum(counts["non2xx_by_status"].values()) + sum(
+            socket_errors = sum(
                 res["filing"]["errors"].get(k, 0) for k in ("connect", "read", "write", "timeout")
             )
-            exhausted = res["filing"]["exhausted_threads"]
+            errors = sum(counts["non2xx_by_status"].values()) + socket_errors
             ok = ratio >= MIN_RATIO and counts["duplicates"] == 0 and counts["lost"] == 0 and errors == 0
             out["verdict"] = {
                 "ratio": ratio,
                 "min_ratio": MIN_RATIO,
                 "errors": errors,
-                "schedule_exhausted_threads": exhausted,
+                "schedule_exhausted_threads": res["filing"]["exhausted_threads"],
                 "pass": ok,
             }
             status = 0 if ok else 1
@@ -977,8 +1076,6 @@ def main() -> int:
         print(f"\nABORTED: {exc}", file=sys.stderr)
         status = 2
     except Exception as exc:
-        import traceback
-
         traceback.print_exc()
         print(f"\nERROR: {type(exc).__name__}: {exc}", file=sys.stderr)
         status = 2
@@ -1028,11 +1125,12 @@ def print_table(out: dict, args) -> None:
         f"{ {k: n for k, n in f['errors'].items() if k != 'status'} or 'none' }"
     )
     print(
-        f"whole run: {c['requests_issued']:,} filing requests issued, {c['responses']:,} answered"
-        f" ({c['unanswered_at_stop']} in flight when wrk stopped), {c['responses_201'] + 2:,} x 201 of which"
-        f" {c['replayed_201'] + 1:,} replays; {c['keys_sent']:,} keys sent ({c['keys_sent_twice']:,} twice),"
-        f" {c['rows']:,} rows, {c['distinct_consumer_key']:,} distinct (consumer, key),"
-        f" {c['distinct_numbers_in_201s']:,} distinct numbers in 201s"
+        f"whole run (warm-up, slices, then {c['second_copies_sent_after_the_runs']:,} second copies the time"
+        f" limit cut off): {c['requests_issued']:,} filing requests issued, {c['responses']:,} answered"
+        f" ({c['unanswered_at_stop']} in flight when wrk stopped), {c['responses_201']:,} x 201"
+        f" ({c['replayed_201']:,} marked Idempotent-Replayed under wrk); {c['keys_sent']:,} keys sent"
+        f" ({c['keys_sent_twice']:,} twice), {c['rows']:,} rows, {c['distinct_consumer_key']:,} distinct"
+        f" (consumer, key), {c['distinct_numbers_in_201s']:,} distinct numbers in 201s"
     )
     print(
         f"non-2xx by status: {c['non2xx_by_status'] or 'none'}; lost detail {c['lost_detail']};"
@@ -1065,11 +1163,14 @@ def print_profile(prof: dict) -> None:
         f"py-spy: {prof['samples']:,} samples over both workers at {prof['filing_rps_under_profiler']:.0f} req/s;"
         f" collapsed stacks in {prof['collapsed_stacks']}"
     )
-    print("top frames, inclusive % of samples:")
-    for frame, pct in prof["top_inclusive"]:
+    print("samples by where the innermost frame is:")
+    for label, pct in prof["by_component"]:
+        print(f"  {pct:5.1f}%  {label}")
+    print("app functions, inclusive % of samples:")
+    for frame, pct in prof["app_inclusive"]:
         print(f"  {pct:5.1f}%  {frame}")
-    print("top frames, self %:")
-    for frame, pct in prof["top_self"]:
+    print("app functions, the deepest app frame of a sample (% of samples):")
+    for frame, pct in prof["app_deepest"]:
         print(f"  {pct:5.1f}%  {frame}")
     print()
 

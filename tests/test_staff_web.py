@@ -337,7 +337,7 @@ def test_report_without_contact_shows_anonymous(app, client, oauth, wechat_api_b
         phone=None,
         description="这家店卖过期食品，还改生产日期标签。",
     )
-    login_as(client, wechat_api_base, "oa-handler-1")
+    login_as(client, wechat_api_base, "oa-sup-1")  # reports go to the regulatory office
     html = page(client, number).get_data(as_text=True)
     assert "匿名举报" in html and "举报" in html
 
@@ -461,9 +461,14 @@ def test_merchant_replies_settles_or_gives_up(app, client, oauth, wechat_api_bas
     number, alice = file_complaint(app, client, oauth, shop, amount="120")
     second, bob = file_complaint(app, client, oauth, shop, user="bob", amount="80")
     assert consumer_view(client, number, alice)["status"] == "merchant_negotiating"
+    station = app.test_client()
+    login_as(station, wechat_api_base, "oa-handler-1")
+    assert post(station, number, "reply", {"text": "站内备注：老客户", "internal": "1"}).status_code == 303
+
     login_as(client, wechat_api_base, "oa-merchant-1")
     html = page(client, number).get_data(as_text=True)
     assert "13812345678" not in html and "张三" not in html  # the contact stays with the station
+    assert "站内备注" not in html  # and so do internal notes
     assert 'action="/oa/complaints/' + number + '/accept"' not in html
     assert post(client, number, "accept").status_code == 403  # not a merchant's action
 
@@ -478,7 +483,10 @@ def test_merchant_replies_settles_or_gives_up(app, client, oauth, wechat_api_bas
     assert consumer_view(client, second, bob)["status"] == "with_station"
     after = page(client, second)  # still the merchant's store, but no longer theirs to act on
     assert after.status_code == 200 and "<h2>办理</h2>" not in after.get_data(as_text=True)
-    assert post(client, second, "merchant_reply", {"text": "再谈谈"}).status_code == 403
+    assert (
+        post(client, second, "merchant_reply", {"text": "再谈谈"}, token=own_token(app, client)).status_code
+        == 403
+    )
 
 
 def test_merchant_never_sees_a_report(app, client, oauth, wechat_api_base):

@@ -240,9 +240,10 @@ def _handle(push: _Push) -> str:
             raise
         return stored
     text = commands.answer(push.incoming)
-    row.reply = _reply_xml(push, text) if text else ""
+    reply = _reply_xml(push, text) if text else ""
+    row.reply = reply
     db.session.commit()
-    return row.reply
+    return reply  # not row.reply: the commit expired it, reading it again would cost a query
 
 
 def _reply_xml(push: _Push, text: str) -> str:

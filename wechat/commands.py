@@ -106,11 +106,16 @@ def _help(person: Staff) -> str:
     return OA["help_merchant"] if person.role == StaffRole.MERCHANT else OA["help_staff"]
 
 
-def _attempt(action: Callable[[], str]) -> str:
-    """Run one command in a savepoint: a domain error rolls back its changes and becomes the reply."""
+def _attempt(action: Callable[[], str], *, writes: bool = True) -> str:
+    """Run one command in a savepoint: a domain error rolls back its changes and becomes the reply.
+
+    Commands that write nothing before they can fail (`writes=False`) skip the savepoint's two round trips.
+    """
     outbox = db.session.info.get("outbox_new")
     queued = len(outbox) if outbox is not None else 0
     try:
+        if not writes:
+            return action()
         with db.session.begin_nested():
             return action()
     except _Say as said:
@@ -197,7 +202,7 @@ def _text(person: Staff | None, openid: str, text: str, now: dt.datetime) -> str
     merchant = person.role == StaffRole.MERCHANT
     table = _MERCHANT if merchant else _STAFF
     if word in table:
-        return _attempt(lambda: table[word](person, rest, now))
+        return _attempt(lambda: table[word](person, rest, now), writes=word not in _READ_ONLY)
     if word:
         return OA["staff_only"] if merchant else OA["merchant_only"]
     return _attempt(lambda: _plain_text(person, text, now))
@@ -551,6 +556,8 @@ def _give_up(person: Staff, rest: str, now: dt.datetime) -> str:
 
 
 _Handler = Callable[[Staff, str, dt.datetime], str]
+#: Commands whose only write (查看's chat context) comes after every check that can refuse.
+_READ_ONLY = frozenset({"待办", "查看"})
 _STAFF: dict[str, _Handler] = {
     "待办": _todo,
     "查看": _view,

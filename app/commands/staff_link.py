@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models import Complaint, Staff
@@ -22,6 +22,7 @@ from app.services import staff_access, staff_auth
 @click.command("link")
 @click.argument("staff_id", type=int)
 @click.argument("number")
+@with_appcontext
 def link_cmd(staff_id: int, number: str):
     """Print the H5 page URL of complaint NUMBER for staff member STAFF_ID."""
     staff = db.session.get(Staff, staff_id)

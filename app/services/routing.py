@@ -59,12 +59,16 @@ class Subject:
         return cls(store.station_id, store.circle.station_id if store.circle else None, region_id)
 
 
-def regulatory_office_id(region_id: int | None) -> int | None:
-    """The regulatory office of the region, or of the nearest region above it that has one."""
+def regulatory_office_id(region_id: int | None, conn=None) -> int | None:
+    """The regulatory office of the region, or of the nearest region above it that has one.
+
+    `conn`: a Core connection to read on (the scan path), else the ORM session.
+    """
+    reader = conn if conn is not None else db.session
     seen: set[int] = set()
     while region_id is not None and region_id not in seen:
         seen.add(region_id)
-        office = db.session.scalar(
+        office = reader.scalar(
             sa.select(Station.id)
             .where(Station.region_id == region_id, Station.kind == StationKind.REGULATORY_OFFICE)
             .order_by(Station.id)
@@ -72,12 +76,12 @@ def regulatory_office_id(region_id: int | None) -> int | None:
         )
         if office is not None:
             return office
-        region_id = db.session.scalar(sa.select(Region.parent_id).where(Region.id == region_id))
+        region_id = reader.scalar(sa.select(Region.parent_id).where(Region.id == region_id))
     return None
 
 
-def district_centre_id() -> int | None:
-    return db.session.scalar(
+def district_centre_id(conn=None) -> int | None:
+    return (conn if conn is not None else db.session).scalar(
         sa.select(Station.id).where(Station.kind == StationKind.CENTER_12315).order_by(Station.id).limit(1)
     )
 
@@ -87,11 +91,11 @@ def district_centre() -> Station | None:
     return db.session.get(Station, centre) if centre is not None else None
 
 
-FINDERS: dict[str, Callable[[Subject], int | None]] = {
-    "store_station": lambda subject: subject.own_station_id,
-    "circle_station": lambda subject: subject.circle_station_id,
-    "region_regulatory_office": lambda subject: regulatory_office_id(subject.region_id),
-    "district_centre": lambda subject: district_centre_id(),
+FINDERS: dict[str, Callable[..., int | None]] = {
+    "store_station": lambda subject, conn: subject.own_station_id,
+    "circle_station": lambda subject, conn: subject.circle_station_id,
+    "region_regulatory_office": lambda subject, conn: regulatory_office_id(subject.region_id, conn),
+    "district_centre": lambda subject, conn: district_centre_id(conn),
 }
 
 
@@ -133,7 +137,9 @@ def _read_rules() -> list[RuleSpec]:
     ]
 
 
-def decide(subject: Subject, category: str | None = None, kind: str = "complaint") -> tuple[int | None, str]:
+def decide(
+    subject: Subject, category: str | None = None, kind: str = "complaint", conn=None
+) -> tuple[int | None, str]:
     """(station id, rule name) for a filing about the subject; `category=None` is the store page's answer."""
     for spec in active_rules():
         if spec.categories is not None and category not in spec.categories:
@@ -141,10 +147,10 @@ def decide(subject: Subject, category: str | None = None, kind: str = "complaint
         if spec.kinds is not None and kind not in spec.kinds:
             continue
         finder = FINDERS.get(spec.rule)
-        station_id = finder(subject) if finder else None
+        station_id = finder(subject, conn) if finder else None
         if station_id is not None:
             return station_id, spec.rule
-    return district_centre_id(), "district_centre"
+    return district_centre_id(conn), "district_centre"
 
 
 def responsible_station(store: Store, category: str | None = None, kind: str = "complaint") -> Route:

@@ -57,10 +57,11 @@ def flush() -> int:
         pipe = get_redis().pipeline(transaction=False)
         for (store_id, day), n in batch.items():
             pipe.hincrby(day_key(day), str(store_id), n)
+        for day in {day for _, day in batch}:
             pipe.expire(day_key(day), 40 * 24 * 3600)
         pipe.execute()
-    except (redis.RedisError, OSError):
-        redis_client.trip()
+    except redis_client.OUTAGE as exc:
+        redis_client.trip(exc)
         _put_back(batch)
         return 0
     return sum(batch.values())

@@ -16,6 +16,7 @@ import secrets
 import redis
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import redis_client
 from app.errors import Conflict, Gone, NotFound, TooMany, ValidationFailed
@@ -155,7 +156,12 @@ def bound_to(openid: str) -> Staff | None:
     """The person this openid is bound to (active or not), or None for a stranger."""
     if not openid:
         return None
-    return db.session.scalar(sa.select(Staff).where(Staff.oa_openid == openid))
+    # Station and store come along: every chat command needs one of them (one query, not two).
+    return db.session.scalar(
+        sa.select(Staff)
+        .where(Staff.oa_openid == openid)
+        .options(joinedload(Staff.station), joinedload(Staff.store))
+    )
 
 
 def bind_by_code(openid: str, code: str, now: dt.datetime | None = None) -> tuple[Staff, bool]:
@@ -255,8 +261,8 @@ def _count_failure(openid: str) -> None:
         return
     try:
         pipe = redis_client.get_redis().pipeline()
+        pipe.set(_failure_key(openid), 0, ex=3600, nx=True)  # the hour starts at the first failure
         pipe.incr(_failure_key(openid))
-        pipe.expire(_failure_key(openid), 3600, nx=True)
         pipe.execute()
     except (redis.RedisError, OSError):
         redis_client.trip()

@@ -1,8 +1,8 @@
 """What station staff and merchant contacts see of a complaint, and the actions they take from H5.
 
 The consumer's view is `app.services.complaint_views`; this one adds what only the station sees:
-internal notes and system events on the timeline, abuse flags, the consumer's contact (never to a
-merchant, never a reporter who left none). Who may see and act is `app.services.staff_access`; which
+internal notes and system events on the timeline, abuse flags and the consumer's contact (a merchant
+sees none of these; a reporter who left no contact shows as anonymous). Who may see and act is `app.services.staff_access`; which
 transition is allowed when is `app.services.complaint_flow`. Functions flush, never commit.
 """
 
@@ -235,8 +235,10 @@ def _actor_label(e: ComplaintEvent, names: dict[int, str]) -> str:
     return label
 
 
-def _timeline(c: Complaint) -> list[dict]:
-    ids = {e.actor_id for e in c.events if e.actor in ("staff", "merchant") and e.actor_id}
+def _timeline(c: Complaint, *, internal: bool) -> list[dict]:
+    """The events, with internal ones (notes, system flags) only when `internal` (station staff)."""
+    events = [e for e in c.events if internal or e.visible_to_consumer]
+    ids = {e.actor_id for e in events if e.actor in ("staff", "merchant") and e.actor_id}
     names = (
         dict(db.session.execute(sa.select(Staff.id, Staff.name).where(Staff.id.in_(ids))).tuples().all())
         if ids
@@ -252,7 +254,7 @@ def _timeline(c: Complaint) -> list[dict]:
             "internal": not e.visible_to_consumer,
             "status_label": STATUS.get(e.to_status, "") if e.to_status != e.from_status else "",
         }
-        for e in c.events
+        for e in events
     ]
 
 
@@ -280,6 +282,7 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
     """Everything the complaint page shows to `staff` (who must be allowed to see it)."""
     now = now or utcnow()
     actions = available_actions(staff, c)
+    station_side = not is_merchant(staff)  # internal notes and abuse flags stay with the station
     return {
         "number": c.number,
         "kind": c.kind.value,
@@ -298,11 +301,11 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "content_review": c.content_check.value == "review",
         "contact": _contact(staff, c),
         "photos": [u.public_id for u in c.uploads if uploads.can_read(u, staff=staff)],
-        "timeline": _timeline(c),
+        "timeline": _timeline(c, internal=station_side),
         "deadlines": _deadlines(c, now),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
         "commitments": c.commitments_snapshot or [],
-        "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])],
+        "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])] if station_side else [],
         "outcome_label": OUTCOMES.get(c.outcome) if c.outcome else None,
         "amount_recovered": _money(c.amount_recovered),
         "consumer_confirmed": c.consumer_confirmed,

@@ -34,6 +34,10 @@ from app.services import codes, scans, store_page, store_snapshot
 from app.timeutil import CHINA, today_cn, utcnow
 
 GEN_KEY = "sp:gen"
+SEQ_KEY = "sp:seq"  # how many single-store invalidations were ever published
+CHANGES_KEY = "sp:changes"  # stream of invalidated codes, read by every process's local layer
+STREAM_MAX = 10_000
+STREAM_READ_MAX = 1_000
 MISSING = "!missing"
 REVOKED = "!revoked"
 
@@ -47,26 +51,41 @@ return 0
 
 
 class _LocalLayer:
-    """Per-process memory: code -> (expires at, day, generation-free blob)."""
+    """Per-process memory of pages, kept honest by a once-a-second sync with Redis.
+
+    Every invalidation is appended to the Redis stream `sp:changes` (and counted in `sp:seq`). Each
+    process reads the stream's new entries at most every `STORE_CACHE_SYNC_SECONDS` and drops the codes
+    it names (all pages when the generation moved or entries were missed). Entries are trusted only
+    while the last successful sync is younger than `STORE_CACHE_LOCAL_TTL_SECONDS`: with Redis down,
+    local pages expire that long after Redis was last seen, so staleness stays bounded either way.
+    """
 
     def __init__(self) -> None:
-        self._data: dict[str, tuple[float, dt.date, str]] = {}
+        self._data: dict[str, tuple[float, dt.date, str]] = {}  # code -> (stored at, day, blob)
         self._lock = threading.Lock()
         self.redis_owes_invalidation = False
+        self.last_sync = 0.0  # monotonic time of the last successful sync
+        self.last_attempt = 0.0
+        self.seen_seq: int | None = None
+        self.seen_gen: bytes | None = None
+        self.stream_id = "0-0"
 
-    def get(self, code: str, day: dt.date) -> str | None:
+    def get(self, code: str, day: dt.date, trust: float, max_age: float) -> str | None:
         hit = self._data.get(code)
-        if hit is None or hit[1] != day or hit[0] < time.monotonic():
+        if hit is None or hit[1] != day:
+            return None
+        now = time.monotonic()
+        if now - self.last_sync > trust or now - hit[0] > max_age:
             return None
         return hit[2]
 
-    def put(self, code: str, day: dt.date, blob: str, ttl: float) -> None:
-        if ttl <= 0:
+    def put(self, code: str, day: dt.date, blob: str, trust: float) -> None:
+        if trust <= 0:
             return
         with self._lock:
             if len(self._data) > 50_000:
                 self._data.clear()
-            self._data[code] = (time.monotonic() + ttl, day, blob)
+            self._data[code] = (time.monotonic(), day, blob)
 
     def drop(self, code: str | None = None) -> None:
         with self._lock:
@@ -74,6 +93,32 @@ class _LocalLayer:
                 self._data.clear()
             else:
                 self._data.pop(code, None)
+
+    def sync(self, r: redis.Redis, every: float) -> None:
+        """Apply invalidations published by every process since the last sync (one round trip)."""
+        now = time.monotonic()
+        if now - self.last_attempt < every:
+            return
+        self.last_attempt = now
+        pipe = r.pipeline(transaction=False)
+        pipe.get(SEQ_KEY)
+        pipe.get(GEN_KEY)
+        pipe.xrange(CHANGES_KEY, min=f"({self.stream_id}", count=STREAM_READ_MAX)
+        seq, gen, entries = pipe.execute()
+        seq = int(seq or 0)
+        missed = self.seen_seq is not None and seq - self.seen_seq > len(entries)
+        if self.seen_seq is None or missed or gen != self.seen_gen:
+            self.drop()
+        else:
+            for _, fields in entries:
+                self.drop(fields[b"code"].decode())
+        if entries:
+            self.stream_id = entries[-1][0].decode()
+        elif self.seen_seq is None:
+            last = r.xrevrange(CHANGES_KEY, count=1)
+            self.stream_id = last[0][0].decode() if last else "0-0"
+        self.seen_seq, self.seen_gen = seq, gen
+        self.last_sync = time.monotonic()
 
 
 local = _LocalLayer()
@@ -113,8 +158,12 @@ def get_page_json(code: str, *, count_scan: bool = True) -> str:
         raise NotFound("store_not_found")
     now = utcnow()
     day = today_cn(now)
-    blob = local.get(code, day)
-    if blob is None:
+    cfg = current_app.config
+    _sync_local(cfg)
+    blob = local.get(
+        code, day, cfg["STORE_CACHE_LOCAL_TTL_SECONDS"], cfg["STORE_CACHE_LOCAL_MAX_AGE_SECONDS"]
+    )
+    if blob is None and cfg["STORE_CACHE_TTL_SECONDS"] > 0:
         blob = _from_redis(code, day)
     if blob is None:
         blob = _build_and_store(code, day, now)
@@ -129,6 +178,15 @@ def get_page(code: str, *, count_scan: bool = True) -> dict:
     return json.loads(get_page_json(code, count_scan=count_scan))
 
 
+def _sync_local(cfg) -> None:
+    if cfg["STORE_CACHE_LOCAL_TTL_SECONDS"] <= 0 or redis_client.breaker_open():
+        return
+    try:
+        local.sync(get_redis(), cfg["STORE_CACHE_SYNC_SECONDS"])
+    except redis_client.OUTAGE as exc:
+        redis_client.trip(exc)
+
+
 def _from_redis(code: str, day: dt.date) -> str | None:
     cfg = current_app.config
     if redis_client.breaker_open():
@@ -137,8 +195,8 @@ def _from_redis(code: str, day: dt.date) -> str | None:
         r = get_redis()
         _settle_owed_invalidation(r)
         gen, raw = r.mget(GEN_KEY, page_key(code, day))
-    except (redis.RedisError, OSError):
-        redis_client.trip()
+    except redis_client.OUTAGE as exc:
+        redis_client.trip(exc)
         return None
     if raw is None:
         return None
@@ -154,13 +212,14 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
     cfg = current_app.config
     r = None
     versions = ("0", "0")
-    if not redis_client.breaker_open():
+    ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)
+    if ttl > 0 and not redis_client.breaker_open():  # a TTL of 0 turns the Redis layer off
         try:
             r = get_redis()
             gen, ver = r.mget(GEN_KEY, version_key(code))
             versions = (gen.decode() if gen else "0", ver.decode() if ver else "0")
-        except (redis.RedisError, OSError):
-            redis_client.trip()
+        except redis_client.OUTAGE as exc:
+            redis_client.trip(exc)
             r = None
     snap = store_snapshot.load(code)
     if snap.status is None:
@@ -176,10 +235,7 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
             hotline=cfg["HOTLINE_12315"],
         )
         blob = f"{snap.store_id}|" + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
-    # End the read-only transaction now: the scan path should not hold a connection's snapshot.
-    db.session.rollback()
-    ttl = min(cfg["STORE_CACHE_TTL_SECONDS"], _seconds_to_midnight(now) + 60)
-    if r is not None and ttl > 0:  # a TTL of 0 turns the Redis layer off
+    if r is not None:
         try:
             r.eval(
                 _SET_IF_UNCHANGED,
@@ -192,8 +248,8 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
                 versions[1],
                 ttl,
             )
-        except (redis.RedisError, OSError):
-            redis_client.trip()
+        except redis_client.OUTAGE as exc:
+            redis_client.trip(exc)
     local.put(code, day, blob, cfg["STORE_CACHE_LOCAL_TTL_SECONDS"])
     return blob
 
@@ -216,6 +272,8 @@ def invalidate(codes_: list[str] | None) -> None:
                 pipe.incr(version_key(c))
                 for d in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):
                     pipe.delete(page_key(c, d))
+                pipe.xadd(CHANGES_KEY, {"code": c}, maxlen=STREAM_MAX, approximate=True)
+                pipe.incr(SEQ_KEY)
         pipe.execute()
     except (redis.RedisError, OSError):
         local.redis_owes_invalidation = True

@@ -188,7 +188,7 @@ _STATION_BY_ID = sa.select(Station.name, Station.kind, Station.phone, Station.ad
 
 def _station_for(conn, head: Row) -> StationInfo | None:
     subject = routing.Subject(head.own_id, head.circ_id, head.region_id or head.circle_region_id)
-    station_id, _ = routing.decide(subject)
+    station_id, _ = routing.decide(subject, conn=conn)
     if station_id is None:
         return None
     if station_id == head.own_id:

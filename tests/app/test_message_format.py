@@ -27,7 +27,9 @@ CONFIG = {
 }
 FILED = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)  # 10:30 in China
 LONGEST_STORE = "长" * 100  # Store.name is String(100)
-LONG_TEXT = "买的羽绒服第二天就开线了，\n要求退款但店员推给厂家。\r\n\t还说这是正常现象，让我自己去找厂家售后。"
+LONG_TEXT = (
+    "买的羽绒服第二天就开线了，\n要求退款但店员推给厂家。\r\n\t还说这是正常现象，让我自己去找厂家售后。"
+)
 
 
 def _row(channel: str, template: str, payload: dict, created_at=FILED):
@@ -220,10 +222,15 @@ def test_fit_never_makes_a_value_wechat_refuses(key, value, template):
 
 
 def test_field_map_overridden_by_setting():
-    config = dict(CONFIG, WECHAT_TEMPLATE_FIELDS='{"progress": {"number": "character_string7", "text": "thing9"}}')
+    config = dict(
+        CONFIG, WECHAT_TEMPLATE_FIELDS='{"progress": {"number": "character_string7", "text": "thing9"}}'
+    )
     message = mf.render(_row("subscribe", notify.PROGRESS_TEMPLATE, _progress()), config)
 
-    assert message.data == {"character_string7": "T261122ABCDEF", "thing9": "投诉已提交，由测试商圈服务站负责处理。"}
+    assert message.data == {
+        "character_string7": "T261122ABCDEF",
+        "thing9": "投诉已提交，由测试商圈服务站负责处理。",
+    }
     staff = mf.render(_row("template", notify.STAFF_NEW, _staff()), config)  # other templates keep defaults
     assert set(staff.data) == set(mf.DEFAULT_FIELDS[notify.STAFF_NEW].values())
 
@@ -253,7 +260,9 @@ def test_message_settings_read_from_env(monkeypatch):
 
 
 def test_template_link_from_pattern_and_missing_template_id():
-    config = dict(CONFIG, WECHAT_OA_COMPLAINT_URL="https://h5.example.cn/c/{number}", WECHAT_OA_TPL_DEADLINE="")
+    config = dict(
+        CONFIG, WECHAT_OA_COMPLAINT_URL="https://h5.example.cn/c/{number}", WECHAT_OA_TPL_DEADLINE=""
+    )
     message = mf.render(_row("template", notify.STAFF_NEW, _staff()), config)
     deadline = mf.render(_row("template", notify.STAFF_DEADLINE, _staff()), config)
 

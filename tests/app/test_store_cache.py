@@ -155,3 +155,48 @@ def test_scans_unknown_code_not_counted(app, client, shop):
     with app.app_context():
         scans.flush()
         assert scans.persist() == 0
+
+
+@pytest.fixture
+def local_layer(app, monkeypatch):
+    """Turn the per-process layer on (the suite runs with it off), syncing on every scan."""
+    monkeypatch.setitem(app.config, "STORE_CACHE_LOCAL_TTL_SECONDS", 5.0)
+    monkeypatch.setitem(app.config, "STORE_CACHE_SYNC_SECONDS", 0.0)
+    store_cache.local.seen_seq = None
+    yield store_cache.local
+    store_cache.local.drop()
+
+
+def test_local_layer_serves_without_redis_page_reads(app, client, shop, local_layer):
+    _page(client, shop["code"])
+    with app.app_context():
+        get_redis().delete(store_cache.page_key(shop["code"], today_cn()))
+    # Still served: from this process's memory, not Redis and not the database.
+    assert _page(client, shop["code"])["name"] == "缓存测试店"
+
+
+def test_local_layer_dropped_by_another_process_invalidation(app, client, shop, local_layer):
+    _page(client, shop["code"])
+    with app.app_context():
+        # What another worker's commit publishes: the store row changes and the code goes on the stream.
+        db.session.execute(
+            sa.update(factories.Store).where(factories.Store.id == shop["id"]).values(name="别处改名")
+        )
+        db.session.commit()  # a bulk UPDATE bypasses the ORM hooks, like a change made in another process
+        r = get_redis()
+        r.xadd(store_cache.CHANGES_KEY, {"code": shop["code"]})
+        r.incr(store_cache.SEQ_KEY)
+        r.delete(store_cache.page_key(shop["code"], today_cn()))
+    assert _page(client, shop["code"])["name"] == "别处改名"
+
+
+def test_local_layer_expires_when_redis_unreachable(app, client, shop, local_layer, monkeypatch):
+    _page(client, shop["code"])
+    monkeypatch.setitem(app.extensions, "redis", redis_client.connect("redis://127.0.0.1:1/0"))
+    local_layer.last_sync -= 10  # the last successful sync is older than the trust window
+    with app.app_context():
+        db.session.execute(
+            sa.update(factories.Store).where(factories.Store.id == shop["id"]).values(name="断连期间改名")
+        )
+        db.session.commit()
+    assert _page(client, shop["code"])["name"] == "断连期间改名"
