@@ -25,7 +25,8 @@ from app import create_app
 from app.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{3 + os.getpid() % 7}"  # dbs 3-9; the benchmarks use 11-14)
+# Redis dbs 3-9 for test runs (one per process); the benchmarks use 11-14.
+PG_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{3 + os.getpid() % 7}")
 REQUIRE = os.environ.get("TEST_REQUIRE_SERVICES") == "1"
 # One database per test process, so parallel runs on one machine never wipe each other.
 TEST_DB_NAME = f"yidian_test_{os.getpid()}"
