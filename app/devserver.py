@@ -43,6 +43,7 @@ def main() -> int:
             )
         )
         env["WECHAT_API_BASE"] = f"http://127.0.0.1:{emu_port}"
+        env.setdefault("WECHAT_OAUTH_BASE", env["WECHAT_API_BASE"])  # H5 staff login through the emulator
 
     embedded_redis = None
     if not env.get("REDIS_URL"):

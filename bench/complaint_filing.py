@@ -1,6 +1,6 @@
 """Benchmark of complaint filing (`POST /api/mp/v1/stores/<code>/complaints`) against a bare Flask endpoint.
 
-    python bench/complaint_filing.py            # full: 4,000 consumers, 400 extra stores, 20 s per server
+    python bench/complaint_filing.py            # full: 3,000 consumers, 400 extra stores, 20 s per server
     python bench/complaint_filing.py --quick    # quick: 1,500 consumers, 250 extra stores, 6 s per server
     python bench/complaint_filing.py --quick --profile 8   # then 8 s more under py-spy, top frames printed
 
@@ -691,6 +691,7 @@ def count_rows(url: str, runs: list[FilingRun], check: dict, completion: dict) -
                 if not 200 <= int(k) < 300:
                     non2xx[int(k)] += v
     sent_keys.add((check["consumer_id"], check["key"]))
+    sent_twice += 1
     numbers[check["number"]] += 2
     checked = 2  # the hand-made check: two 201s, one a replay
     numbers.update(completion["numbers"])
@@ -754,6 +755,8 @@ def profile(app_pid: int, url: str, run: FilingRun, seconds: float, args, workdi
     raw = workdir / "pyspy.txt"
     cmd = [pyspy, "record", "--format", "raw", "--rate", "250", "--subprocesses", "--nonblocking"]
     cmd += ["--duration", str(max(1, round(seconds))), "--output", str(raw), "--pid", str(app_pid)]
+    if args.profile_gil:
+        cmd.append("--gil")
     spy = sp.spawn(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)
     try:
@@ -767,7 +770,12 @@ def profile(app_pid: int, url: str, run: FilingRun, seconds: float, args, workdi
     dest = RESULTS / f"complaint_filing-pyspy-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.txt"
     RESULTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(raw, dest)
-    return {"filing_rps_under_profiler": m["rps"], "collapsed_stacks": str(dest.relative_to(ROOT)), **summary}
+    return {
+        "mode": "GIL holders (Python CPU)" if args.profile_gil else "wall time (incl. waiting on I/O)",
+        "filing_rps_under_profiler": m["rps"],
+        "collapsed_stacks": str(dest.relative_to(ROOT)),
+        **summary,
+    }
 
 
 _FRAME = re.compile(r"^(?P<func>.+) \((?P<file>[^:()]+)(?::\d+)?\)$")
@@ -844,6 +852,33 @@ def summarise_stacks(text: str, top: int) -> dict:
 # --------------------------------------------------------------------------------------------------
 
 
+class PgLog:
+    """Unique-key races seen by PostgreSQL, counted in its server log when this machine's log is readable.
+
+    A concurrent duplicate that loses the race on (consumer_id, idempotency_key) is logged as
+    `duplicate key value violates unique constraint "uq_complaints_consumer_idempotency"`; the app then
+    answers with the winner's complaint. Informational: proves the concurrent pairs really raced.
+    """
+
+    NEEDLE = f'@{DBNAME} ERROR:  duplicate key value violates unique constraint "uq_complaints_consumer_idempotency"'
+
+    def __init__(self) -> None:
+        self.files = {f: f.stat().st_size for f in Path("/var/log/postgresql").glob("postgresql-*.log")}
+
+    def races(self) -> int | None:
+        if not self.files:
+            return None
+        n = 0
+        for f, offset in self.files.items():
+            try:
+                with open(f, "rb") as fh:
+                    fh.seek(offset)
+                    n += fh.read().decode(errors="replace").count(self.NEEDLE)
+            except OSError:
+                return None
+        return n
+
+
 def base_env(workdir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in sp.APP_VARS and not k.startswith(APP_PREFIXES)}
     env.update(
@@ -912,6 +947,11 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS", help="then profile with py-spy")
     p.add_argument("--profile-top", type=int, default=40)
+    p.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="sample only threads holding the GIL (Python CPU) instead of wall time (incl. waiting on I/O)",
+    )
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument("--max-minutes", type=float, help="hard time limit (default 10; 20 for the full run)")
     args = p.parse_args()
@@ -991,6 +1031,7 @@ def main() -> int:
             cpu = Cpu(app.proc.pid, emu.proc.pid, db_url)
             runs: list[FilingRun] = []
 
+            pglog = PgLog()
             # Warm-up: each server on its own, the filing one with items for the most it could take.
             bare_load(bare.url, codes_file, args.warmup, args)
             warm = factory.run("warmup", int(args.rate_cap * args.warmup / 2) + 100)
@@ -1050,6 +1091,7 @@ def main() -> int:
             res["filing"]["msg_sec_check_calls"] = emu.calls("msg_sec_check")
             counts = count_rows(db_url, runs, check, completion)
             counts["waited_for_in_flight_s"] = waited
+            counts["unique_key_races_in_pg_log"] = pglog.races()
             out["results"] = res
             out["counts"] = counts
             ratio = round(res["filing"]["rps"] / res["bare"]["rps"], 3) if res["bare"]["rps"] else 0.0
@@ -1137,6 +1179,10 @@ def print_table(out: dict, args) -> None:
         f" rows for keys not sent {c['rows_for_keys_not_sent']}; rows without a timeline event"
         f" {c['rows_without_event']}"
     )
+    print(
+        f"concurrent duplicates that lost the race on the unique key (PostgreSQL log):"
+        f" {c['unique_key_races_in_pg_log'] if c['unique_key_races_in_pg_log'] is not None else 'log not readable'}"
+    )
     print(f"content check: {c['content_check']}; routing: {c['routing_rule']}; status: {c['status']}")
     print(f"side rows: {c['side_rows']}; PostgreSQL during the slices: {f['postgres']}")
     if f.get("cpu"):
@@ -1160,7 +1206,7 @@ def print_profile(prof: dict) -> None:
         print(f"profile: {prof['error']}")
         return
     print(
-        f"py-spy: {prof['samples']:,} samples over both workers at {prof['filing_rps_under_profiler']:.0f} req/s;"
+        f"py-spy ({prof['mode']}): {prof['samples']:,} samples over both workers at {prof['filing_rps_under_profiler']:.0f} req/s;"
         f" collapsed stacks in {prof['collapsed_stacks']}"
     )
     print("samples by where the innermost frame is:")

@@ -505,7 +505,11 @@ def run(args, rng: random.Random) -> int:
                 raise RuntimeError(f"binding of worker {w.index} failed: {status} {body[:200]!r}")
         log(f"{len(workers)} handlers bound through the callback")
 
-        plans = plan(workers, pusher, args.rounds, args.dup_rate, rng)
+        # Enough rounds to last the run (each round is 4 messages), without encrypting thousands unused.
+        rounds = args.rounds
+        if args.think_ms > 0:
+            rounds = min(rounds, int(args.seconds * 1000 / (4 * args.think_ms * 0.5)) + 2)
+        plans = plan(workers, pusher, rounds, args.dup_rate, rng)
         sink: list[Delivery] = []
         stop_at = time.monotonic() + args.seconds
         threads = [
