@@ -79,7 +79,6 @@ class Settings:
     WECHAT_OA_TPL_DEADLINE: str | None = None  # template message: missed deadline / escalation (staff)
     WECHAT_TEMPLATE_FIELDS: str | None = None  # JSON overriding app.services.message_format.DEFAULT_FIELDS
     WECHAT_MP_STATE: str = "formal"  # miniprogram_state of subscribe messages: developer | trial | formal
-    WECHAT_OA_COMPLAINT_URL: str = ""  # link in staff alerts, "{number}" filled in; empty: no link
     OUTBOX_MAX_ATTEMPTS: int = 8  # WeChat tries per message before it is dead
     OUTBOX_RETRY_BASE_SECONDS: float = 10.0  # back-off: base * 2^(attempt-1) ...
     OUTBOX_RETRY_MAX_SECONDS: float = 3600.0  # ... capped here
@@ -138,7 +137,6 @@ class Settings:
             "WECHAT_OA_TPL_DEADLINE",
             "WECHAT_TEMPLATE_FIELDS",
             "WECHAT_MP_STATE",
-            "WECHAT_OA_COMPLAINT_URL",
         ):
             value = _env(name)
             if value is not None:

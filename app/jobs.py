@@ -57,7 +57,9 @@ def deliver_outbox(outbox_id: int) -> str:
     from app.services import outbox
 
     with _job_app().app_context():
-        return outbox.deliver(int(outbox_id))
+        outcome = outbox.deliver_row(int(outbox_id))
+    log.info("job %s: %s%s", job_id(outbox_id), outcome.status, "" if outcome.acted else " (nothing to do)")
+    return outcome.status
 
 
 def job_id(outbox_id: int) -> str:

@@ -2,7 +2,8 @@
 
     python bench/complaint_filing.py            # full: 3,000 consumers, 400 extra stores, 20 s per server
     python bench/complaint_filing.py --quick    # quick: 1,500 consumers, 250 extra stores, 6 s per server
-    python bench/complaint_filing.py --quick --profile 8   # then 8 s more under py-spy, top frames printed
+    python bench/complaint_filing.py --quick --profile 8   # then 8 s more under py-spy (wall time)
+    python bench/complaint_filing.py --quick --profile 8 --profile-gil   # ... Python CPU only
 
 What it does (everything on 127.0.0.1, every step bounded in time, every child ended on any exit):
 
@@ -24,11 +25,14 @@ What it does (everything on 127.0.0.1, every step bounded in time, every child e
    Idempotency-Key, body) and sends every item twice with the same key: a third of the pairs back to
    back (concurrent), a third a few requests apart (overlapping), a third far apart (sequential).
    Bare and filing are measured in alternating slices after a warm-up each; every filing slice uses
-   fresh items.
-7. Counts: keys sent vs complaint rows, duplicates (a key with two rows, or two rows behind one 201
-   pair), lost (a 201 whose complaint has no row; a key sent without a row and without an error or an
-   unanswered request to explain it). Non-2xx answers are listed by status.
-8. Prints a table and writes JSON to bench/results/ (gitignored).
+   fresh items, and the app is left to finish what was in flight before the next slice starts. Items
+   whose second copy the time limit cut off get it afterwards (unmeasured), so every key goes twice.
+7. Counts: keys sent vs complaint rows, duplicates (a key with two rows, or a complaint number given
+   out for more than one key), lost (a 201 whose complaint number has no row; a key sent without a row
+   and without an error or an unanswered request to explain it). Non-2xx answers are listed by status.
+   The PostgreSQL log (when readable) tells how many concurrent copies lost the unique-key race.
+8. Prints a table (plus CPU per request of the app, emulator, PostgreSQL backends, Redis and wrk) and
+   writes JSON to bench/results/ (gitignored); --profile adds a py-spy summary by app function.
 
 Target: filing req/s >= 0.2 of the bare endpoint's, with zero duplicates, zero lost and no errors.
 Exit status: 0 target met, 1 missed, 2 the benchmark could not run.

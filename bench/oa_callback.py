@@ -13,6 +13,7 @@ What it does (everything on 127.0.0.1, bounded by --seconds and --max-minutes, c
 2. Starts gunicorn (`app:create_app()`, --workers sync workers by default) with its own random
    WECHAT_OA_TOKEN / WECHAT_OA_AES_KEY / WECHAT_OA_APPID, and WECHAT_API_BASE aimed at a closed port:
    the callback must never call WeChat.
+   gunicorn's access log records the time spent inside it per request (reported beside the client's).
 3. Every handler binds its WeChat by sending `绑定 <code>` (an invite made by app.services.staff), checked.
 4. The timed run: each of --workers-simulated client threads plays one handler and sends AES-encrypted
    (safe mode) text messages built like WeChat's — `受理 <号>` once, then rounds of `待办`, `查看 <号>`,
@@ -269,6 +270,7 @@ class Server:
         self.env, self.workers, self.worker_class, self.threads = env, workers, worker_class, threads
         self.port = free_port()
         self.logfile = logdir / "gunicorn.log"
+        self.accesslog = logdir / "access.log"
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
@@ -292,6 +294,11 @@ class Server:
             "warning",
             "--error-logfile",
             "-",
+            # Time inside gunicorn per request (microseconds), to tell server time from client queueing.
+            "--access-logfile",
+            str(self.accesslog),
+            "--access-logformat",
+            "%(U)s %(s)s %(D)s",
         ]
         if self.worker_class == "gthread":
             cmd += ["--threads", str(self.threads)]
@@ -313,6 +320,21 @@ class Server:
     def __exit__(self, *exc) -> None:
         if self.proc is not None:
             stop(self.proc)
+
+    def server_ms(self, since_line: int = 0) -> list[float]:
+        """Milliseconds spent inside gunicorn by each callback request logged after `since_line`."""
+        out = []
+        with contextlib.suppress(OSError):
+            for line in self.accesslog.read_text().splitlines()[since_line:]:
+                path, _status, micros = line.split()
+                if path == "/wechat/oa":
+                    out.append(int(micros) / 1000)
+        return out
+
+    def access_lines(self) -> int:
+        with contextlib.suppress(OSError):
+            return len(self.accesslog.read_text().splitlines())
+        return 0
 
     def log_tail(self, n: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -524,6 +546,8 @@ def run(args, rng: random.Random) -> int:
             f"timed run: {len(threads)} clients, {args.seconds:.0f} s, think {args.think_ms:.0f} ms, "
             f"{args.dup_rate:.0%} duplicated"
         )
+        time.sleep(0.5)  # the bindings' access-log lines are written
+        before = server.access_lines()
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -533,12 +557,16 @@ def run(args, rng: random.Random) -> int:
         elapsed = time.monotonic() - started
         if any(t.is_alive() for t in threads):
             raise RuntimeError("clients did not finish")
+        time.sleep(0.5)
+        server_side = server.server_ms(before)
         server_errors = server.log_tail()
 
-    return report(args, pusher, workers, sink, elapsed, server_errors)
+    return report(args, pusher, workers, sink, elapsed, server_errors, server_side)
 
 
-def report(args, pusher, workers, sink: list[Delivery], elapsed: float, server_log: str) -> int:
+def report(
+    args, pusher, workers, sink: list[Delivery], elapsed: float, server_log: str, server_side: list[float]
+) -> int:
     failures: list[str] = []
     lat = [d.ms for d in sink if d.status == 200]
     originals = [d.ms for d in sink if d.status == 200 and d.original]
@@ -618,6 +646,10 @@ def report(args, pusher, workers, sink: list[Delivery], elapsed: float, server_l
         f"  acknowledgement ms: p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  max {max(lat, default=float('nan')):.1f}"
         f"  (first deliveries only: p50 {pct(originals, 50):.1f}  p99 {pct(originals, 99):.1f}; mean "
         f"{statistics.fmean(lat) if lat else float('nan'):.1f})"
+    )
+    print(
+        f"  inside gunicorn ms ({len(server_side)} requests): p50 {pct(server_side, 50):.1f}  "
+        f"p99 {pct(server_side, 99):.1f}  max {max(server_side, default=float('nan')):.1f}"
     )
     by_kind: dict[str, list[float]] = {}
     for d in sink:

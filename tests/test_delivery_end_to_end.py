@@ -194,10 +194,7 @@ def test_consumer_gets_one_subscribe_message_per_allowance_then_the_inbox(app, c
     assert {i["complaint_number"] for i in inbox["items"]} == {first, second}
 
 
-def test_station_handler_gets_a_template_message(app, client, runner, emulator, monkeypatch):
-    monkeypatch.setitem(
-        app.config, "WECHAT_OA_COMPLAINT_URL", "https://yidian.example.cn/wechat/h5/c/{number}"
-    )
+def test_station_handler_gets_a_template_message(app, client, runner, emulator):
     shop = helpers.shop(app)
     number = file(client, helpers.login(client, emulator), shop["code"])
 
@@ -206,7 +203,7 @@ def test_station_handler_gets_a_template_message(app, client, runner, emulator, 
     [message] = emulator.messages("template")
     assert message["openid"] == "oa-handler-1" and message["template_id"] == TEST_TPL_NEW_COMPLAINT
     assert message["appid"] == TEST_OA_APPID
-    assert message["url"] == f"https://yidian.example.cn/wechat/h5/c/{number}"
+    assert message["url"] == f"https://yidian.example.cn/oa/complaints/{number}"  # the staff H5 page
     assert message["data"]["character_string1"] == number and message["data"]["thing6"] == "新投诉"
     assert_within_limits(message)
     assert ("template", "oa-handler-1", "sent") in statuses(app)
@@ -445,9 +442,7 @@ def _wait(predicate, seconds: float = 20.0) -> bool:
     return False
 
 
-def test_worker_process_keeps_delivering_while_redis_is_down(app, app_config, client, emulator, tmp_path):
-    shop = helpers.shop(app)
-    first = file(client, helpers.login(client, emulator, "u1"), shop["code"])
+def _start_worker(app_config, tmp_path: Path, redis_url: str, sweep_seconds: str):
     env = {
         **os.environ,
         "FLASK_APP": "app:create_app",
@@ -455,8 +450,8 @@ def test_worker_process_keeps_delivering_while_redis_is_down(app, app_config, cl
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path),
         "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": DEAD_REDIS,
-        "OUTBOX_SWEEP_SECONDS": "1",
+        "REDIS_URL": redis_url,
+        "OUTBOX_SWEEP_SECONDS": sweep_seconds,
         **{
             k: str(v)
             for k, v in wechat_config(app_config["WECHAT_API_BASE"]).items()
@@ -468,24 +463,61 @@ def test_worker_process_keeps_delivering_while_redis_is_down(app, app_config, cl
         proc = subprocess.Popen(
             [sys.executable, "-m", "flask", "worker", "run"], cwd=ROOT, env=env, stdout=log, stderr=log
         )
+    return proc, log_path
+
+
+def _stop_worker(proc, log_path: Path) -> str:
+    proc.send_signal(signal.SIGTERM)
     try:
-        numbers = lambda: [m["data"]["character_string1"] for m in emulator.messages("template")]  # noqa: E731
-        assert _wait(lambda: numbers() == [first]), log_path.read_text()
-        second = file(client, helpers.login(client, emulator, "u2"), shop["code"])  # while it runs
-        assert _wait(lambda: numbers() == [first, second]), log_path.read_text()
-        assert proc.poll() is None, log_path.read_text()
-        assert _wait(lambda: "job queue unavailable" in log_path.read_text(), 5)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            pytest.fail("the worker did not stop on SIGTERM:\n" + log_path.read_text())
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the worker did not stop on SIGTERM:\n" + log_path.read_text())
     output = log_path.read_text()
     assert proc.returncode == 0, output
     assert "worker stopped" in output
+    return output
+
+
+def _template_numbers(emulator) -> list[str]:
+    return [m["data"]["character_string1"] for m in emulator.messages("template")]
+
+
+def test_worker_process_runs_queued_jobs_and_stops_on_sigterm(app, app_config, client, emulator, tmp_path):
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator, "u1")
+    # The sweep runs once at start and then not for an hour: only the job queue can deliver what follows.
+    proc, log_path = _start_worker(app_config, tmp_path, app.config["REDIS_URL_EFFECTIVE"], "3600")
+    try:
+        assert _wait(lambda: "Listening on outbox" in log_path.read_text()), log_path.read_text()
+        time.sleep(0.5)  # let the start-up sweep finish
+        number = file(client, headers, shop["code"])
+        assert _wait(lambda: _template_numbers(emulator) == [number]), log_path.read_text()
+        with app.app_context():
+            assert _wait(lambda: jobs.queued_ids() == [], 5)
+    finally:
+        output = _stop_worker(proc, log_path)
+    with app.app_context():
+        template_id = db.session.scalar(
+            sa.select(OutboxMessage.id).where(OutboxMessage.channel == "template")
+        )
+    assert f"job {jobs.job_id(template_id)}: sent\n" in output  # delivered by the job, not the sweep
+    assert {s[2] for s in statuses(app)} == {"sent", "inbox_only"}
+
+
+def test_worker_process_keeps_delivering_while_redis_is_down(app, app_config, client, emulator, tmp_path):
+    shop = helpers.shop(app)
+    first = file(client, helpers.login(client, emulator, "u1"), shop["code"])
+    proc, log_path = _start_worker(app_config, tmp_path, DEAD_REDIS, "1")
+    try:
+        assert _wait(lambda: _template_numbers(emulator) == [first]), log_path.read_text()
+        second = file(client, helpers.login(client, emulator, "u2"), shop["code"])  # while it runs
+        assert _wait(lambda: _template_numbers(emulator) == [first, second]), log_path.read_text()
+        assert proc.poll() is None, log_path.read_text()
+        assert _wait(lambda: "job queue unavailable" in log_path.read_text(), 5)
+    finally:
+        _stop_worker(proc, log_path)
     assert statuses(app).count(("template", "oa-handler-1", "sent")) == 2
     assert len(emulator.calls("template_send")) == 2
 
@@ -501,7 +533,7 @@ def test_worker_thread_survives_redis_and_stops_on_request(app):
         daemon=True,
     )
     thread.start()
-    time.sleep(2.5)  # a few failed starts, with pauses between them
+    time.sleep(1.5)  # two failed starts, with a pause between them
     assert thread.is_alive()
     stop.set()
     thread.join(timeout=10)

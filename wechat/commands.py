@@ -267,17 +267,17 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
             sa.select(Store.id, Store.name).where(Store.id.in_({c.store_id for c in shown}))
         ).all()
     )
-    next_due: dict[int, ComplaintDeadline] = {}
-    for row in db.session.scalars(
-        sa.select(ComplaintDeadline).where(
+    next_due: dict[int, tuple[dt.datetime, str]] = {}
+    for complaint_id, due_at, kind in db.session.execute(
+        sa.select(ComplaintDeadline.complaint_id, ComplaintDeadline.due_at, ComplaintDeadline.kind).where(
             ComplaintDeadline.complaint_id.in_(ids),
             ComplaintDeadline.met_at.is_(None),
             ComplaintDeadline.cancelled_at.is_(None),
         )
     ):
-        best = next_due.get(row.complaint_id)
-        if best is None or row.due_at < best.due_at:
-            next_due[row.complaint_id] = row
+        best = next_due.get(complaint_id)
+        if best is None or due_at < best[0]:
+            next_due[complaint_id] = (due_at, kind)
     lines = [OA["todo_head"].format(count=len(shown) if len(cases) <= TODO_LIMIT else f"{TODO_LIMIT}+")]
     for i, c in enumerate(shown, start=1):
         due = next_due.get(c.id)
@@ -295,10 +295,10 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def _due_phrase(row: ComplaintDeadline, now: dt.datetime) -> str:
-    label = DEADLINE_KINDS.get(row.kind, row.kind)
-    phrase = OA["due"].format(label=label, at=_when(row.due_at))
-    return phrase + ("（已超期）" if row.due_at <= now else "")
+def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
+    due_at, kind = due
+    phrase = OA["due"].format(label=DEADLINE_KINDS.get(kind, kind), at=_when(due_at))
+    return phrase + ("（已超期）" if due_at <= now else "")
 
 
 def _when(at: dt.datetime) -> str:
@@ -523,14 +523,21 @@ def _resolve(person: Staff, rest: str, now: dt.datetime) -> str:
     outcome = _OUTCOME_WORDS.get(words[1]) or (words[1] if words[1] in OUTCOMES else None)
     if outcome is None:
         raise _Say(OA["outcome_options"].format(number=c.number))
-    others, amount = _amount_at_end(words[2:])
-    note = " ".join(others)
-    reason = None
+    rest_words, reason = words[2:], None
     if outcome == "terminated":
-        reason = _pick(note, TERMINATION_REASONS, _TERMINATION_WORDS) if note else None
+        # `办结 号 终止 2 [金额]`: a reason's number or code comes first, else words naming one reason.
+        if rest_words:
+            reason = _pick(rest_words[0], TERMINATION_REASONS, {})
+            rest_words = rest_words[1:] if reason else rest_words
+        others, amount = _amount_at_end(rest_words)
+        if reason is None and others:
+            reason = _pick(" ".join(others), TERMINATION_REASONS, _TERMINATION_WORDS)
+            others = []
         if reason is None:
             raise _Say(_numbered(OA["terminate_options"].format(number=c.number), TERMINATION_REASONS))
-        note = ""
+    else:
+        others, amount = _amount_at_end(rest_words)
+    note = " ".join(others)
     complaint_flow.resolve(c, _actor(person), outcome, amount, note, reason)
     shown = OA["done_resolved_amount"].format(amount=f"{amount:.2f}") if amount else ""
     return OA["done_resolved"].format(number=c.number, outcome=OUTCOMES[outcome], amount=shown)

@@ -176,6 +176,8 @@ class Delivery:
 @click.option("--url", default=None, help="POST to a running server, e.g. http://127.0.0.1:8000/wechat/oa.")
 def oa_say_cmd(text, openid, encrypt, compat, event, event_key, msg_id, create_time, url):
     """Send TEXT (or an event) to the official-account callback as WeChat would; print the reply."""
+    if current_app.config.get("APP_ENV") == "production" and not url:
+        raise click.ClickException("生产环境不能模拟微信推送。")
     if not event and not text:
         raise click.UsageError("请给出要发送的文字，或用 --event 发送事件。")
     if event:

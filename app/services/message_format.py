@@ -24,7 +24,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 
 from app.services import notify
 from app.texts_complaints import MESSAGES
@@ -107,7 +106,6 @@ class Rendered:
     template_id: str  # "" when the template's setting is empty
     data: dict[str, str] = field(default_factory=dict)
     page: str = ""  # subscribe: the mini-program page opened from the message
-    url: str = ""  # template: the H5 page opened from the message
     text: str = ""  # custom: the text
 
 
@@ -322,8 +320,4 @@ def render(row, config: Mapping | None = None) -> Rendered:
     template_id = template_id_for(row.template, config)
     if channel == SUBSCRIBE:
         return Rendered(SUBSCRIBE, template_id, data, page=str(payload.get("page") or ""))
-    url = ""
-    pattern = config.get("WECHAT_OA_COMPLAINT_URL") or ""
-    if pattern and payload.get("number"):
-        url = pattern.replace("{number}", quote(str(payload["number"]), safe=""))
-    return Rendered(TEMPLATE, template_id, data, url=url)
+    return Rendered(TEMPLATE, template_id, data)

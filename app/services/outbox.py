@@ -119,6 +119,17 @@ def _deliver_locked(row: OutboxMessage, now: dt.datetime) -> Outcome:
     except message_format.FormatError as exc:
         return _dead(row, f"format: {exc}")
     if _sandbox():
+        # Recorded, not sent: the worker's log shows what WeChat would have received (and, for staff, the
+        # signed sandbox link to the complaint's page).
+        link = _staff_link(row) if row.channel == message_format.TEMPLATE else None
+        log.info(
+            "sandbox: %s %s to %s: %s%s",
+            row.channel,
+            row.template,
+            row.recipient,
+            message.text or message.data,
+            f" link {link}" if link else "",
+        )
         row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, SANDBOX_NOTE
         return Outcome(row.status.value, acted=True)
     if row.channel == message_format.SUBSCRIBE:
@@ -181,7 +192,7 @@ def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.date
             row.recipient,
             message.template_id,
             message.data,
-            url=message.url or None,
+            url=_staff_link(row),
             client_msg_id=client_msg_id(row),
         )
     except WeChatAPIError as exc:
@@ -211,6 +222,17 @@ def _custom(row: OutboxMessage, message: message_format.Rendered, now: dt.dateti
     except WeChatUnreachable as exc:
         return _retry(row, _describe(exc), now, unreachable=True)
     return _sent(row, now)
+
+
+def _staff_link(row: OutboxMessage) -> str | None:
+    """The complaint's staff H5 page (`/oa/complaints/<number>`, opened through WeChat OAuth)."""
+    number = (row.payload or {}).get("number")
+    staff = db.session.get(Staff, row.staff_id) if row.staff_id else None
+    if not number or staff is None:
+        return None
+    from app.services import staff_auth
+
+    return staff_auth.link_for(staff, str(number))
 
 
 def client_msg_id(row: OutboxMessage) -> str:

@@ -23,7 +23,6 @@ CONFIG = {
     "WECHAT_MP_TPL_PROGRESS": "tpl-progress",
     "WECHAT_OA_TPL_NEW_COMPLAINT": "tpl-new",
     "WECHAT_OA_TPL_DEADLINE": "tpl-deadline",
-    "WECHAT_OA_COMPLAINT_URL": "",
 }
 FILED = dt.datetime(2026, 11, 22, 2, 30, tzinfo=dt.UTC)  # 10:30 in China
 LONGEST_STORE = "长" * 100  # Store.name is String(100)
@@ -259,15 +258,11 @@ def test_message_settings_read_from_env(monkeypatch):
     assert s.to_flask()["WECHAT_MP_STATE"] == "formal"
 
 
-def test_template_link_from_pattern_and_missing_template_id():
-    config = dict(
-        CONFIG, WECHAT_OA_COMPLAINT_URL="https://h5.example.cn/c/{number}", WECHAT_OA_TPL_DEADLINE=""
-    )
-    message = mf.render(_row("template", notify.STAFF_NEW, _staff()), config)
+def test_missing_template_id_is_empty():
+    config = dict(CONFIG, WECHAT_OA_TPL_DEADLINE="")
     deadline = mf.render(_row("template", notify.STAFF_DEADLINE, _staff()), config)
 
-    assert message.url == "https://h5.example.cn/c/T261122ABCDEF"
-    assert deadline.template_id == ""
+    assert deadline.template_id == "" and deadline.data["character_string1"] == "T261122ABCDEF"
 
 
 def test_custom_text_and_unknown_rows():

@@ -6,6 +6,7 @@ Real database (PostgreSQL and SQLite), real Redis, WeChat through the emulator o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
 import pytest
@@ -48,15 +49,10 @@ def file(client, headers, code, **overrides) -> str:
 
 @pytest.fixture
 def filed(app, client, emulator):
-    """A shop, a logged-in consumer "alice" and one filed complaint (two outbox rows)."""
+    """A shop and a logged-in consumer "alice"; `file()` files a complaint (two outbox rows)."""
     shop = helpers.shop(app)
     headers = helpers.login(client, emulator, "alice")
-    return {
-        "shop": shop,
-        "headers": headers,
-        "number": None,
-        "file": lambda: file(client, headers, shop["code"]),
-    }
+    return {"shop": shop, "headers": headers, "file": lambda: file(client, headers, shop["code"])}
 
 
 def row_id(app, channel: str, recipient: str | None = None) -> int:
@@ -84,7 +80,8 @@ def sweep(app, now=None) -> int:
         return outbox.sweep(now)
 
 
-def remaining(app, consumer_openid_user: str = "alice") -> int:
+def remaining(app) -> int:
+    """alice's allowances for the progress template, as this service counts them."""
     with app.app_context():
         return db.session.scalar(sa.select(Subscription.remaining)) or 0
 
@@ -262,15 +259,17 @@ def test_subscribe_refused_dead_at_once_allowance_kept(app, client, emulator, fi
     assert remaining(app) == 1
 
 
-def test_sandbox_records_instead_of_sending(app, client, emulator, filed, monkeypatch):
+def test_sandbox_records_instead_of_sending(app, client, emulator, filed, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "WECHAT_SANDBOX", True)
-    filed["file"]()
+    number = filed["file"]()
 
-    with app.app_context():
+    with app.app_context(), caplog.at_level(logging.INFO, logger="app.services.outbox"):
         assert outbox.sweep() == 2
         rows = db.session.scalars(sa.select(OutboxMessage)).all()
         assert {(r.status, r.last_error) for r in rows} == {(OutboxStatus.SENT, outbox.SANDBOX_NOTE)}
     assert emulator.messages() == [] and emulator.calls("template_send") == []
+    # What would have been sent is in the log, with the signed sandbox link for the staff member.
+    assert f"/oa/complaints/{number}?sig=" in caplog.text and "'thing2': '优衣坊服饰'" in caplog.text
 
 
 # -- customer-service text ----------------------------------------------------------------------------

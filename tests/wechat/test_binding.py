@@ -341,3 +341,35 @@ def test_stranger_follows_and_is_told_how_to_bind(app, client, shop):
     assert "绑定" in event(app, client, "oa-stranger", "subscribe").reply
     assert "欢迎回来，王站长" in event(app, client, HANDLER, "subscribe").reply
     assert "欢迎回来" in event(app, client, HANDLER, "SCAN", "some-other-scene").reply
+
+
+# --- flask sandbox oa-say ------------------------------------------------------------------------------
+
+
+def test_sandbox_oa_say_plays_a_worker(app, runner, shop):
+    token = invite(app, add_person(app))
+
+    bound = runner.invoke(args=["sandbox", "oa-say", "--openid", NEWBIE, "--encrypt", f"绑定 {token.code}"])
+    todo = runner.invoke(args=["sandbox", "oa-say", "--openid", NEWBIE, "--compat", "待办"])
+    bye = runner.invoke(args=["sandbox", "oa-say", "--openid", NEWBIE, "--event", "unsubscribe"])
+
+    assert bound.exit_code == 0 and bound.output.startswith("绑定成功"), bound.output
+    assert todo.output.strip() == "目前没有待处理的投诉。"
+    assert bye.exit_code == 0 and "success" in bye.output
+    assert count(app, OAInbound) == 3
+
+
+def test_sandbox_oa_say_scan_event_and_retry(app, runner, shop):
+    staff_id = add_person(app)
+    token = invite(app, staff_id)
+    args = ["sandbox", "oa-say", "--openid", NEWBIE, "--event", "subscribe", "--event-key", token.scene]
+    first = runner.invoke(args=[*args, "--create-time", "1764000000"])
+    retry = runner.invoke(args=[*args, "--create-time", "1764000000", "--encrypt"])
+    assert first.output.startswith("绑定成功") and retry.output == first.output
+    assert person(app, staff_id).oa_openid == NEWBIE
+
+
+def test_sandbox_oa_say_refused_push_fails(app, runner, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "WECHAT_OA_ENCRYPTED_ONLY", True)
+    result = runner.invoke(args=["sandbox", "oa-say", "--openid", NEWBIE, "帮助"])
+    assert result.exit_code != 0 and "HTTP 403" in result.output

@@ -291,6 +291,18 @@ def test_resolve_terminated_needs_a_reason(app, client, shop):
         assert event.reason_code == "no_agreement"
 
 
+def test_resolve_terminated_by_reason_number_with_amount(app, client, shop):
+    number = open_case(app)
+    say(app, client, HANDLER, f"受理 {number}")
+
+    done = say(app, client, HANDLER, f"办结 {number} 终止 2 50").reply
+
+    assert done.startswith(f"{number} 已办结：终止调解，挽回经济损失 50.00 元")
+    with app.app_context():
+        event = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "resolved"))
+        assert event.reason_code == "no_agreement"
+
+
 def test_resolve_bad_outcome_or_amount(app, client, shop):
     number = open_case(app)
     say(app, client, HANDLER, f"受理 {number}")
