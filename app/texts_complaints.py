@@ -136,7 +136,7 @@ MESSAGES = {
     "retried": "已重新排队：{ids}",
     "not_found": "未找到消息 {id}。",
     "not_retryable": "消息 {id} 的状态是 {status}，只有发送失败（dead）或待发送的消息可以重新排队。",
-    "failed_header": "编号\t接收人\t模板\t投诉编号\t尝试次数\t最后错误",
+    "failed_header": "编号\t接收人\t渠道:模板\t投诉编号\t尝试次数\t最后错误\t创建时间",
     "stats_header": "状态\t条数",
     "oldest_pending": "最早的待发送消息：{age} 秒前",
     "swept": "已处理 {count} 条待发送消息。",

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
@@ -199,9 +200,33 @@ def _station_for(conn, head: Row) -> StationInfo | None:
     return StationInfo(*row) if row else None
 
 
+def _scan_engine() -> sa.Engine:
+    """The scan path's own pool, in autocommit and without a ping per checkout.
+
+    Pinging on every checkout costs a round trip per scan; instead a read that meets a connection the
+    server dropped (a database restart) is retried once on a fresh one, see `load`.
+    """
+    engine = current_app.extensions.get("scan_engine")
+    if engine is None:
+        options = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        engine = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT", **options)
+        current_app.extensions["scan_engine"] = engine
+    return engine
+
+
 def load(code: str) -> Snapshot:
-    """Read on an autocommit connection: no BEGIN/ROLLBACK round trips for a read-only page."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    """Read a store's page data; one retry when the pooled connection turns out to be dead."""
+    try:
+        return _load(code)
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return _load(code)
+
+
+def _load(code: str) -> Snapshot:
+    with _scan_engine().connect() as conn:
         head = conn.execute(_HEAD_BY_CODE, {"code": code}).first()
         if head is None:
             return Snapshot(status=None)

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Complaint, ComplaintEvent, OAInbound, Staff, StaffInvite, Store
 from app.services import staff as staff_service
 from tests import factories, helpers
+from wechat import commands
 
 HANDLER = "oa-handler-1"  # bound by helpers.shop
 OTHER_AES_KEY = "b3RoZXItYWVzLWtleS1mb3ItdGVzdGluZy0zMmJ5dGU"  # 43 characters, not the app's
@@ -415,3 +416,20 @@ def test_invite_model_untouched_by_refusals(app, client):
     query["signature"] = "1" * 40
     assert_refused(raw_post(client, query, body), 403)
     assert count(app, StaffInvite, StaffInvite.used_at.is_not(None)) == 0
+
+
+def test_post_unexpected_failure_is_not_recorded_so_the_retry_runs(app, client, monkeypatch):
+    helpers.shop(app)
+    number = open_case(app)
+    xml = push_xml(HANDLER, text=f"受理 {number}", msg_id=7001234567890000099)
+    real = commands.answer
+    monkeypatch.setitem(app.config, "PROPAGATE_UNEXPECTED", False)
+    monkeypatch.setattr(commands, "answer", lambda incoming: 1 / 0)
+
+    broken = pusher(app).post(client, xml, "safe")
+
+    assert broken.status == 500 and broken.body == b"success" and broken.mimetype == "text/plain"
+    assert count(app, OAInbound) == 0
+    monkeypatch.setattr(commands, "answer", real)
+    assert pusher(app).post(client, xml, "safe").reply.startswith(f"已受理 {number}")
+    assert count(app, OAInbound) == 1
