@@ -331,6 +331,22 @@ class Server:
                     out.append(int(micros) / 1000)
         return out
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by gunicorn and its workers (None without psutil)."""
+        try:
+            import psutil
+        except ImportError:
+            return None
+        try:
+            master = psutil.Process(self.proc.pid)
+            total = 0.0
+            for proc in [master, *master.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            return total
+        except psutil.Error:
+            return None
+
     def access_lines(self) -> int:
         with contextlib.suppress(OSError):
             return len(self.accesslog.read_text().splitlines())
@@ -548,6 +564,7 @@ def run(args, rng: random.Random) -> int:
         )
         time.sleep(0.5)  # the bindings' access-log lines are written
         before = server.access_lines()
+        cpu_before = server.cpu_seconds()
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -557,15 +574,24 @@ def run(args, rng: random.Random) -> int:
         elapsed = time.monotonic() - started
         if any(t.is_alive() for t in threads):
             raise RuntimeError("clients did not finish")
+        cpu_after = server.cpu_seconds()
         time.sleep(0.5)
         server_side = server.server_ms(before)
+        cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
         server_errors = server.log_tail()
 
-    return report(args, pusher, workers, sink, elapsed, server_errors, server_side)
+    return report(args, pusher, workers, sink, elapsed, server_errors, server_side, cpu)
 
 
 def report(
-    args, pusher, workers, sink: list[Delivery], elapsed: float, server_log: str, server_side: list[float]
+    args,
+    pusher,
+    workers,
+    sink: list[Delivery],
+    elapsed: float,
+    server_log: str,
+    server_side: list[float],
+    cpu: float | None,
 ) -> int:
     failures: list[str] = []
     lat = [d.ms for d in sink if d.status == 200]
@@ -651,6 +677,11 @@ def report(
         f"  inside gunicorn ms ({len(server_side)} requests): p50 {pct(server_side, 50):.1f}  "
         f"p99 {pct(server_side, 99):.1f}  max {max(server_side, default=float('nan')):.1f}"
     )
+    if cpu is not None and sink:
+        print(
+            f"  gunicorn CPU: {cpu:.1f} s over {elapsed:.1f} s ({cpu / elapsed:.2f} cores), "
+            f"{cpu * 1000 / len(sink):.1f} ms per request; load average {os.getloadavg()[0]:.2f}"
+        )
     by_kind: dict[str, list[float]] = {}
     for d in sink:
         if d.status == 200:
