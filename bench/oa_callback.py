@@ -18,7 +18,8 @@ What it does (everything on 127.0.0.1, bounded by --seconds and --max-minutes, c
 4. The timed run: each of --workers-simulated client threads plays one handler and sends AES-encrypted
    (safe mode) text messages built like WeChat's — `受理 <号>` once, then rounds of `待办`, `查看 <号>`,
    `回复 <号> …` and a plain text that goes to the case just viewed — with a random think time between
-   them (uniform 0.5x-1.5x --think-ms). --dup-rate of the messages are delivered again with the same
+   them (uniform 0.5x-1.5x --think-ms; each client starts at a random point of its first pause, so the
+   run is a steady state rather than 100 messages in the same millisecond). --dup-rate of the messages are delivered again with the same
    MsgId: half right after the answer (a retry after a lost answer), half at the same moment from a
    second thread (a retry racing the first delivery, which PostgreSQL's unique index serialises).
 5. Prints the acknowledgement latency (request sent → whole answer read) p50/p90/p99/max over every
@@ -432,6 +433,8 @@ def plan(
 def run_worker(
     port: int, msgs: list[Message], think_ms: float, stop_at: float, rng: random.Random, sink: list
 ):
+    # Start at a random point of the first think time: a steady state, not 100 messages at one instant.
+    time.sleep(think_ms / 1000 * rng.random())
     for msg in msgs:
         if time.monotonic() >= stop_at:
             return
@@ -568,7 +571,6 @@ def run(args, rng: random.Random) -> int:
         started = time.monotonic()
         for t in threads:
             t.start()
-            time.sleep(0.005)  # a short ramp: not every client at the same millisecond
         for t in threads:
             t.join(timeout=args.seconds + 60)
         elapsed = time.monotonic() - started

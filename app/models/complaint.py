@@ -53,6 +53,10 @@ class Complaint(db.Model):
     __tablename__ = "complaints"
     __table_args__ = (
         sa.UniqueConstraint("consumer_id", "idempotency_key", name="uq_complaints_consumer_idempotency"),
+        # Rate limits and the Art. 17 signals count recent filings by these.
+        sa.Index("ix_complaints_phone_created", "phone", "created_at"),
+        sa.Index("ix_complaints_client_addr_created", "client_addr", "created_at"),
+        sa.Index("ix_complaints_store_created", "store_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +95,7 @@ class Complaint(db.Model):
     disputed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    client_addr: Mapped[str] = mapped_column(sa.String(64), default="", index=True)  # keyed hash, not the IP
+    client_addr: Mapped[str] = mapped_column(sa.String(64), default="")  # keyed hash, not the IP
     idempotency_key: Mapped[str] = mapped_column(sa.String(80))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at = created_at_column()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Complaint, ComplaintDeadline
-from app.services import rulesets
+from app.services import rulesets, workcal
 from app.services.workcal import Deadline
 from app.timeutil import today_cn
 
@@ -48,25 +48,24 @@ def open_rows(complaint: Complaint) -> list[ComplaintDeadline]:
 def station_clocks(complaint: Complaint, received_at: dt.datetime) -> None:
     """The station's clocks, started when the case reaches it (at filing, or after the merchant)."""
     rules = rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)
+    cal = workcal.load()  # one read of the override table for all of this complaint's clocks
     small = rules.is_small_dispute(complaint.amount)
-    add(
-        complaint,
-        "first_response",
-        rules.deadline("small_dispute_first_response" if small else "station_first_response", received_at),
-    )
+    first = "small_dispute_first_response" if small else "station_first_response"
+    add(complaint, "first_response", rules.deadline(first, received_at, cal=cal))
     if complaint.kind.value == "report":
-        add(complaint, "clue_verification", rules.deadline("clue_verification", received_at))
+        add(complaint, "clue_verification", rules.deadline("clue_verification", received_at, cal=cal))
         return
-    add(complaint, "accept_decline", rules.deadline("accept_decline", received_at))
+    add(complaint, "accept_decline", rules.deadline("accept_decline", received_at, cal=cal))
     if small:
-        add(complaint, "small_dispute_close", rules.deadline("small_dispute_close", received_at))
-    add(complaint, "ordinary_close", rules.deadline("ordinary_close", received_at))
+        add(complaint, "small_dispute_close", rules.deadline("small_dispute_close", received_at, cal=cal))
+    add(complaint, "ordinary_close", rules.deadline("ordinary_close", received_at, cal=cal))
 
 
 def merchant_clocks(complaint: Complaint, filed_at: dt.datetime) -> None:
     rules = rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)
-    add(complaint, "merchant_reply", rules.deadline("merchant_first_reply", filed_at))
-    add(complaint, "merchant_settle", rules.deadline("merchant_settlement", filed_at))
+    cal = workcal.load()
+    add(complaint, "merchant_reply", rules.deadline("merchant_first_reply", filed_at, cal=cal))
+    add(complaint, "merchant_settle", rules.deadline("merchant_settlement", filed_at, cal=cal))
 
 
 def mediation_clock(complaint: Complaint) -> None:
