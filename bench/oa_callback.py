@@ -1,6 +1,6 @@
 """Benchmark of the official-account callback (`POST /wechat/oa`) under 100 concurrent station workers.
 
-    python bench/oa_callback.py                    # 100 workers, 30 s, ~1 message per worker per second
+    python bench/oa_callback.py                    # 100 workers, 30 s, a message per worker every ~2 s
     python bench/oa_callback.py --think-ms 0       # no think time: the callback's capacity (saturated)
     python bench/oa_callback.py --worker-class gthread --threads 4
 
@@ -39,6 +39,7 @@ import http.client
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -486,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the timed run")
     parser.add_argument("--rounds", type=int, default=200, help="upper bound of rounds per worker")
     parser.add_argument(
-        "--think-ms", type=float, default=1000.0, help="mean pause between a worker's messages"
+        "--think-ms", type=float, default=2000.0, help="mean pause between a worker's messages"
     )
     parser.add_argument("--dup-rate", type=float, default=0.1, help="share of messages delivered twice")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -525,6 +526,15 @@ def run(args, rng: random.Random) -> int:
     }
     pusher = OAPush(oa["WECHAT_OA_TOKEN"], oa["WECHAT_OA_AES_KEY"], oa["WECHAT_OA_APPID"])
     instance = Path(tempfile.mkdtemp(prefix="bench-oa-"))
+    try:
+        return _run(args, rng, pusher, oa, instance)
+    finally:
+        for proc in list(_children):
+            stop(proc)  # before the instance directory (gunicorn's logs) goes
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def _run(args, rng: random.Random, pusher, oa: dict, instance: Path) -> int:
     env = app_env(instance, oa)
 
     redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.models import OAInbound
+from app.timeutil import utcnow
 from wechat import commands, xml_safety
 
 log = logging.getLogger(__name__)
@@ -229,10 +230,19 @@ def _parse(raw: bytes | str) -> _Push:
 
 def _handle(push: _Push) -> str:
     """Record the push first; a duplicate (a WeChat retry) gets the reply stored with the first one."""
-    row = OAInbound(dedup_key=push.key, from_openid=push.incoming.openid, msg_type=push.msg_type, reply="")
-    db.session.add(row)
     try:
-        db.session.flush()
+        # Plain INSERT/UPDATE statements rather than an ORM object: this runs on every push.
+        row_id = db.session.execute(
+            insert(OAInbound)
+            .values(
+                dedup_key=push.key,
+                from_openid=push.incoming.openid,
+                msg_type=push.msg_type,
+                reply="",
+                received_at=utcnow(),
+            )
+            .returning(OAInbound.id)
+        ).scalar_one()
     except IntegrityError:
         # Seen before. On PostgreSQL the insert waited for the first delivery's transaction to end.
         db.session.rollback()
@@ -242,9 +252,10 @@ def _handle(push: _Push) -> str:
         return stored
     text = commands.answer(push.incoming)
     reply = _reply_xml(push, text) if text else ""
-    row.reply = reply
+    if reply:
+        db.session.execute(update(OAInbound).where(OAInbound.id == row_id).values(reply=reply))
     db.session.commit()
-    return reply  # not row.reply: the commit expired it, reading it again would cost a query
+    return reply
 
 
 def _reply_xml(push: _Push, text: str) -> str:
