@@ -92,6 +92,7 @@ class Settings:
     STORE_CACHE_LOCAL_MAX_AGE_SECONDS: float = 300.0  # a local page is rebuilt from Redis at least this often
     SCAN_FLUSH_SECONDS: float = 1.0
     CREDENTIAL_EXPIRING_DAYS: int = 30
+    DEADLINE_WARNING_WORKING_HOURS: float = 4.0  # alert handlers when a deadline is this close
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
     COMPLAINTS_PER_STORE_DAY: int = 3  # per consumer and store
     COMPLAINTS_PER_ADDRESS_HOUR: int = 10  # per client address
@@ -153,6 +154,7 @@ class Settings:
         )
         s.WECHAT_HTTP_TIMEOUT = _float("WECHAT_HTTP_TIMEOUT", s.WECHAT_HTTP_TIMEOUT)
         s.CREDENTIAL_EXPIRING_DAYS = _int("CREDENTIAL_EXPIRING_DAYS", s.CREDENTIAL_EXPIRING_DAYS)
+        s.DEADLINE_WARNING_WORKING_HOURS = _float("DEADLINE_WARNING_WORKING_HOURS", s.DEADLINE_WARNING_WORKING_HOURS)
         for name in ("COMPLAINTS_PER_HOUR", "COMPLAINTS_PER_STORE_DAY", "COMPLAINTS_PER_ADDRESS_HOUR"):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)

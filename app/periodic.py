@@ -83,6 +83,13 @@ def _escalate() -> None:
     sweeps.escalate_missed()
 
 
+@every(300, "complaints.warn_approaching")
+def _warn() -> None:
+    from app.services import sweeps
+
+    sweeps.warn_approaching()
+
+
 @every(3600, "complaints.auto_close")
 def _auto_close() -> None:
     from app.services import sweeps

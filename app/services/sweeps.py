@@ -12,9 +12,9 @@ import datetime as dt
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Complaint, StaffRole, Status
-from app.services import complaint_flow, deadlines, notify
-from app.services.complaint_flow import Actor, record
+from app.models import Complaint, ComplaintDeadline, StaffRole, Status
+from app.services import complaint_flow, deadlines, notify, workcal
+from app.services.complaint_flow import Actor, due_text, record
 from app.texts_complaints import DEADLINE_KINDS, EVENTS
 from app.timeutil import utcnow
 
@@ -61,6 +61,64 @@ def escalate_missed(now: dt.datetime | None = None) -> int:
             )
     db.session.flush()
     return handled
+
+
+def warn_approaching(now: dt.datetime | None = None) -> int:
+    """Alert the station's handlers once when a deadline has fewer than N working hours left.
+
+    N is `DEADLINE_WARNING_WORKING_HOURS` (4 by default). Merchant clocks alert the merchant's station
+    too: the station sees merchant-first cases from the start.
+    """
+    from flask import current_app
+
+    now = now or utcnow()
+    hours = float(current_app.config.get("DEADLINE_WARNING_WORKING_HOURS", 4))
+    cal = workcal.load()
+    query = (
+        sa.select(ComplaintDeadline)
+        .where(
+            ComplaintDeadline.due_at > now,
+            ComplaintDeadline.due_at < now + dt.timedelta(days=7),
+            ComplaintDeadline.met_at.is_(None),
+            ComplaintDeadline.cancelled_at.is_(None),
+            ComplaintDeadline.warned_at.is_(None),
+        )
+        .order_by(ComplaintDeadline.due_at)
+        .limit(500)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    warned = 0
+    for row in db.session.scalars(query):
+        if workcal.working_hours_left(now, row.due_at, cal=cal) > dt.timedelta(hours=hours):
+            continue
+        complaint = row.complaint
+        row.warned_at = now
+        if not complaint.is_open:
+            continue
+        label = DEADLINE_KINDS.get(row.kind, row.kind)
+        event = record(
+            complaint,
+            Actor.system(),
+            "deadline_warning",
+            reason_code=f"approaching_{row.kind}",
+            text=f"“{label}”即将到期，已提醒站点工作人员。",
+            visible=False,
+            data={"deadline": row.kind, "due_at": row.due_at.isoformat()},
+            now=now,
+        )
+        notify.staff_alert(
+            complaint,
+            complaint.station,
+            event.id,
+            template=notify.STAFF_DEADLINE,
+            summary=f"即将到期：{label}"[:20],
+            due_text=due_text(complaint, row.kind),
+            roles=(StaffRole.HANDLER,),
+        )
+        warned += 1
+    db.session.flush()
+    return warned
 
 
 def auto_close(now: dt.datetime | None = None) -> int:

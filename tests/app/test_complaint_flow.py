@@ -329,3 +329,19 @@ def test_flow_random_sequences_keep_invariants(world, start, steps):
     ).all()
     for a, b in itertools.pairwise(events):
         assert a.to_status == b.from_status  # the timeline is a connected chain of states
+
+
+def test_sweep_warns_handlers_once_when_deadline_close(world):
+    city = world["city"]
+    db.session.add(Staff(name="处理员", role=StaffRole.HANDLER, station=city["service"], oa_openid="oa-warn-h"))
+    c = factories.complaint(world["store"])
+    first = next(d for d in c.deadlines if d.kind == "first_response")
+    first.due_at = utcnow() + dt.timedelta(minutes=30)  # at most half an office hour left
+    db.session.flush()
+    assert sweeps.warn_approaching() == 1
+    assert sweeps.warn_approaching() == 0
+    warning = next(e for e in c.events if e.action == "deadline_warning")
+    assert warning.visible_to_consumer is False and warning.reason_code == "approaching_first_response"
+    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "deadline")).all()
+    assert [r.recipient for r in rows] == ["oa-warn-h"]
+    assert next(d for d in c.deadlines if d.kind == "accept_decline").warned_at is None  # days away
