@@ -79,6 +79,7 @@ def main() -> int:
             "Open a store page from the list printed by `flask demo seed` above, e.g. /s/<code>, or\n"
             f"  curl http://127.0.0.1:{env['PORT']}/api/mp/v1/stores/<code>\n"
             "Play a station worker on the official account (real signed, AES-encrypted pushes):\n"
+            f"  export WECHAT_API_BASE={env.get('WECHAT_API_BASE', '')}\n"
             "  id=$(.venv/bin/flask staff add --station 湖滨万悦广场消费维权服务站 --name 演示处理员 --role handler)\n"
             "  .venv/bin/flask staff invite $id                      # prints a 6-digit binding code\n"
             f"  .venv/bin/flask sandbox oa-say --url http://127.0.0.1:{env['PORT']}/wechat/oa "
