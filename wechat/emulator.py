@@ -427,15 +427,9 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
 
     @emu.get("/sns/jscode2session", endpoint="wx_jscode2session")
     def jscode2session():
-        args = request.args
-        appid, secret, js_code = args.get("appid"), args.get("secret"), args.get("js_code")
-        problem = _check_credentials(state, appid, secret, None)
-        if problem:
-            return _error(problem)
-        if args.get("grant_type") != "authorization_code":
-            return _error(40002)
-        if not js_code:
-            return _error(41008)
+        appid, js_code, refusal = _code_exchange(state, "js_code")
+        if refusal is not None:
+            return refusal
         now = time.time()
         with state.lock:
             code = state.login_codes.get(js_code)
@@ -825,15 +819,9 @@ def _register_oauth_routes(emu: Flask, state: EmulatorState) -> None:
 
     @emu.get("/sns/oauth2/access_token", endpoint="wx_oauth2_access_token")
     def oauth2_access_token():
-        args = request.args
-        appid, secret, code_value = args.get("appid"), args.get("secret"), args.get("code")
-        problem = _check_credentials(state, appid, secret, None)
-        if problem:
-            return _error(problem)
-        if args.get("grant_type") != "authorization_code":
-            return _error(40002)
-        if not code_value:
-            return _error(41008)
+        appid, code_value, refusal = _code_exchange(state, "code")
+        if refusal is not None:
+            return refusal
         now = time.time()
         with state.lock:
             code = state.oauth_codes.get(code_value)
@@ -931,6 +919,23 @@ def _register_qrcode_routes(emu: Flask, state: EmulatorState) -> None:
             answer["expire_seconds"] = max(1, min(expire, QR_EXPIRE_MAX))
         answer["url"] = "http://weixin.qq.com/q/02" + secrets.token_urlsafe(16)
         return jsonify(answer)
+
+
+def _code_exchange(state: EmulatorState, code_param: str):
+    """Common checks of the two code exchanges (jscode2session, sns/oauth2/access_token).
+
+    Returns (appid, code, None), or (None, None, the error response WeChat gives).
+    """
+    args = request.args
+    appid, code = args.get("appid"), args.get(code_param)
+    problem = _check_credentials(state, appid, args.get("secret"), None)
+    if problem:
+        return None, None, _error(problem)
+    if args.get("grant_type") != "authorization_code":
+        return None, None, _error(40002)
+    if not code:
+        return None, None, _error(41008)
+    return appid, code, None
 
 
 def _check_credentials(state: EmulatorState, appid, secret, grant_type) -> int:
