@@ -333,7 +333,9 @@ def test_flow_random_sequences_keep_invariants(world, start, steps):
 
 def test_sweep_warns_handlers_once_when_deadline_close(world):
     city = world["city"]
-    db.session.add(Staff(name="处理员", role=StaffRole.HANDLER, station=city["service"], oa_openid="oa-warn-h"))
+    db.session.add(
+        Staff(name="处理员", role=StaffRole.HANDLER, station=city["service"], oa_openid="oa-warn-h")
+    )
     c = factories.complaint(world["store"])
     first = next(d for d in c.deadlines if d.kind == "first_response")
     first.due_at = utcnow() + dt.timedelta(minutes=30)  # at most half an office hour left
