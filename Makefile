@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint format check-migrations bench worker clean
+.PHONY: run test lint format check-migrations bench bench-filing bench-oa worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ check-migrations: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/store_page.py
+
+bench-filing: $(VENV)/.installed
+	$(BIN)/python bench/complaint_filing.py
+
+bench-oa: $(VENV)/.installed
+	$(BIN)/python bench/oa_callback.py
 
 worker: $(VENV)/.installed
 	$(BIN)/flask worker run
