@@ -59,31 +59,57 @@ class Subject:
         return cls(store.station_id, store.circle.station_id if store.circle else None, region_id)
 
 
+_OFFICE_IN_REGION = (
+    sa.select(Station.id)
+    .where(Station.region_id == sa.bindparam("region_id"), Station.kind == StationKind.REGULATORY_OFFICE)
+    .order_by(Station.id)
+    .limit(1)
+)
+_PARENT_REGION = sa.select(Region.parent_id).where(Region.id == sa.bindparam("region_id"))
+_CENTRE = sa.select(Station.id).where(Station.kind == StationKind.CENTER_12315).order_by(Station.id).limit(1)
+
+#: region id -> office id, and the centre's id: kept with the rules (same lifetime, same clearing).
+_lookups: dict = {}
+
+
 def regulatory_office_id(region_id: int | None, conn=None) -> int | None:
     """The regulatory office of the region, or of the nearest region above it that has one.
 
     `conn`: a Core connection to read on (the scan path), else the ORM session.
     """
+    _fresh_lookups()
+    key = ("office", region_id)
+    if key in _lookups:
+        return _lookups[key]
     reader = conn if conn is not None else db.session
     seen: set[int] = set()
-    while region_id is not None and region_id not in seen:
-        seen.add(region_id)
-        office = reader.scalar(
-            sa.select(Station.id)
-            .where(Station.region_id == region_id, Station.kind == StationKind.REGULATORY_OFFICE)
-            .order_by(Station.id)
-            .limit(1)
-        )
+    office, current = None, region_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        office = reader.scalar(_OFFICE_IN_REGION, {"region_id": current})
         if office is not None:
-            return office
-        region_id = reader.scalar(sa.select(Region.parent_id).where(Region.id == region_id))
-    return None
+            break
+        current = reader.scalar(_PARENT_REGION, {"region_id": current})
+    _lookups[key] = office
+    return office
 
 
 def district_centre_id(conn=None) -> int | None:
-    return (conn if conn is not None else db.session).scalar(
-        sa.select(Station.id).where(Station.kind == StationKind.CENTER_12315).order_by(Station.id).limit(1)
-    )
+    _fresh_lookups()
+    if "centre" not in _lookups:
+        _lookups["centre"] = (conn if conn is not None else db.session).scalar(_CENTRE)
+    return _lookups["centre"]
+
+
+def _fresh_lookups() -> None:
+    global _lookups_until
+    now = time.monotonic()
+    if now > _lookups_until:
+        _lookups.clear()
+        _lookups_until = now + RULES_TTL_SECONDS
+
+
+_lookups_until = 0.0
 
 
 def district_centre() -> Station | None:
@@ -107,8 +133,10 @@ _rules_cache: tuple[float, list[RuleSpec]] | None = None
 
 
 def forget_rules() -> None:
+    """Forget the rules and the station lookups (after a committed change to stations or rules)."""
     global _rules_cache
     _rules_cache = None
+    _lookups.clear()
 
 
 def active_rules() -> list[RuleSpec]:

@@ -88,7 +88,7 @@ def test_routing_no_station_anywhere_is_no_dead_end(ctx):
     db.session.flush()
     assert routing.responsible_station(store).station is None  # an empty city: only the API guards
     centre = factories.station(StationKind.CENTER_12315, name="兜底中心")
-    db.session.flush()
+    db.session.commit()  # a committed new station reaches the next routing decision
     assert routing.responsible_station(store).station.id == centre.id
 
 
