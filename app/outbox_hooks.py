@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import redis
 import sqlalchemy as sa
 from flask import has_app_context
 from sqlalchemy import event
@@ -46,8 +45,8 @@ def _after_commit(session: Session) -> None:
         return
     try:
         jobs.enqueue(ids)
-    except (redis.RedisError, OSError) as exc:
-        redis_client.trip()
+    except redis_client.OUTAGE as exc:
+        redis_client.trip(exc)
         log.warning("Redis unavailable, outbox %s left to the sweep: %r", ids, exc)
     except Exception:  # never fail the request that committed: the sweep delivers anyway
         log.exception("could not queue outbox %s; left to the sweep", ids)

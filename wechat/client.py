@@ -120,7 +120,7 @@ class TokenStorage(SessionStorage):
 
     def _redis_failed(self, exc: BaseException) -> None:
         log.warning("Redis unavailable for the WeChat access token, using process memory: %r", exc)
-        redis_client.trip()
+        redis_client.trip(exc)
 
     def _memory_get(self, key, default):
         with self._lock:

@@ -494,11 +494,9 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
         now = time.time()
         body = _json_body()
         with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            if errcode:
-                return _error(errcode)
-            if body is None:
-                return _error(47001)
+            appid, refusal = _token_and_body(state, now, body)
+            if refusal is not None:
+                return refusal
             code = state.phone_codes.get(str(body.get("code") or ""))
             if code is None or code.appid != appid or code.expires_at <= now or code.used:
                 return _error(40029)
@@ -586,11 +584,9 @@ def _register_message_routes(emu: Flask, state: EmulatorState) -> None:
         now = time.time()
         body = _json_body()
         with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            if errcode:
-                return _error(errcode)
-            if body is None:
-                return _error(47001)
+            appid, refusal = _token_and_body(state, now, body)
+            if refusal is not None:
+                return refusal
             openid, template_id = body.get("touser"), body.get("template_id")
             if not isinstance(openid, str) or (appid, openid) not in state.users:
                 return _error(40003)
@@ -623,11 +619,9 @@ def _register_message_routes(emu: Flask, state: EmulatorState) -> None:
         now = time.time()
         body = _json_body()
         with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            if errcode:
-                return _error(errcode)
-            if body is None:
-                return _error(47001)
+            appid, refusal = _token_and_body(state, now, body)
+            if refusal is not None:
+                return refusal
             openid, template_id = body.get("touser"), body.get("template_id")
             follows = state.follows(openid) if isinstance(openid, str) and openid else None
             if follows is None:
@@ -665,11 +659,9 @@ def _register_message_routes(emu: Flask, state: EmulatorState) -> None:
         now = time.time()
         body = _json_body()
         with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            if errcode:
-                return _error(errcode)
-            if body is None:
-                return _error(47001)
+            appid, refusal = _token_and_body(state, now, body)
+            if refusal is not None:
+                return refusal
             openid = body.get("touser")
             follows = state.follows(openid) if isinstance(openid, str) and openid else None
             if follows is None:
@@ -919,6 +911,19 @@ def _register_qrcode_routes(emu: Flask, state: EmulatorState) -> None:
             answer["expire_seconds"] = max(1, min(expire, QR_EXPIRE_MAX))
         answer["url"] = "http://weixin.qq.com/q/02" + secrets.token_urlsafe(16)
         return jsonify(answer)
+
+
+def _token_and_body(state: EmulatorState, now: float, body: dict | None):
+    """The access-token and JSON-body checks every message endpoint starts with (under the state lock).
+
+    Returns (appid, None), or (appid or None, the error response WeChat gives).
+    """
+    errcode, appid = state.check_token(request.args.get("access_token"), now)
+    if errcode:
+        return appid, _error(errcode)
+    if body is None:
+        return appid, _error(47001)
+    return appid, None
 
 
 def _code_exchange(state: EmulatorState, code_param: str):

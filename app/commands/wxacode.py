@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.commands.codes import codes_cli
-from app.errors import DomainError, Gone, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.models import CodeStatus, StoreCode
 from app.services import codes
@@ -83,15 +83,10 @@ def wxacode_cmd(
 
 
 def _active_code(code: str) -> str:
-    row = db.session.scalar(sa.select(StoreCode).where(StoreCode.code == codes.normalize(code)))
     try:
-        if row is None:
-            raise NotFound("store_not_found")
-        if row.status != CodeStatus.ACTIVE:
-            raise Gone("code_revoked")
+        return codes.active(code).code
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    return row.code
 
 
 def _save(scene: str, target: Path, options: dict) -> None:

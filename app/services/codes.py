@@ -11,7 +11,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from app.errors import NotFound
+from app.errors import Gone, NotFound
 from app.extensions import db
 from app.models import CodeStatus, Store, StoreCode
 from app.timeutil import utcnow
@@ -56,6 +56,19 @@ def issue(store: Store) -> StoreCode:
 
 def ensure_code(store: Store) -> StoreCode:
     return store.active_code or issue(store)
+
+
+def active(code: str) -> StoreCode:
+    """The active code row for `code`: NotFound for unknown or malformed codes, Gone when revoked."""
+    code = normalize(code)
+    if not is_well_formed(code):
+        raise NotFound("store_not_found")
+    row = db.session.scalar(sa.select(StoreCode).where(StoreCode.code == code))
+    if row is None:
+        raise NotFound("store_not_found")
+    if row.status != CodeStatus.ACTIVE:
+        raise Gone("code_revoked")
+    return row
 
 
 def revoke_and_reissue(code: str, reason: str = "") -> StoreCode:

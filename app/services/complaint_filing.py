@@ -19,10 +19,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from app.errors import Conflict, DomainError, Gone, NotFound, TooMany, ValidationFailed
+from app.errors import Conflict, DomainError, TooMany, ValidationFailed
 from app.extensions import db
 from app.models import (
-    CodeStatus,
     Complaint,
     ComplaintKind,
     Consumer,
@@ -31,7 +30,6 @@ from app.models import (
     StaffRole,
     Status,
     Store,
-    StoreCode,
 )
 from app.services import (
     codes,
@@ -96,18 +94,6 @@ def find_replay(consumer_id: int, key: str, req_hash: str) -> Complaint | None:
     if existing is not None and existing.request_hash != req_hash:
         raise Conflict("idempotency_conflict")
     return existing
-
-
-def _store_for(code: str) -> Store:
-    code = codes.normalize(code)
-    if not codes.is_well_formed(code):
-        raise NotFound("store_not_found")
-    row = db.session.scalar(sa.select(StoreCode).where(StoreCode.code == code))
-    if row is None:
-        raise NotFound("store_not_found")
-    if row.status == CodeStatus.REVOKED:
-        raise Gone("code_revoked")
-    return row.store
 
 
 def _rate_limit(consumer: Consumer, store: Store, addr: str, now: dt.datetime, limits: Limits) -> None:
@@ -201,7 +187,7 @@ def file(
 ) -> Complaint:
     """Validate, check, route and record a new filing. Flushes; the caller commits."""
     now = utcnow()
-    store = _store_for(store_code)
+    store = codes.active(store_code).store
     filing = complaint_input.parse(body, today=today_cn(now), bound_phone=consumer.phone)
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)

@@ -118,7 +118,8 @@ def test_qr_export_modules_match_store_url(app, shops, tmp_path):
 
 
 def test_qr_export_decodes_to_store_url(app, shops, tmp_path):
-    zxingcpp = pytest.importorskip("zxingcpp")
+    import zxingcpp  # pinned in requirements-dev.txt
+
     with app.app_context():
         result = qr_export.export(tmp_path, base_url=BASE)
     rows = _manifest(result.manifest)
@@ -144,12 +145,7 @@ def test_qr_export_without_cjk_font_still_writes_png_with_warning(app, runner, s
 
 
 def test_qr_export_name_printed_under_code_with_cjk_font():
-    font = qr_export.find_cjk_font()
-    try:
-        import noto_cjk_sans_otc  # noqa: F401  (the pinned font package)
-    except ImportError:
-        if font is None:
-            pytest.skip("no CJK font on this machine and noto-cjk-sans-otc not installed")
+    font = qr_export.find_cjk_font()  # noto-cjk-sans-otc is pinned in requirements.txt: it must be found
     assert font is not None
     url = f"{BASE}/s/ABCDEFGH"
     with_name = qr_export.render(url, "蜀香阁火锅", "ABCDEFGH", font)
