@@ -101,6 +101,32 @@ def enqueue(outbox_ids: Iterable[int], connection: redis.Redis | None = None) ->
     return queued
 
 
+def enqueue_new(outbox_ids: Iterable[int], connection: redis.Redis | None = None) -> int:
+    """Queue the rows a commit has just written, in one pipeline. Raises Redis errors.
+
+    A fresh row cannot have a job yet, so the uniqueness dance of `enqueue` is not needed; if a job of
+    the same id did exist, it would be overwritten with the same call, and delivery is idempotent anyway.
+    """
+    if connection is None:
+        from app.redis_client import get_redis
+
+        connection = get_redis()
+    datas = [
+        Queue.prepare_data(
+            deliver_outbox,
+            args=(int(outbox_id),),
+            job_id=job_id(outbox_id),
+            timeout=JOB_TIMEOUT,
+            result_ttl=0,
+            failure_ttl=FAILURE_TTL,
+        )
+        for outbox_id in outbox_ids
+    ]
+    if datas:
+        Queue(QUEUE_NAME, connection=connection).enqueue_many(datas)
+    return len(datas)
+
+
 def queued_ids(connection: redis.Redis | None = None) -> list[str]:
     if connection is None:
         from app.redis_client import get_redis

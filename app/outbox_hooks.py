@@ -1,7 +1,7 @@
-"""After a commit that wrote outbox rows, queue one delivery job per row; drop the list on rollback.
+"""After a commit that wrote outbox rows, queue their delivery (one job); drop the list on rollback.
 
-notify appends each new row to `session.info["outbox_new"]`. The jobs are queued only once the rows are
-committed (a job never looks for a row that is not there yet), on the app's fail-fast Redis. When Redis
+notify appends each new ORM row to `session.info["outbox_new"]`, and the filing's Core path the ids it
+inserted to `session.info["outbox_ids"]`. The job is queued only once the rows are committed (a job never looks for a row that is not there yet), on the app's fail-fast Redis. When Redis
 is down, or its breaker is open, nothing is queued and nothing fails: the worker's periodic sweep finds
 the rows in the database.
 """
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-KEY = "outbox_new"
+KEY = "outbox_new"  # ORM rows
+IDS_KEY = "outbox_ids"  # ids of rows inserted with Core
+KEYS = (KEY, IDS_KEY)
 _registered = False
 
 
@@ -32,30 +34,33 @@ def _ids(rows) -> list[int]:
 
 
 def _after_commit(session: Session) -> None:
-    rows = session.info.pop(KEY, None)
-    if not rows or not has_app_context():
+    rows, fresh = session.info.pop(KEY, None), session.info.pop(IDS_KEY, None)
+    if not (rows or fresh) or not has_app_context():
         return
-    ids = _ids(rows)
-    if not ids:
-        return
+    ids = _ids(rows or ())  # ORM rows may be old ones put back for another try: `enqueue` checks
+    fresh = sorted(set(fresh or ()))  # inserted by this commit: no job can exist yet
     from app import jobs, redis_client
 
     if redis_client.breaker_open():
-        log.info("Redis breaker open: outbox %s left to the sweep", ids)
+        log.info("Redis breaker open: outbox %s left to the sweep", ids + fresh)
         return
     try:
-        jobs.enqueue(ids)
+        if fresh:
+            jobs.enqueue_new(fresh)
+        if ids:
+            jobs.enqueue(ids)
     except redis_client.OUTAGE as exc:
         redis_client.trip(exc)
-        log.warning("Redis unavailable, outbox %s left to the sweep: %r", ids, exc)
+        log.warning("Redis unavailable, outbox %s left to the sweep: %r", ids + fresh, exc)
     except Exception:  # never fail the request that committed: the sweep delivers anyway
-        log.exception("could not queue outbox %s; left to the sweep", ids)
+        log.exception("could not queue outbox %s; left to the sweep", ids + fresh)
 
 
 def _after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is not None:  # a savepoint: the outer transaction may still commit
         return
-    session.info.pop(KEY, None)
+    for key in KEYS:
+        session.info.pop(key, None)
 
 
 def register() -> None:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
-from app.services import complaint_filing, complaint_flow, complaint_options, complaint_views, inbox
+from app.services import (
+    auth,
+    complaint_filing,
+    complaint_flow,
+    complaint_options,
+    complaint_views,
+    filing_replay,
+    inbox,
+)
 from app.services.complaint_flow import Actor
 from miniprogram_api import bp, schemas, spec
-from miniprogram_api.auth import current_consumer, login_required
+from miniprogram_api.auth import bearer_token, current_consumer, login_required
 from miniprogram_api.envelope import json_body, ok
 
 
@@ -35,34 +43,60 @@ def options():
 
 
 @bp.post("/stores/<code>/complaints")
-@login_required
 def file_complaint(code: str):
-    consumer = current_consumer()
+    """File once per Idempotency-Key: replays are answered from Redis when it has the answer, copies
+    sent at once wait for the first, and the database's unique key decides in the end."""
+    claims = auth.verify_token(bearer_token())
     key = complaint_filing.check_key(request.headers.get("Idempotency-Key"))
     body = json_body()
     req_hash = complaint_filing.request_hash(code.strip().upper(), body)
-    replay = complaint_filing.find_replay(consumer.id, key, req_hash)
-    if replay is None:
-        try:
-            complaint = complaint_filing.file(
-                consumer,
-                code,
-                body,
-                key=key,
-                req_hash=req_hash,
-                client_addr=complaint_filing.address_hash(request.remote_addr),
-            )
-            data = complaint_views.filed(complaint)
-            db.session.commit()
-            return ok(data, 201)
-        except IntegrityError:
-            # A concurrent duplicate committed first: answer with its complaint.
-            db.session.rollback()
-            replay = complaint_filing.find_replay(consumer.id, key, req_hash)
-            if replay is None:
-                raise
-    response, status = ok(complaint_views.filed(replay), 201)
-    response.headers["Idempotent-Replayed"] = "true"
+    stored, claim = filing_replay.begin(claims.consumer_id, key)
+    if stored is None and claim is filing_replay.Claim.TAKEN:
+        stored = filing_replay.wait(claims.consumer_id, key)
+    if stored is not None and auth.claims_match(claims, stored.openid_hash, stored.sandbox):
+        if stored.req_hash != req_hash:
+            raise Conflict("idempotency_conflict")
+        return _filed_answer(stored.answer, replayed=True)
+    try:
+        filer = auth.filer_for_claims(claims)
+        filed = _file_once(filer, code, body, key, req_hash)
+    except BaseException:
+        if claim is filing_replay.Claim.OURS:
+            filing_replay.release(claims.consumer_id, key)
+        raise
+    filing_replay.remember(
+        claims.consumer_id,
+        key,
+        filing_replay.Stored(req_hash, claims.openid_hash, filer.sandbox, filed.answer),
+    )
+    return _filed_answer(filed.answer, replayed=filed.replayed)
+
+
+def _file_once(filer: auth.Filer, code: str, body: dict, key: str, req_hash: str) -> complaint_filing.Filed:
+    try:
+        filed = complaint_filing.file(
+            filer,
+            code,
+            body,
+            key=key,
+            req_hash=req_hash,
+            client_addr=complaint_filing.address_hash(request.remote_addr),
+        )
+        db.session.commit()
+        return filed
+    except IntegrityError:
+        # A concurrent duplicate committed first: answer with its complaint.
+        db.session.rollback()
+        replay = complaint_filing.find_replay(filer.id, key, req_hash)
+        if replay is None:
+            raise
+        return complaint_filing.replayed(replay)
+
+
+def _filed_answer(answer: dict, *, replayed: bool):
+    response, status = ok(answer, 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response, status
 
 

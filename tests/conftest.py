@@ -206,7 +206,7 @@ def _clean_state(request):
 def reset_state(app) -> None:
     from app import redis_client
     from app.redis_client import get_redis
-    from app.services import routing, scans, store_cache
+    from app.services import routing, scans, store_cache, workcal
     from wechat import client as wechat_client
 
     with db.engine.begin() as conn:
@@ -216,6 +216,7 @@ def reset_state(app) -> None:
     redis_client.reset_breaker()
     store_cache.local.drop()
     routing.forget_rules()
+    workcal.forget_cached()
     store_cache.local.redis_owes_invalidation = False
     scans._pending.clear()
     wechat_client.reset_clients(app)

@@ -57,6 +57,7 @@ class Complaint(db.Model):
         sa.Index("ix_complaints_phone_created", "phone", "created_at"),
         sa.Index("ix_complaints_client_addr_created", "client_addr", "created_at"),
         sa.Index("ix_complaints_store_created", "store_id", "created_at"),
+        sa.Index("ix_complaints_store_fingerprint", "store_id", "description_fp", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,8 @@ class Complaint(db.Model):
     category: Mapped[str] = mapped_column(sa.String(32))
     demand: Mapped[str] = mapped_column(sa.String(32))
     description: Mapped[str] = mapped_column(sa.Text)
+    #: Fingerprint of the normalised opening of the description (Art. 17 "near-identical" signal).
+    description_fp: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     purchase_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     name: Mapped[str] = mapped_column(sa.String(50), default="")

@@ -1,8 +1,17 @@
 """Filing a complaint or report from a store's code: validated, checked, routed, clocked, once.
 
+Filing is the busiest write path, so it is written as plain SQL work on the session's connection: three
+reads (`filing_reads`), then one INSERT per table for the complaint, its timeline events, its deadlines,
+its outbox rows and the consumer's inbox message, all in the caller's transaction. The column values come
+from the same builders the ORM transitions use (`complaint_flow.event_values`, `deadlines.*_plan`,
+`notify.*_values`), so a filed complaint is indistinguishable from one the ORM would have written.
+Reference data that changes rarely (routing rules, station contacts, calendar overrides) is kept per
+process for a few seconds, and dropped at once when this process commits a change to it.
+
 Idempotency: (consumer, Idempotency-Key) is unique in the database. The same key with the same body
-returns the first complaint; with another body, 409. Concurrent duplicates race on the unique
-constraint; the loser's caller rolls back and calls `find_replay` (see the API view).
+returns the first complaint; with another body, 409. A key already used is found by the counts query
+(no extra round trip); concurrent duplicates race on the unique constraint and the loser's caller rolls
+back and answers from `find_replay` (see the API view, which also answers most replays from Redis).
 """
 
 from __future__ import annotations
@@ -23,30 +32,44 @@ from app.errors import Conflict, DomainError, TooMany, ValidationFailed
 from app.extensions import db
 from app.models import (
     Complaint,
+    ComplaintDeadline,
+    ComplaintEvent,
     ComplaintKind,
-    Consumer,
     ContentCheck,
-    Staff,
+    InboxMessage,
+    OutboxMessage,
     StaffRole,
     Status,
-    Store,
 )
 from app.services import (
     codes,
     complaint_input,
+    complaint_views,
     content_check,
     deadlines,
+    filing_reads,
     notify,
     routing,
     rulesets,
-    store_page,
+    workcal,
 )
-from app.services.complaint_flow import Actor, due_text, record
+from app.services.auth import Filer
+from app.services.complaint_flow import Actor, due_label, event_values
 from app.texts_complaints import ABUSE_FLAGS, EVENTS
 from app.timeutil import today_cn, utcnow
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 MERCHANT_FIRST_DEFAULT_LIMIT = Decimal("500")
+ABNORMAL_AMOUNT = Decimal("50000")
+FREQUENT_PER_MONTH = 10
+NEAR_IDENTICAL_BEFORE = 2  # this many earlier filings at the store this week with the same opening
+MERCHANT_SUMMARY = "首问负责：请先行协商"
+
+_INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
+_INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
+_INSERT_DEADLINES = sa.insert(ComplaintDeadline)
+_INSERT_OUTBOX = sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+_INSERT_INBOX = sa.insert(InboxMessage)
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,16 @@ class Limits:
             cfg.get("COMPLAINTS_PER_STORE_DAY", cls.per_store_day),
             cfg.get("COMPLAINTS_PER_ADDRESS_HOUR", cls.per_address_hour),
         )
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A filing's outcome: the complaint's id and number, and the 201 answer (`replayed`: filed before)."""
+
+    id: int
+    number: str
+    answer: dict
+    replayed: bool = False
 
 
 def request_hash(store_code: str, body: dict) -> str:
@@ -96,66 +129,29 @@ def find_replay(consumer_id: int, key: str, req_hash: str) -> Complaint | None:
     return existing
 
 
-def _rate_limit(consumer: Consumer, store: Store, addr: str, now: dt.datetime, limits: Limits) -> None:
-    hour_ago, day_ago = now - dt.timedelta(hours=1), now - dt.timedelta(days=1)
-    count = sa.select(sa.func.count(Complaint.id))
-    if (
-        db.session.scalar(count.where(Complaint.consumer_id == consumer.id, Complaint.created_at > hour_ago))
-        >= limits.per_hour
-    ):
+def replayed(complaint: Complaint) -> Filed:
+    return Filed(complaint.id, complaint.number, complaint_views.filed(complaint), replayed=True)
+
+
+def _rate_limit(counts: filing_reads.Counts, addr: str, limits: Limits) -> None:
+    if counts.hour >= limits.per_hour:
         raise TooMany("rate_limited_hour")
-    same_store = count.where(
-        Complaint.consumer_id == consumer.id, Complaint.store_id == store.id, Complaint.created_at > day_ago
-    )
-    if db.session.scalar(same_store) >= limits.per_store_day:
+    if counts.store_day >= limits.per_store_day:
         raise TooMany("rate_limited_store_day")
-    if (
-        addr
-        and db.session.scalar(count.where(Complaint.client_addr == addr, Complaint.created_at > hour_ago))
-        >= limits.per_address_hour
-    ):
+    if addr and counts.address_hour >= limits.per_address_hour:
         raise TooMany("rate_limited_address")
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
-def abuse_flags(
-    store: Store, consumer: Consumer, filing: complaint_input.Filing, now: dt.datetime
-) -> list[str]:
+def abuse_flags(counts: filing_reads.Counts, filing: complaint_input.Filing) -> list[str]:
     """Art. 17 signals, flagged to the station; never a reason to refuse."""
     flags = []
-    week_ago = now - dt.timedelta(days=7)
-    # The store's most recent filings of the week (bounded: a flood is itself the signal).
-    recent = db.session.scalars(
-        sa.select(Complaint.description)
-        .where(Complaint.store_id == store.id, Complaint.created_at > week_ago)
-        .order_by(Complaint.created_at.desc())
-        .limit(200)
-    ).all()
-    mine = _normalised(filing.description)[:60]
-    similar = sum(1 for desc in recent if _normalised(desc)[:60] == mine)
-    if similar >= 2:
+    if counts.same_text >= NEAR_IDENTICAL_BEFORE:
         flags.append("near_identical")
-    if filing.phone:
-        sharing = db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Complaint.consumer_id))).where(
-                Complaint.phone == filing.phone,
-                Complaint.consumer_id != consumer.id,
-                Complaint.created_at > now - dt.timedelta(days=30),
-            )
-        )
-        if sharing:
-            flags.append("shared_phone")
-    if filing.amount is not None and filing.amount > Decimal("50000"):
+    if filing.phone and counts.shared_phone:
+        flags.append("shared_phone")
+    if filing.amount is not None and filing.amount > ABNORMAL_AMOUNT:
         flags.append("abnormal_amount")
-    monthly = db.session.scalar(
-        sa.select(sa.func.count(Complaint.id)).where(
-            Complaint.consumer_id == consumer.id, Complaint.created_at > now - dt.timedelta(days=30)
-        )
-    )
-    if monthly >= 10:
+    if counts.month >= FREQUENT_PER_MONTH:
         flags.append("frequent_complainant")
     return flags
 
@@ -165,19 +161,16 @@ def _number(now: dt.datetime) -> str:
     return f"T{today_cn(now):%y%m%d}{body}"
 
 
-def _has_merchant(store: Store) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Staff.id)).where(
-                Staff.store_id == store.id, Staff.role == StaffRole.MERCHANT, Staff.active.is_(True)
-            )
-        )
-        > 0
-    )
+def _merchant_first(store: filing_reads.StoreFacts, filing: complaint_input.Filing) -> bool:
+    if filing.kind != "complaint" or not store.has_merchant:
+        return False
+    if filing.merchant_first is not None:
+        return filing.merchant_first
+    return filing.amount is None or filing.amount <= MERCHANT_FIRST_DEFAULT_LIMIT
 
 
 def file(
-    consumer: Consumer,
+    filer: Filer,
     store_code: str,
     body: dict,
     *,
@@ -186,110 +179,204 @@ def file(
     client_addr: str = "",
     channel: str = "mp",
     limits: Limits | None = None,
-) -> Complaint:
-    """Validate, check, route and record a new filing. Flushes; the caller commits."""
+) -> Filed:
+    """Validate, check, route and record a new filing (or find the one filed under `key`).
+
+    Writes in the caller's transaction; the caller commits. A concurrent duplicate raises IntegrityError
+    on the complaint's insert.
+    """
     now = utcnow()
-    store = codes.active(store_code).store
-    filing = complaint_input.parse(body, today=today_cn(now), bound_phone=consumer.phone)
+    today = today_cn(now)
+    store = filing_reads.store(store_code)
+    filing = complaint_input.parse(body, today=today, bound_phone=filer.phone)
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)
-    _rate_limit(consumer, store, client_addr, now, limits or Limits.from_config())
-
-    check_state = content_check.check(consumer, filing.description)  # raises on "risky"
-
-    route = routing.responsible_station(store, filing.category, filing.kind)
-    merchant_first = (
-        filing.kind == "complaint"
-        and _has_merchant(store)
-        and (
-            filing.merchant_first
-            if filing.merchant_first is not None
-            else (filing.amount is None or filing.amount <= MERCHANT_FIRST_DEFAULT_LIMIT)
-        )
-    )
-    rules = rulesets.rules_for(today_cn(now))
-    complaint = Complaint(
-        number=_number(now),
-        kind=ComplaintKind(filing.kind),
-        store=store,
-        consumer=consumer,
-        station=route.station,
-        routing_rule=route.rule,
-        status=Status.MERCHANT_NEGOTIATING if merchant_first else Status.SUBMITTED,
-        category=filing.category,
-        demand=filing.demand,
-        description=filing.description,
-        amount=filing.amount,
-        purchase_date=filing.purchase_date,
-        name=filing.name,
+    counts = filing_reads.counts(
+        consumer_id=filer.id,
+        key=key,
+        store_id=store.id,
+        addr=client_addr,
         phone=filing.phone,
-        anonymous=filing.kind == "report" and not filing.name,
-        merchant_first=merchant_first,
-        rule_set=rules.name.split("+")[0],
-        content_check=check_state,
-        commitments_snapshot=[store_page.commitment_view(c) for c in store.current_commitments()],
-        abuse_flags=abuse_flags(store, consumer, filing, now),
-        client_addr=client_addr,
-        idempotency_key=key,
-        request_hash=req_hash,
-        created_at=now,
-        updated_at=now,
+        fingerprint=complaint_input.fingerprint(filing.description),
+        now=now,
     )
-    db.session.add(complaint)
-    db.session.flush()  # a concurrent duplicate fails here, on the unique (consumer, key)
+    if counts.earlier is not None:
+        replay = find_replay(filer.id, key, req_hash)
+        if replay is not None:
+            return replayed(replay)
+    _rate_limit(counts, client_addr, limits or Limits.from_config())
+
+    check_state = content_check.check(filer.openid, filing.description)  # raises on "risky"
+
+    station_id, rule = routing.decide(store.subject, filing.category, filing.kind)
+    station_name, station_phone = routing.station_contact(station_id)
+    merchant_first = _merchant_first(store, filing)
+    status = Status.MERCHANT_NEGOTIATING if merchant_first else Status.SUBMITTED
+    rules = rulesets.rules_for(today)
+    cal = workcal.load_cached()
+    plan = (
+        deadlines.merchant_plan(rules, now, cal)
+        if merchant_first
+        else deadlines.station_plan(rules, filing.kind, filing.amount, now, cal)
+    )
+    flags = abuse_flags(counts, filing)
+    number = _number(now)
+    conn = db.session.connection()
+    complaint_id = conn.execute(
+        _INSERT_COMPLAINT,
+        {
+            "number": number,
+            "kind": ComplaintKind(filing.kind),
+            "store_id": store.id,
+            "consumer_id": filer.id,
+            "station_id": station_id,
+            "routing_rule": rule,
+            "status": status,
+            "category": filing.category,
+            "demand": filing.demand,
+            "description": filing.description,
+            "description_fp": complaint_input.fingerprint(filing.description),
+            "amount": filing.amount,
+            "purchase_date": filing.purchase_date,
+            "name": filing.name,
+            "phone": filing.phone,
+            "anonymous": filing.kind == "report" and not filing.name,
+            "merchant_first": merchant_first,
+            "rule_set": rules.name.split("+")[0],
+            "content_check": check_state,
+            "commitments_snapshot": store.commitments,
+            "abuse_flags": flags,
+            "client_addr": client_addr,
+            "idempotency_key": key,
+            "request_hash": req_hash,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()  # a concurrent duplicate fails here, on the unique (consumer, key)
+
+    due = {p.kind: due_label(p.due_at, p.uncertain) for p in plan}
+    submitted = EVENTS["report_submitted" if filing.kind == "report" else "submitted"].format(
+        station=station_name
+    )
+    events = [
+        _event(
+            Actor("consumer", filer.id, channel),
+            "submitted",
+            status,
+            station_id,
+            submitted,
+            now,
+            data={"routing_rule": rule, "station_id": station_id},
+        )
+    ]
+    if merchant_first:
+        text = EVENTS["merchant_first"].format(due=due["merchant_reply"])
+        events.append(_event(Actor.system(), "merchant_first", status, station_id, text, now))
+    if check_state == ContentCheck.REVIEW:
+        text = EVENTS["content_review"]
+        events.append(_event(Actor.system(), "content_review", status, station_id, text, now, visible=False))
+    if flags:
+        text = EVENTS["abuse_flags"].format(flags="；".join(ABUSE_FLAGS[f] for f in flags))
+        events.append(
+            _event(
+                Actor.system(),
+                "abuse_flags",
+                status,
+                station_id,
+                text,
+                now,
+                visible=False,
+                data={"flags": flags},
+            )
+        )
+    event_ids = (
+        conn.execute(_INSERT_EVENTS, [dict(e, complaint_id=complaint_id) for e in events]).scalars().all()
+    )
+    conn.execute(_INSERT_DEADLINES, [dict(p.values(), complaint_id=complaint_id) for p in plan])
+
+    first = event_ids[0]
+    conn.execute(
+        _INSERT_INBOX,
+        notify.inbox_values(
+            consumer_id=filer.id, complaint_id=complaint_id, title="投诉已提交", text=submitted
+        ),
+    )
+    about = {"complaint_id": complaint_id, "event_id": first, "number": number, "store_name": store.name}
+    outbox = [
+        notify.progress_values(
+            **about,
+            consumer_id=filer.id,
+            openid=filer.openid,
+            status=status.value,
+            text=submitted,
+            at=now,
+        )
+    ]
+    alert = {**about, "category": filing.category, "received_at": now, "template": notify.STAFF_NEW}
+    for person in filing_reads.recipients(station_id, store.id):
+        if person.role == StaffRole.MERCHANT:
+            if merchant_first:
+                outbox.append(
+                    notify.template_values(
+                        **alert,
+                        person_id=person.id,
+                        openid=person.openid,
+                        tag="merchant",
+                        summary=MERCHANT_SUMMARY,
+                        due_text=due["merchant_reply"],
+                    )
+                )
+            continue
+        outbox.append(
+            notify.template_values(
+                **alert,
+                person_id=person.id,
+                openid=person.openid,
+                tag="staff",
+                summary="新投诉" if filing.kind == "complaint" else "新举报",
+                due_text=due.get("first_response") or due.get("merchant_reply", ""),
+            )
+        )
+    outbox_ids = conn.execute(_INSERT_OUTBOX, outbox).scalars().all()
+    db.session.info.setdefault(notify.OUTBOX_IDS, []).extend(outbox_ids)
 
     if filing.evidence:
         from app.services import uploads
 
-        uploads.claim_for_complaint(consumer.id, list(filing.evidence), complaint)
+        uploads.claim_for_complaint(filer.id, list(filing.evidence), db.session.get(Complaint, complaint_id))
 
-    station_name = route.station.name
-    first = record(
-        complaint,
-        Actor("consumer", consumer.id, channel),
-        "submitted",
-        text=EVENTS["report_submitted" if filing.kind == "report" else "submitted"].format(
-            station=station_name
-        ),
-        data={"routing_rule": route.rule, "station_id": route.station.id},
-        now=now,
+    answer = complaint_views.filed_view(
+        number=number,
+        status=status.value,
+        station_name=station_name,
+        station_phone=station_phone,
+        deadline_rows=plan,
+        merchant_first=merchant_first,
     )
-    if merchant_first:
-        deadlines.merchant_clocks(complaint, now)
-        record(
-            complaint,
-            Actor.system(),
-            "merchant_first",
-            text=EVENTS["merchant_first"].format(due=due_text(complaint, "merchant_reply")),
-            now=now,
-        )
-        notify.merchant_alert(complaint, first.id, due_text(complaint, "merchant_reply"))
-    else:
-        deadlines.station_clocks(complaint, now)
-    if check_state == ContentCheck.REVIEW:
-        record(
-            complaint, Actor.system(), "content_review", text=EVENTS["content_review"], visible=False, now=now
-        )
-    if complaint.abuse_flags:
-        record(
-            complaint,
-            Actor.system(),
-            "abuse_flags",
-            text=EVENTS["abuse_flags"].format(flags="；".join(ABUSE_FLAGS[f] for f in complaint.abuse_flags)),
-            visible=False,
-            data={"flags": complaint.abuse_flags},
-            now=now,
-        )
-    notify.consumer_progress(complaint, first.id, first.text, title="投诉已提交")
-    notify.staff_alert(
-        complaint,
-        route.station,
-        first.id,
-        template=notify.STAFF_NEW,
-        summary="新投诉" if filing.kind == "complaint" else "新举报",
-        due_text=due_text(complaint, "first_response") or due_text(complaint, "merchant_reply"),
+    return Filed(complaint_id, number, answer)
+
+
+def _event(
+    actor: Actor,
+    action: str,
+    status: Status,
+    station_id: int,
+    text: str,
+    now: dt.datetime,
+    *,
+    visible: bool = True,
+    data: dict | None = None,
+) -> dict:
+    return event_values(
+        actor,
+        action,
+        status=status.value,
+        station_id=station_id,
+        text=text,
+        visible=visible,
+        data=data,
+        at=now,
     )
-    return complaint
 
 
-__all__ = ["Limits", "address_hash", "check_key", "file", "find_replay", "request_hash"]
+__all__ = ["Filed", "Limits", "address_hash", "check_key", "file", "find_replay", "request_hash"]

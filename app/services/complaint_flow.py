@@ -55,6 +55,36 @@ def _text(value: str | None, field: str = "text", *, required: bool = True) -> s
     return text
 
 
+def event_values(
+    actor: Actor,
+    action: str,
+    *,
+    status: str | None,
+    to_status: str | None = None,
+    station_id: int | None,
+    text: str = "",
+    reason_code: str | None = None,
+    visible: bool = True,
+    data: dict | None = None,
+    at: dt.datetime,
+) -> dict:
+    """The column values of a timeline event (shared by `record` and the filing's Core path)."""
+    return {
+        "at": at,
+        "actor": actor.kind,
+        "actor_id": actor.id,
+        "channel": actor.channel,
+        "action": action,
+        "reason_code": reason_code,
+        "text": text,
+        "visible_to_consumer": visible,
+        "from_status": status,
+        "to_status": to_status or status,
+        "station_id": station_id,
+        "data": data or {},
+    }
+
+
 def record(
     complaint: Complaint,
     actor: Actor,
@@ -71,18 +101,18 @@ def record(
     now = now or utcnow()
     event = ComplaintEvent(
         complaint=complaint,
-        at=now,
-        actor=actor.kind,
-        actor_id=actor.id,
-        channel=actor.channel,
-        action=action,
-        reason_code=reason_code,
-        text=text,
-        visible_to_consumer=visible,
-        from_status=complaint.status.value if complaint.status else None,
-        to_status=(to_status or complaint.status).value if (to_status or complaint.status) else None,
-        station_id=complaint.station_id,
-        data=data or {},
+        **event_values(
+            actor,
+            action,
+            status=complaint.status.value if complaint.status else None,
+            to_status=to_status.value if to_status else None,
+            station_id=complaint.station_id,
+            text=text,
+            reason_code=reason_code,
+            visible=visible,
+            data=data,
+            at=now,
+        ),
     )
     if to_status is not None:
         complaint.status = to_status
@@ -466,6 +496,9 @@ def auto_close(complaint: Complaint, now: dt.datetime) -> ComplaintEvent | None:
 
 def due_text(complaint: Complaint, kind: str) -> str:
     row = next((d for d in complaint.deadlines if d.kind == kind and d.met_at is None), None)
-    if row is None:
-        return ""
-    return row.due_at.astimezone(CHINA).strftime("%m-%d %H:%M") + ("（待确认）" if row.uncertain else "")
+    return due_label(row.due_at, row.uncertain) if row is not None else ""
+
+
+def due_label(due_at: dt.datetime, uncertain: bool) -> str:
+    """A deadline as staff alerts and timeline texts show it."""
+    return due_at.astimezone(CHINA).strftime("%m-%d %H:%M") + ("（待确认）" if uncertain else "")

@@ -105,19 +105,35 @@ def detail(c: Complaint) -> dict:
     }
 
 
+FILED_DEADLINES = ("first_response", "accept_decline", "merchant_reply", "clue_verification")
+
+
 def filed(c: Complaint) -> dict:
     """The answer to a filing: number, status, station, the first deadlines."""
+    return filed_view(
+        number=c.number,
+        status=c.status.value,
+        station_name=c.station.name,
+        station_phone=c.station.phone,
+        deadline_rows=c.deadlines,
+        merchant_first=c.merchant_first,
+    )
+
+
+def filed_view(
+    *, number: str, status: str, station_name: str, station_phone: str, deadline_rows, merchant_first: bool
+) -> dict:
+    """`filed` from plain values (the filing's Core path has no ORM objects)."""
     now = utcnow()
-    wanted = ("first_response", "accept_decline", "merchant_reply", "clue_verification")
-    rows = [d for d in c.deadlines if d.kind in wanted]
+    rows = [d for d in deadline_rows if d.kind in FILED_DEADLINES]
     return {
-        "number": c.number,
-        "status": c.status.value,
-        "status_label": STATUS[c.status.value],
-        "station": {"name": c.station.name, "phone": c.station.phone},
+        "number": number,
+        "status": status,
+        "status_label": STATUS[status],
+        "station": {"name": station_name, "phone": station_phone},
         "deadlines": {d.kind: deadlines.serialise(d, now) for d in rows},
         "deadline_uncertain": any(d.uncertain for d in rows),
-        "merchant_first": c.merchant_first,
+        "merchant_first": merchant_first,
     }
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError
 from app.extensions import db
-from app.models import Complaint, Consumer, ContentCheck
+from app.models import Complaint, ContentCheck
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ def _ask(openid: str, text: str) -> str | None:
         return None
 
 
-def check(consumer: Consumer, text: str) -> ContentCheck:
-    verdict = _ask(consumer.openid, text)
+def check(openid: str, text: str) -> ContentCheck:
+    verdict = _ask(openid, text)
     if verdict == "risky":
         raise DomainError("content_risky", status=422, fields={"description": "内容未通过安全检测，请修改"})
     return {"pass": ContentCheck.PASS, "review": ContentCheck.REVIEW}.get(verdict, ContentCheck.PENDING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -13,19 +14,37 @@ from app.services.workcal import Deadline
 from app.timeutil import today_cn
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A deadline about to be stored (the filing writes these with Core; `serialise` reads them too)."""
+
+    kind: str
+    due_at: dt.datetime
+    basis: str
+    uncertain: bool
+    met_at: None = None
+    cancelled_at: None = None
+
+    @classmethod
+    def of(cls, kind: str, deadline: Deadline) -> Planned:
+        return cls(kind, deadline.ends_at, f"{deadline.basis}:{deadline.n}", deadline.uncertain)
+
+    def values(self) -> dict:
+        return {"kind": self.kind, "due_at": self.due_at, "basis": self.basis, "uncertain": self.uncertain}
+
+
 def add(complaint: Complaint, kind: str, deadline: Deadline) -> ComplaintDeadline:
     """Store (or replace, while unmet) the deadline `kind` of the complaint."""
-    row = next((d for d in complaint.deadlines if d.kind == kind), None)
+    return _put(complaint, Planned.of(kind, deadline))
+
+
+def _put(complaint: Complaint, planned: Planned) -> ComplaintDeadline:
+    row = next((d for d in complaint.deadlines if d.kind == planned.kind), None)
     if row is None:
-        row = ComplaintDeadline(kind=kind)
+        row = ComplaintDeadline(kind=planned.kind)
         complaint.deadlines.append(row)
-    row.due_at = deadline.ends_at
-    row.basis = f"{deadline.basis}:{deadline.n}"
-    row.uncertain = deadline.uncertain
-    row.met_at = None
-    row.cancelled_at = None
-    row.warned_at = None
-    row.escalated_at = None
+    row.due_at, row.basis, row.uncertain = planned.due_at, planned.basis, planned.uncertain
+    row.met_at = row.cancelled_at = row.warned_at = row.escalated_at = None
     return row
 
 
@@ -45,27 +64,44 @@ def open_rows(complaint: Complaint) -> list[ComplaintDeadline]:
     return [d for d in complaint.deadlines if d.met_at is None and d.cancelled_at is None]
 
 
+def station_plan(
+    rules: rulesets.RuleSet, kind: str, amount, received_at: dt.datetime, cal: workcal.WorkCalendar
+) -> list[Planned]:
+    """The station's clocks for a complaint of `kind` ("complaint" | "report") received at `received_at`."""
+    small = rules.is_small_dispute(amount)
+    keys = [("first_response", "small_dispute_first_response" if small else "station_first_response")]
+    if kind == "report":
+        keys.append(("clue_verification", "clue_verification"))
+    else:
+        keys.append(("accept_decline", "accept_decline"))
+        if small:
+            keys.append(("small_dispute_close", "small_dispute_close"))
+        keys.append(("ordinary_close", "ordinary_close"))
+    return [Planned.of(name, rules.deadline(key, received_at, cal=cal)) for name, key in keys]
+
+
+def merchant_plan(rules: rulesets.RuleSet, filed_at: dt.datetime, cal: workcal.WorkCalendar) -> list[Planned]:
+    return [
+        Planned.of("merchant_reply", rules.deadline("merchant_first_reply", filed_at, cal=cal)),
+        Planned.of("merchant_settle", rules.deadline("merchant_settlement", filed_at, cal=cal)),
+    ]
+
+
+def _store_plan(complaint: Complaint, plan: list[Planned]) -> None:
+    for planned in plan:
+        _put(complaint, planned)
+
+
 def station_clocks(complaint: Complaint, received_at: dt.datetime) -> None:
     """The station's clocks, started when the case reaches it (at filing, or after the merchant)."""
     rules = rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)
     cal = workcal.load()  # one read of the override table for all of this complaint's clocks
-    small = rules.is_small_dispute(complaint.amount)
-    first = "small_dispute_first_response" if small else "station_first_response"
-    add(complaint, "first_response", rules.deadline(first, received_at, cal=cal))
-    if complaint.kind.value == "report":
-        add(complaint, "clue_verification", rules.deadline("clue_verification", received_at, cal=cal))
-        return
-    add(complaint, "accept_decline", rules.deadline("accept_decline", received_at, cal=cal))
-    if small:
-        add(complaint, "small_dispute_close", rules.deadline("small_dispute_close", received_at, cal=cal))
-    add(complaint, "ordinary_close", rules.deadline("ordinary_close", received_at, cal=cal))
+    _store_plan(complaint, station_plan(rules, complaint.kind.value, complaint.amount, received_at, cal))
 
 
 def merchant_clocks(complaint: Complaint, filed_at: dt.datetime) -> None:
     rules = rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)
-    cal = workcal.load()
-    add(complaint, "merchant_reply", rules.deadline("merchant_first_reply", filed_at, cal=cal))
-    add(complaint, "merchant_settle", rules.deadline("merchant_settlement", filed_at, cal=cal))
+    _store_plan(complaint, merchant_plan(rules, filed_at, workcal.load()))
 
 
 def mediation_clock(complaint: Complaint) -> None:

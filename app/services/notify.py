@@ -7,8 +7,11 @@ The worker (app.services.outbox) delivers pending rows; each row has a unique id
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
+from app import outbox_hooks
 from app.extensions import db
 from app.models import Complaint, InboxMessage, OutboxMessage, Staff, StaffRole, Station
 from app.texts_complaints import CATEGORIES, NOTIFY, STATUS
@@ -19,36 +22,122 @@ STAFF_NEW = "new_complaint"  # WECHAT_OA_TPL_NEW_COMPLAINT
 STAFF_DEADLINE = "deadline"  # WECHAT_OA_TPL_DEADLINE
 
 
+#: session.info keys read by app.outbox_hooks after the commit: ORM rows, and ids written with Core.
+OUTBOX_ROWS, OUTBOX_IDS = outbox_hooks.KEY, outbox_hooks.IDS_KEY
+
+
 def _remember(row: OutboxMessage) -> None:
     """Let the after-commit hook wake the worker for this row."""
     db.session.add(row)
-    db.session.info.setdefault("outbox_new", []).append(row)
+    db.session.info.setdefault(OUTBOX_ROWS, []).append(row)
+
+
+def _minute(at: dt.datetime | None) -> str:
+    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+# -- row builders: plain values in, column values out (the ORM path and the filing's Core path share them)
+
+
+def progress_values(
+    *,
+    complaint_id: int,
+    event_id: int,
+    consumer_id: int,
+    openid: str,
+    number: str,
+    status: str,
+    store_name: str,
+    text: str,
+    at: dt.datetime | None,
+) -> dict:
+    """The outbox row of a subscribe message telling the consumer about a step."""
+    return {
+        "key": f"complaint:{complaint_id}:event:{event_id}:consumer",
+        "channel": "subscribe",
+        "recipient": openid,
+        "consumer_id": consumer_id,
+        "staff_id": None,
+        "complaint_id": complaint_id,
+        "template": PROGRESS_TEMPLATE,
+        "payload": {
+            "number": number,
+            "status": STATUS[status],
+            "store": store_name,
+            "text": text,
+            "time": _minute(at),
+            "page": f"pages/complaint/detail?number={number}",
+        },
+    }
+
+
+def inbox_values(*, consumer_id: int, complaint_id: int, title: str | None, text: str) -> dict:
+    return {
+        "consumer_id": consumer_id,
+        "complaint_id": complaint_id,
+        "title": title or NOTIFY["update_title"],
+        "body": text[:500],
+    }
+
+
+def template_values(
+    *,
+    complaint_id: int,
+    event_id: int,
+    person_id: int,
+    openid: str,
+    tag: str,
+    template: str,
+    number: str,
+    store_name: str,
+    category: str,
+    received_at: dt.datetime,
+    summary: str,
+    due_text: str,
+) -> dict:
+    """The outbox row of a template message to one staff member or merchant contact."""
+    return {
+        "key": f"complaint:{complaint_id}:event:{event_id}:{tag}:{person_id}",
+        "channel": "template",
+        "recipient": openid,
+        "consumer_id": None,
+        "staff_id": person_id,
+        "complaint_id": complaint_id,
+        "template": template,
+        "payload": {
+            "number": number,
+            "store": store_name,
+            "category": CATEGORIES.get(category, category),
+            "received": _minute(received_at),
+            "deadline": due_text,
+            "summary": summary,
+        },
+    }
+
+
+# -- the ORM path -------------------------------------------------------------------------------------
 
 
 def consumer_progress(complaint: Complaint, event_id: int, text: str, *, title: str | None = None) -> None:
     consumer = complaint.consumer
-    title = title or NOTIFY["update_title"]
     db.session.add(
-        InboxMessage(consumer_id=consumer.id, complaint_id=complaint.id, title=title, body=text[:500])
+        InboxMessage(
+            **inbox_values(consumer_id=consumer.id, complaint_id=complaint.id, title=title, text=text)
+        )
     )
     _remember(
         OutboxMessage(
-            key=f"complaint:{complaint.id}:event:{event_id}:consumer",
-            channel="subscribe",
-            recipient=consumer.openid,
-            consumer_id=consumer.id,
-            complaint_id=complaint.id,
-            template=PROGRESS_TEMPLATE,
-            payload={
-                "number": complaint.number,
-                "status": STATUS[complaint.status.value],
-                "store": complaint.store.name,
-                "text": text,
-                "time": complaint.updated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-                if complaint.updated_at
-                else "",
-                "page": f"pages/complaint/detail?number={complaint.number}",
-            },
+            **progress_values(
+                complaint_id=complaint.id,
+                event_id=event_id,
+                consumer_id=consumer.id,
+                openid=consumer.openid,
+                number=complaint.number,
+                status=complaint.status.value,
+                store_name=complaint.store.name,
+                text=text,
+                at=complaint.updated_at,
+            )
         )
     )
 
@@ -80,20 +169,20 @@ def _template_message(
 ) -> None:
     _remember(
         OutboxMessage(
-            key=f"complaint:{complaint.id}:event:{event_id}:{tag}:{person.id}",
-            channel="template",
-            recipient=person.oa_openid,
-            staff_id=person.id,
-            complaint_id=complaint.id,
-            template=template,
-            payload={
-                "number": complaint.number,
-                "store": complaint.store.name,
-                "category": CATEGORIES.get(complaint.category, complaint.category),
-                "received": complaint.created_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                "deadline": due_text,
-                "summary": summary,
-            },
+            **template_values(
+                complaint_id=complaint.id,
+                event_id=event_id,
+                person_id=person.id,
+                openid=person.oa_openid,
+                tag=tag,
+                template=template,
+                number=complaint.number,
+                store_name=complaint.store.name,
+                category=complaint.category,
+                received_at=complaint.created_at,
+                summary=summary,
+                due_text=due_text,
+            )
         )
     )
 

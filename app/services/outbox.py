@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
+from app import outbox_hooks
 from app.extensions import db
 from app.models import Complaint, OutboxMessage, OutboxStatus, Staff, StaffRole, Subscription
 from app.services import inbox, message_format
@@ -328,7 +329,7 @@ def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
                 db.session.add(heir)
         except sa.exc.IntegrityError:
             continue  # someone else queued it meanwhile
-        db.session.info.setdefault("outbox_new", []).append(heir)
+        db.session.info.setdefault(outbox_hooks.KEY, []).append(heir)
         log.info("outbox %s: handed to staff %s (%s)", row.id, person.id, person.oa_openid)
         return heir
     return None
@@ -408,7 +409,7 @@ def retry(outbox_id: int, now: dt.datetime | None = None) -> OutboxMessage | Non
     row.next_attempt_at = now or utcnow()
     if row.last_error and not row.last_error.startswith("retry requested"):
         row.last_error = f"retry requested; was: {row.last_error}"[:ERROR_MAX]
-    db.session.info.setdefault("outbox_new", []).append(row)  # queued again after the commit
+    db.session.info.setdefault(outbox_hooks.KEY, []).append(row)  # queued again after the commit
     return row
 
 

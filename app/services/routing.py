@@ -101,6 +101,19 @@ def district_centre_id(conn=None) -> int | None:
     return _lookups["centre"]
 
 
+_CONTACT = sa.select(Station.name, Station.phone).where(Station.id == sa.bindparam("station_id"))
+
+
+def station_contact(station_id: int) -> tuple[str, str]:
+    """(name, phone) of a station, kept with the rules (a committed change to stations clears it)."""
+    _fresh_lookups()
+    key = ("contact", station_id)
+    if key not in _lookups:
+        row = db.session.connection().execute(_CONTACT, {"station_id": station_id}).one()
+        _lookups[key] = (row.name, row.phone)
+    return _lookups[key]
+
+
 def _fresh_lookups() -> None:
     global _lookups_until
     now = time.monotonic()

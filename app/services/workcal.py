@@ -31,6 +31,7 @@ import calendar as _stdlib_calendar
 import datetime as dt
 import enum
 import functools
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -394,6 +395,25 @@ def load() -> WorkCalendar:
     return WorkCalendar({r.day: r.is_workday for r in rows}, {r.day: r.note for r in rows if r.note})
 
 
+#: The filing path reuses a snapshot of the override table this long (it changes a few times a year,
+#: from the CLI); a change made in this process is seen at once.
+CACHE_SECONDS = 10.0
+_cached: tuple[float, WorkCalendar] | None = None
+
+
+def load_cached() -> WorkCalendar:
+    global _cached
+    now = time.monotonic()
+    if _cached is None or _cached[0] <= now:
+        _cached = (now + CACHE_SECONDS, load())
+    return _cached[1]
+
+
+def forget_cached() -> None:
+    global _cached
+    _cached = None
+
+
 def day_kind(day: dt.date, *, cal: WorkCalendar | None = None) -> DayKind:
     """(is_workday, certain): override table, then chinesecalendar, then Monday–Friday (uncertain)."""
     return (cal or load()).day_kind(day)
@@ -486,6 +506,7 @@ def set_override(day: dt.date, is_workday: bool, note: str = "") -> CalendarOver
     else:
         row.is_workday, row.note = is_workday, note
     db.session.flush()
+    forget_cached()
     return row
 
 
@@ -496,6 +517,7 @@ def delete_override(day: dt.date) -> bool:
         return False
     db.session.delete(row)
     db.session.flush()
+    forget_cached()
     return True
 
 

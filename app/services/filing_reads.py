@@ -1,0 +1,221 @@
+"""What filing a complaint reads: three Core statements, each built once and compiled once.
+
+1. the store behind the code, its circle, whether it has a merchant contact, and its current commitments
+   (one row per commitment, the store's columns repeated);
+2. the counts behind the rate limits and the Art. 17 signals, plus an earlier complaint under the same
+   Idempotency-Key (scalar subqueries, one round trip, each on its own index);
+3. the bound staff of the responsible station and the store's bound merchant contacts.
+
+They run on the session's connection, inside the filing's transaction, without the ORM's identity map:
+filing is the busiest write path and its reads are plain facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.errors import Gone, NotFound
+from app.extensions import db
+from app.models import (
+    BusinessCircle,
+    CodeStatus,
+    Commitment,
+    Complaint,
+    Staff,
+    StaffRole,
+    Store,
+    StoreCode,
+)
+from app.services import codes, routing, store_page
+
+#: Stands in for an empty address or phone: matches no row (both are hex digests or digits otherwise).
+NOTHING = "-"
+
+_MERCHANTS = (
+    sa.select(sa.func.count(Staff.id))
+    .where(Staff.store_id == Store.id, Staff.role == StaffRole.MERCHANT, Staff.active.is_(True))
+    .scalar_subquery()
+)
+_STORE = (
+    sa.select(
+        StoreCode.status,
+        Store.id,
+        Store.name,
+        Store.accepts_complaints,
+        Store.station_id,
+        Store.region_id,
+        BusinessCircle.station_id.label("circle_station_id"),
+        BusinessCircle.region_id.label("circle_region_id"),
+        _MERCHANTS.label("merchants"),
+        Commitment.kind.label("c_kind"),
+        Commitment.terms.label("c_terms"),
+        Commitment.version.label("c_version"),
+        Commitment.effective_from.label("c_from"),
+    )
+    .select_from(StoreCode)
+    .join(Store, Store.id == StoreCode.store_id)
+    .outerjoin(BusinessCircle, BusinessCircle.id == Store.circle_id)
+    .outerjoin(Commitment, sa.and_(Commitment.store_id == Store.id, Commitment.superseded_at.is_(None)))
+    .where(StoreCode.code == sa.bindparam("code"))
+    .order_by(Commitment.id)
+)
+
+
+def _count(*where) -> sa.ScalarSelect:
+    return sa.select(sa.func.count()).select_from(Complaint).where(*where).scalar_subquery()
+
+
+_CID = sa.bindparam("consumer_id")
+_COUNTS = sa.select(
+    sa.select(Complaint.id)
+    .where(Complaint.consumer_id == _CID, Complaint.idempotency_key == sa.bindparam("key"))
+    .scalar_subquery()
+    .label("earlier"),
+    _count(Complaint.consumer_id == _CID, Complaint.created_at > sa.bindparam("hour_ago")).label("hour"),
+    _count(
+        Complaint.consumer_id == _CID,
+        Complaint.store_id == sa.bindparam("store_id"),
+        Complaint.created_at > sa.bindparam("day_ago"),
+    ).label("store_day"),
+    _count(
+        Complaint.client_addr == sa.bindparam("addr"), Complaint.created_at > sa.bindparam("hour_ago")
+    ).label("address_hour"),
+    _count(Complaint.consumer_id == _CID, Complaint.created_at > sa.bindparam("month_ago")).label("month"),
+    _count(
+        Complaint.store_id == sa.bindparam("store_id"),
+        Complaint.description_fp == sa.bindparam("fp"),
+        Complaint.created_at > sa.bindparam("week_ago"),
+    ).label("same_text"),
+    sa.select(sa.func.count(sa.distinct(Complaint.consumer_id)))
+    .where(
+        Complaint.phone == sa.bindparam("phone"),
+        Complaint.consumer_id != _CID,
+        Complaint.created_at > sa.bindparam("month_ago"),
+    )
+    .scalar_subquery()
+    .label("shared_phone"),
+)
+
+_RECIPIENTS = (
+    sa.select(Staff.id, Staff.oa_openid, Staff.role)
+    .where(
+        Staff.active.is_(True),
+        Staff.oa_openid.is_not(None),
+        sa.or_(
+            sa.and_(
+                Staff.station_id == sa.bindparam("station_id"),
+                Staff.role.in_((StaffRole.HANDLER, StaffRole.SUPERVISOR)),
+            ),
+            sa.and_(Staff.store_id == sa.bindparam("store_id"), Staff.role == StaffRole.MERCHANT),
+        ),
+    )
+    .order_by(Staff.id)
+)
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    id: int
+    name: str
+    accepts_complaints: bool
+    subject: routing.Subject
+    has_merchant: bool
+    commitments: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Counts:
+    earlier: int | None  # a complaint already filed under this Idempotency-Key
+    hour: int
+    store_day: int
+    address_hour: int
+    month: int
+    same_text: int
+    shared_phone: int
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    openid: str
+    role: StaffRole
+
+
+def _conn() -> sa.Connection:
+    return db.session.connection()
+
+
+def store(code: str) -> StoreFacts:
+    """The store an active code names: NotFound for unknown or malformed codes, Gone when revoked."""
+    code = codes.normalize(code)
+    if not codes.is_well_formed(code):
+        raise NotFound("store_not_found")
+    rows = _conn().execute(_STORE, {"code": code}).all()
+    if not rows:
+        raise NotFound("store_not_found")
+    head = rows[0]
+    if head.status != CodeStatus.ACTIVE:
+        raise Gone("code_revoked")
+    return StoreFacts(
+        id=head.id,
+        name=head.name,
+        accepts_complaints=head.accepts_complaints,
+        subject=routing.Subject(
+            head.station_id, head.circle_station_id, head.region_id or head.circle_region_id
+        ),
+        has_merchant=head.merchants > 0,
+        commitments=[
+            store_page.commitment_view(_Pledge(r.c_kind, r.c_terms, r.c_version, r.c_from))
+            for r in rows
+            if r.c_kind is not None
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class _Pledge:
+    kind: object
+    terms: dict
+    version: int
+    effective_from: dt.date
+
+
+def counts(
+    *,
+    consumer_id: int,
+    key: str,
+    store_id: int,
+    addr: str,
+    phone: str,
+    fingerprint: str,
+    now: dt.datetime,
+) -> Counts:
+    row = (
+        _conn()
+        .execute(
+            _COUNTS,
+            {
+                "consumer_id": consumer_id,
+                "key": key,
+                "store_id": store_id,
+                "addr": addr or NOTHING,
+                "phone": phone or NOTHING,
+                "fp": fingerprint,
+                "hour_ago": now - dt.timedelta(hours=1),
+                "day_ago": now - dt.timedelta(days=1),
+                "week_ago": now - dt.timedelta(days=7),
+                "month_ago": now - dt.timedelta(days=30),
+            },
+        )
+        .one()
+    )
+    return Counts(*row)
+
+
+def recipients(station_id: int, store_id: int) -> list[Person]:
+    """Bound, active handlers and supervisors of the station, and the store's bound merchant contacts."""
+    rows = _conn().execute(_RECIPIENTS, {"station_id": station_id, "store_id": store_id})
+    return [Person(*r) for r in rows]
