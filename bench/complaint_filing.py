@@ -456,7 +456,16 @@ class Emulator:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Emulator:
-        cmd = [sys.executable, "-m", "wechat.emulator", "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "wechat.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--quiet",
+        ]
         cmd += ["--appid", APPID, "--secret", APPSECRET]
         with open(self.logfile, "wb") as fh:
             self.proc = sp.spawn(cmd, cwd=ROOT, env=self.env, stdout=fh, stderr=subprocess.STDOUT)

@@ -58,8 +58,7 @@ def file_complaint(code: str):
             raise Conflict("idempotency_conflict")
         return _filed_answer(stored.answer, replayed=True)
     try:
-        filer = auth.filer_for_claims(claims)
-        filed = _file_once(filer, code, body, key, req_hash)
+        filed = _file_once(claims, code, body, key, req_hash)
     except BaseException:
         if claim is filing_replay.Claim.OURS:
             filing_replay.release(claims.consumer_id, key)
@@ -67,15 +66,17 @@ def file_complaint(code: str):
     filing_replay.remember(
         claims.consumer_id,
         key,
-        filing_replay.Stored(req_hash, claims.openid_hash, filer.sandbox, filed.answer),
+        filing_replay.Stored(req_hash, claims.openid_hash, filed.sandbox, filed.answer),
     )
     return _filed_answer(filed.answer, replayed=filed.replayed)
 
 
-def _file_once(filer: auth.Filer, code: str, body: dict, key: str, req_hash: str) -> complaint_filing.Filed:
+def _file_once(
+    claims: auth.TokenClaims, code: str, body: dict, key: str, req_hash: str
+) -> complaint_filing.Filed:
     try:
         filed = complaint_filing.file(
-            filer,
+            claims,
             code,
             body,
             key=key,
@@ -87,7 +88,7 @@ def _file_once(filer: auth.Filer, code: str, body: dict, key: str, req_hash: str
     except IntegrityError:
         # A concurrent duplicate committed first: answer with its complaint.
         db.session.rollback()
-        replay = complaint_filing.find_replay(filer.id, key, req_hash)
+        replay = complaint_filing.find_replay(claims.consumer_id, key, req_hash)
         if replay is None:
             raise
         return complaint_filing.replayed(replay)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import StableTokenClient, mp_client
@@ -87,7 +88,7 @@ def wechat_errors(endpoint: str) -> Iterator[None]:
             status = getattr(exc.response, "status_code", None)
             raise WeChatUnreachable(endpoint, exc.errmsg or f"HTTP {status}") from exc
         raise WeChatAPIError(int(exc.errcode), str(exc.errmsg or ""), endpoint) from exc
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise WeChatUnreachable(endpoint, type(exc).__name__) from exc
 
 
@@ -154,7 +155,7 @@ def msg_sec_check(
         body["title"] = title
     client = client or mp_client()
     with wechat_errors("msg_sec_check"):
-        result = client.wxa._post("wxa/msg_sec_check", data=body)
+        result = client.post_json("wxa/msg_sec_check", body)
     data = _json_object(result, "msg_sec_check")
     verdict = data.get("result") or {}
     if verdict.get("suggest") not in ("pass", "review", "risky"):

@@ -53,6 +53,7 @@ import argparse
 import base64
 import hashlib
 import io
+import logging
 import re
 import secrets
 import threading
@@ -1270,7 +1271,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--unionid", action="store_true", help="the apps are bound to one Open Platform account"
     )
+    parser.add_argument("--quiet", action="store_true", help="do not log every request (load tests)")
     args = parser.parse_args(argv)
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     apps = []
     for appid, secret in ((args.appid, args.secret), (args.oa_appid, args.oa_secret)):
         if bool(appid) != bool(secret):

@@ -147,9 +147,15 @@ _FILER = sa.select(Consumer.id, Consumer.openid, Consumer.phone, Consumer.sandbo
 
 def filer_for_claims(claims: TokenClaims) -> Filer:
     """`consumer_for_token` for the filing path: one Core read, no ORM object."""
-    row = db.session.connection().execute(_FILER, {"consumer_id": claims.consumer_id}).first()
+    return filer_from_row(
+        claims, db.session.connection().execute(_FILER, {"consumer_id": claims.consumer_id}).first()
+    )
+
+
+def filer_from_row(claims: TokenClaims, row) -> Filer:
+    """A Filer from a row with the consumer's id, openid, phone and sandbox columns (None: no such one)."""
     _check_holder(claims, row)
-    return Filer(row.id, row.openid, row.phone, row.sandbox)
+    return Filer(claims.consumer_id, row.openid, row.phone, row.sandbox)
 
 
 def claims_match(claims: TokenClaims, openid_hash: str, sandbox: bool) -> bool:

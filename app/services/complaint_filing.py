@@ -53,7 +53,7 @@ from app.services import (
     rulesets,
     workcal,
 )
-from app.services.auth import Filer
+from app.services.auth import TokenClaims
 from app.services.complaint_flow import Actor, due_label, event_values
 from app.texts_complaints import ABUSE_FLAGS, EVENTS
 from app.timeutil import today_cn, utcnow
@@ -90,11 +90,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Filed:
-    """A filing's outcome: the complaint's id and number, and the 201 answer (`replayed`: filed before)."""
+    """A filing's outcome: the complaint, the 201 answer (`replayed`: filed before), whose it is."""
 
     id: int
     number: str
     answer: dict
+    sandbox: bool  # filed by a sandbox identity (see auth.claims_match)
     replayed: bool = False
 
 
@@ -130,7 +131,13 @@ def find_replay(consumer_id: int, key: str, req_hash: str) -> Complaint | None:
 
 
 def replayed(complaint: Complaint) -> Filed:
-    return Filed(complaint.id, complaint.number, complaint_views.filed(complaint), replayed=True)
+    return Filed(
+        complaint.id,
+        complaint.number,
+        complaint_views.filed(complaint),
+        complaint.consumer.sandbox,
+        replayed=True,
+    )
 
 
 def _rate_limit(counts: filing_reads.Counts, addr: str, limits: Limits) -> None:
@@ -170,7 +177,7 @@ def _merchant_first(store: filing_reads.StoreFacts, filing: complaint_input.Fili
 
 
 def file(
-    filer: Filer,
+    claims: TokenClaims,
     store_code: str,
     body: dict,
     *,
@@ -187,8 +194,9 @@ def file(
     """
     now = utcnow()
     today = today_cn(now)
-    store = filing_reads.store(store_code)
-    filing = complaint_input.parse(body, today=today, bound_phone=filer.phone)
+    cal = workcal.load_cached()
+    filer, store = filing_reads.filer_and_store(claims, store_code)
+    filing = complaint_input.parse(body, today=today, bound_phone=filer.phone, cal=cal)
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)
     counts = filing_reads.counts(
@@ -213,7 +221,6 @@ def file(
     merchant_first = _merchant_first(store, filing)
     status = Status.MERCHANT_NEGOTIATING if merchant_first else Status.SUBMITTED
     rules = rulesets.rules_for(today)
-    cal = workcal.load_cached()
     plan = (
         deadlines.merchant_plan(rules, now, cal)
         if merchant_first
@@ -353,7 +360,7 @@ def file(
         deadline_rows=plan,
         merchant_first=merchant_first,
     )
-    return Filed(complaint_id, number, answer)
+    return Filed(complaint_id, number, answer, filer.sandbox)
 
 
 def _event(

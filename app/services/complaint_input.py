@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from app.errors import ValidationFailed
 from app.services import rulesets
+from app.services.workcal import WorkCalendar
 from app.texts_complaints import CATEGORIES, DEMANDS, KINDS
 
 DESCRIPTION_MIN = 10
@@ -74,7 +75,7 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
-def parse(body: dict, *, today: dt.date, bound_phone: str = "") -> Filing:
+def parse(body: dict, *, today: dt.date, bound_phone: str = "", cal: WorkCalendar | None = None) -> Filing:
     if not isinstance(body, dict):
         raise ValidationFailed({"body": "请求内容应为 JSON 对象"})
     errors: dict[str, str] = {}
@@ -121,7 +122,7 @@ def parse(body: dict, *, today: dt.date, bound_phone: str = "") -> Filing:
         else:
             if purchase_date > today:
                 errors["purchase_date"] = "消费日期不能晚于今天"
-            elif rulesets.is_too_old(purchase_date, today):
+            elif rulesets.is_too_old(purchase_date, today, cal=cal):
                 errors["purchase_date"] = (
                     "消费日期已超过三年，依法不予受理，可通过仲裁或诉讼解决（第十六条第四项）"
                 )

@@ -1,7 +1,7 @@
 """What filing a complaint reads: three Core statements, each built once and compiled once.
 
-1. the store behind the code, its circle, whether it has a merchant contact, and its current commitments
-   (one row per commitment, the store's columns repeated);
+1. the consumer filing, the store behind the code, its circle, whether it has a merchant contact, and
+   its current commitments (one row per commitment, the other columns repeated);
 2. the counts behind the rate limits and the Art. 17 signals, plus an earlier complaint under the same
    Idempotency-Key (scalar subqueries, one round trip, each on its own index);
 3. the bound staff of the responsible station and the store's bound merchant contacts.
@@ -24,12 +24,13 @@ from app.models import (
     CodeStatus,
     Commitment,
     Complaint,
+    Consumer,
     Staff,
     StaffRole,
     Store,
     StoreCode,
 )
-from app.services import codes, routing, store_page
+from app.services import auth, codes, routing, store_page
 
 #: Stands in for an empty address or phone: matches no row (both are hex digests or digits otherwise).
 NOTHING = "-"
@@ -41,6 +42,10 @@ _MERCHANTS = (
 )
 _STORE = (
     sa.select(
+        Consumer.id.label("consumer_id"),
+        Consumer.openid,
+        Consumer.phone,
+        Consumer.sandbox,
         StoreCode.status,
         Store.id,
         Store.name,
@@ -57,6 +62,7 @@ _STORE = (
     )
     .select_from(StoreCode)
     .join(Store, Store.id == StoreCode.store_id)
+    .outerjoin(Consumer, Consumer.id == sa.bindparam("consumer_id"))
     .outerjoin(BusinessCircle, BusinessCircle.id == Store.circle_id)
     .outerjoin(Commitment, sa.and_(Commitment.store_id == Store.id, Commitment.superseded_at.is_(None)))
     .where(StoreCode.code == sa.bindparam("code"))
@@ -148,18 +154,23 @@ def _conn() -> sa.Connection:
     return db.session.connection()
 
 
-def store(code: str) -> StoreFacts:
-    """The store an active code names: NotFound for unknown or malformed codes, Gone when revoked."""
+def filer_and_store(claims: auth.TokenClaims, code: str) -> tuple[auth.Filer, StoreFacts]:
+    """The consumer a token names (Unauthorized otherwise) and the store an active code names
+    (NotFound for unknown or malformed codes, Gone when revoked)."""
     code = codes.normalize(code)
-    if not codes.is_well_formed(code):
-        raise NotFound("store_not_found")
-    rows = _conn().execute(_STORE, {"code": code}).all()
+    rows = (
+        _conn().execute(_STORE, {"code": code, "consumer_id": claims.consumer_id}).all()
+        if codes.is_well_formed(code)
+        else []
+    )
     if not rows:
+        auth.filer_for_claims(claims)  # a bad token still answers 401 first
         raise NotFound("store_not_found")
     head = rows[0]
+    filer = auth.filer_from_row(claims, head if head.consumer_id is not None else None)
     if head.status != CodeStatus.ACTIVE:
         raise Gone("code_revoked")
-    return StoreFacts(
+    store = StoreFacts(
         id=head.id,
         name=head.name,
         accepts_complaints=head.accepts_complaints,
@@ -173,6 +184,7 @@ def store(code: str) -> StoreFacts:
             if r.c_kind is not None
         ],
     )
+    return filer, store
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ top of whichever statutory set applies. Article numbers below cite the texts in 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -212,7 +213,13 @@ def rules_for(
     base = get(name) if name else statutory_in_force(filed_on)
     if base.layer:
         raise ValueError(f"{base.name} is a layer, not a statutory rule set")
-    return base.layered(*(get(layer) for layer in layers))
+    return _layered(base.name, tuple(layers))
+
+
+@functools.lru_cache(maxsize=32)
+def _layered(base: str, layers: tuple[str, ...]) -> RuleSet:
+    """Rule sets are fixed data: each combination is built once per process."""
+    return get(base).layered(*(get(layer) for layer in layers))
 
 
 def complaint_deadlines(
