@@ -28,6 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
         )
     app = Flask(__name__, instance_path=conf["INSTANCE_DIR"])
     app.config.update(conf)
+    hops = int(conf.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     from app.sessions import CachedSignerSessionInterface
 

@@ -96,6 +96,9 @@ class Settings:
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
     COMPLAINTS_PER_STORE_DAY: int = 3  # per consumer and store
     COMPLAINTS_PER_ADDRESS_HOUR: int = 10  # per client address
+    #: Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For / -Proto are trusted that many
+    #: hops deep, so the per-address limit sees the consumer's address, not the proxy's. 0: none trusted.
+    TRUSTED_PROXIES: int = 0
     UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024  # per evidence photo, as received
     UPLOAD_DIR: str | None = None  # LocalStorage root; None: <instance>/uploads
     STORAGE_BACKEND: str = "local"  # see app.services.storage
@@ -157,7 +160,12 @@ class Settings:
         s.DEADLINE_WARNING_WORKING_HOURS = _float(
             "DEADLINE_WARNING_WORKING_HOURS", s.DEADLINE_WARNING_WORKING_HOURS
         )
-        for name in ("COMPLAINTS_PER_HOUR", "COMPLAINTS_PER_STORE_DAY", "COMPLAINTS_PER_ADDRESS_HOUR"):
+        for name in (
+            "COMPLAINTS_PER_HOUR",
+            "COMPLAINTS_PER_STORE_DAY",
+            "COMPLAINTS_PER_ADDRESS_HOUR",
+            "TRUSTED_PROXIES",
+        ):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
         for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE"):

@@ -265,6 +265,13 @@ class Consumer:
     name: str
     phone: str
 
+    @property
+    def address(self) -> str:
+        """The consumer's own client address, sent as X-Forwarded-For (the app trusts one proxy hop, as
+        behind nginx): thousands of consumers do not share one address in real life. 198.18.0.0/15 is
+        the benchmarking range (RFC 2544); it is only a header value, nothing is sent there."""
+        return f"198.{18 + (self.id >> 16) % 2}.{(self.id >> 8) & 255}.{self.id & 255}"
+
 
 def _post_json(port: int, path: str, body: dict, timeout: float = 30.0) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -413,9 +420,9 @@ class ItemFactory:
                 body = json.dumps(
                     make_body(self.rng, c, self.today), ensure_ascii=False, separators=(",", ":")
                 )
-                lines.append(f"{c.token}\t{code}\t{key}\t{body}\n")
+                lines.append(f"{c.token}\t{code}\t{key}\t{c.address}\t{body}\n")
                 keys.append((c.id, key))
-                reqs.append((c.token, code, key, body))
+                reqs.append((c.token, code, key, c.address, body))
             order = interleave(per_thread, near, far)
             (run.rundir / f"items-{t}.tsv").write_text("".join(lines), encoding="utf-8")
             (run.rundir / f"order-{t}.txt").write_text("\n".join(map(str, order)) + "\n")
@@ -557,12 +564,13 @@ def second_copies(app_port: int, runs: list[FilingRun], workers: int = 8) -> dic
             seen = collections.Counter(run.order[t][: res["issued"]])
             todo += [run.requests[t][item - 1] for item, n in seen.items() if n == 1]
 
-    def one(req: tuple[str, str, str, str]) -> tuple[str, int, str | None]:
-        token, code, key, body = req
+    def one(req: tuple[str, str, str, str, str]) -> tuple[str, int, str | None]:
+        token, code, key, address, body = req
         headers = {
             "Content-Type": "application/json",
             "Authorization": f"Bearer {token}",
             "Idempotency-Key": key,
+            "X-Forwarded-For": address,
         }
         conn = http.client.HTTPConnection("127.0.0.1", app_port, timeout=30)
         try:
@@ -952,7 +960,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--duration", type=float, help="measured seconds per server (default 20; 6 with --quick)")
     p.add_argument("--slices", type=int, help="alternating slices per server (default 4; 2 with --quick)")
     p.add_argument("--warmup", type=float, help="seconds of warm-up per server (default 3; 2 with --quick)")
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--connections", type=int, default=32)
     p.add_argument(
@@ -1029,6 +1037,7 @@ def main() -> int:
                 COMPLAINTS_PER_HOUR=HIGH_LIMIT,
                 COMPLAINTS_PER_STORE_DAY=HIGH_LIMIT,
                 COMPLAINTS_PER_ADDRESS_HOUR=HIGH_LIMIT,
+                TRUSTED_PROXIES="1",
             )
             out["app_settings"] = {k: v for k, v in app_env.items() if env.get(k) != v}
             app = stack.enter_context(

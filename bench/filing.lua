@@ -2,7 +2,7 @@
 -- Usage: wrk -t2 -c32 -d10s --latency -s bench/filing.lua http://127.0.0.1:PORT -- RUNDIR
 --
 -- RUNDIR holds, for wrk thread N (1-based):
---   items-N.tsv  one item a line: token \t store code \t Idempotency-Key \t JSON body
+--   items-N.tsv  one item a line: token \t store code \t Idempotency-Key \t client address \t JSON body
 --   order-N.txt  the item numbers (1-based lines of items-N.tsv) in sending order; every item appears
 --                exactly twice (bench/complaint_filing.py interleaves them: some copies back to back,
 --                some a few requests apart, some far apart)
@@ -32,7 +32,8 @@ function init(args)
   local n = 0
   for line in io.lines(rundir .. "/items-" .. tid .. ".tsv") do
     if #line > 0 then
-      local token, code, key, body = string.match(line, "^([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
+      local token, code, key, addr, body =
+        string.match(line, "^([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)\t(.+)$")
       if body == nil then
         error("filing.lua: bad item line " .. (n + 1) .. " in thread " .. tid)
       end
@@ -40,6 +41,7 @@ function init(args)
       reqs[n] = wrk.format("POST", "/api/mp/v1/stores/" .. code .. "/complaints", {
         ["Authorization"] = "Bearer " .. token,
         ["Idempotency-Key"] = key,
+        ["X-Forwarded-For"] = addr,
         ["Content-Type"] = "application/json",
       }, body)
     end

@@ -67,7 +67,9 @@ MERCHANT_SUMMARY = "首问负责：请先行协商"
 
 _INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
-_INSERT_DEADLINES = sa.insert(ComplaintDeadline)
+_INSERT_DEADLINES = sa.insert(ComplaintDeadline).returning(
+    ComplaintDeadline.id
+)  # one statement, not one per row
 _INSERT_OUTBOX = sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
 _INSERT_INBOX = sa.insert(InboxMessage)
 
@@ -199,24 +201,34 @@ def file(
     filing = complaint_input.parse(body, today=today, bound_phone=filer.phone, cal=cal)
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)
+    station_id, rule = routing.decide(store.subject, filing.category, filing.kind)
+    limits = limits or Limits.from_config()
+    fingerprint = complaint_input.fingerprint(filing.description)
     counts = filing_reads.counts(
         consumer_id=filer.id,
         key=key,
         store_id=store.id,
+        station_id=station_id,
         addr=client_addr,
         phone=filing.phone,
-        fingerprint=complaint_input.fingerprint(filing.description),
+        fingerprint=fingerprint,
         now=now,
+        caps=filing_reads.Caps(
+            limits.per_hour,
+            limits.per_store_day,
+            limits.per_address_hour,
+            FREQUENT_PER_MONTH,
+            NEAR_IDENTICAL_BEFORE,
+        ),
     )
     if counts.earlier is not None:
         replay = find_replay(filer.id, key, req_hash)
         if replay is not None:
             return replayed(replay)
-    _rate_limit(counts, client_addr, limits or Limits.from_config())
+    _rate_limit(counts, client_addr, limits)
 
     check_state = content_check.check(filer.openid, filing.description)  # raises on "risky"
 
-    station_id, rule = routing.decide(store.subject, filing.category, filing.kind)
     station_name, station_phone = routing.station_contact(station_id)
     merchant_first = _merchant_first(store, filing)
     status = Status.MERCHANT_NEGOTIATING if merchant_first else Status.SUBMITTED
@@ -242,7 +254,7 @@ def file(
             "category": filing.category,
             "demand": filing.demand,
             "description": filing.description,
-            "description_fp": complaint_input.fingerprint(filing.description),
+            "description_fp": fingerprint,
             "amount": filing.amount,
             "purchase_date": filing.purchase_date,
             "name": filing.name,
@@ -320,7 +332,7 @@ def file(
         )
     ]
     alert = {**about, "category": filing.category, "received_at": now, "template": notify.STAFF_NEW}
-    for person in filing_reads.recipients(station_id, store.id):
+    for person in counts.recipients:
         if person.role == StaffRole.MERCHANT:
             if merchant_first:
                 outbox.append(

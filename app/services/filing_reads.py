@@ -1,10 +1,10 @@
-"""What filing a complaint reads: three Core statements, each built once and compiled once.
+"""What filing a complaint reads: two Core statements, each built once and compiled once.
 
 1. the consumer filing, the store behind the code, its circle, whether it has a merchant contact, and
    its current commitments (one row per commitment, the other columns repeated);
-2. the counts behind the rate limits and the Art. 17 signals, plus an earlier complaint under the same
-   Idempotency-Key (scalar subqueries, one round trip, each on its own index);
-3. the bound staff of the responsible station and the store's bound merchant contacts.
+2. the counts behind the rate limits and the Art. 17 signals (each bounded by its threshold), an earlier
+   complaint under the same Idempotency-Key, and the bound staff of the responsible station and the
+   store's bound merchant contacts (scalar subqueries, one round trip, each on its own index).
 
 They run on the session's connection, inside the filing's transaction, without the ORM's identity map:
 filing is the busiest write path and its reads are plain facts.
@@ -70,43 +70,28 @@ _STORE = (
 )
 
 
-def _count(*where) -> sa.ScalarSelect:
-    return sa.select(sa.func.count()).select_from(Complaint).where(*where).scalar_subquery()
+def _count_upto(cap: str, *where) -> sa.ScalarSelect:
+    """How many rows match, counting no further than the bind parameter `cap`: every count here is
+    compared with a threshold, and a busy address (a mall's Wi-Fi behind one NAT) must not make each
+    filing count its whole hour."""
+    hits = (
+        sa.select(sa.literal(1))
+        .select_from(Complaint)
+        .where(*where)
+        .order_by(Complaint.created_at.desc())  # newest first: an index scan that stops at the cap
+        .limit(sa.bindparam(cap))
+        .subquery()
+    )
+    return sa.select(sa.func.count()).select_from(hits).scalar_subquery()
 
 
 _CID = sa.bindparam("consumer_id")
-_COUNTS = sa.select(
-    sa.select(Complaint.id)
-    .where(Complaint.consumer_id == _CID, Complaint.idempotency_key == sa.bindparam("key"))
-    .scalar_subquery()
-    .label("earlier"),
-    _count(Complaint.consumer_id == _CID, Complaint.created_at > sa.bindparam("hour_ago")).label("hour"),
-    _count(
-        Complaint.consumer_id == _CID,
-        Complaint.store_id == sa.bindparam("store_id"),
-        Complaint.created_at > sa.bindparam("day_ago"),
-    ).label("store_day"),
-    _count(
-        Complaint.client_addr == sa.bindparam("addr"), Complaint.created_at > sa.bindparam("hour_ago")
-    ).label("address_hour"),
-    _count(Complaint.consumer_id == _CID, Complaint.created_at > sa.bindparam("month_ago")).label("month"),
-    _count(
-        Complaint.store_id == sa.bindparam("store_id"),
-        Complaint.description_fp == sa.bindparam("fp"),
-        Complaint.created_at > sa.bindparam("week_ago"),
-    ).label("same_text"),
-    sa.select(sa.func.count(sa.distinct(Complaint.consumer_id)))
-    .where(
-        Complaint.phone == sa.bindparam("phone"),
-        Complaint.consumer_id != _CID,
-        Complaint.created_at > sa.bindparam("month_ago"),
-    )
-    .scalar_subquery()
-    .label("shared_phone"),
-)
-
 _RECIPIENTS = (
-    sa.select(Staff.id, Staff.oa_openid, Staff.role)
+    sa.select(
+        sa.func.aggregate_strings(
+            sa.cast(Staff.id, sa.String) + ":" + sa.cast(Staff.role, sa.String) + ":" + Staff.oa_openid, ","
+        )
+    )
     .where(
         Staff.active.is_(True),
         Staff.oa_openid.is_not(None),
@@ -118,7 +103,43 @@ _RECIPIENTS = (
             sa.and_(Staff.store_id == sa.bindparam("store_id"), Staff.role == StaffRole.MERCHANT),
         ),
     )
-    .order_by(Staff.id)
+    .scalar_subquery()
+)
+_COUNTS = sa.select(
+    sa.select(Complaint.id)
+    .where(Complaint.consumer_id == _CID, Complaint.idempotency_key == sa.bindparam("key"))
+    .scalar_subquery()
+    .label("earlier"),
+    _count_upto(
+        "hour_cap", Complaint.consumer_id == _CID, Complaint.created_at > sa.bindparam("hour_ago")
+    ).label("hour"),
+    _count_upto(
+        "store_day_cap",
+        Complaint.consumer_id == _CID,
+        Complaint.store_id == sa.bindparam("store_id"),
+        Complaint.created_at > sa.bindparam("day_ago"),
+    ).label("store_day"),
+    _count_upto(
+        "address_cap",
+        Complaint.client_addr == sa.bindparam("addr"),
+        Complaint.created_at > sa.bindparam("hour_ago"),
+    ).label("address_hour"),
+    _count_upto(
+        "month_cap", Complaint.consumer_id == _CID, Complaint.created_at > sa.bindparam("month_ago")
+    ).label("month"),
+    _count_upto(
+        "same_text_cap",
+        Complaint.store_id == sa.bindparam("store_id"),
+        Complaint.description_fp == sa.bindparam("fp"),
+        Complaint.created_at > sa.bindparam("week_ago"),
+    ).label("same_text"),
+    _count_upto(
+        "one",
+        Complaint.phone == sa.bindparam("phone"),
+        Complaint.consumer_id != _CID,
+        Complaint.created_at > sa.bindparam("month_ago"),
+    ).label("shared_phone"),
+    _RECIPIENTS.label("recipients"),
 )
 
 
@@ -141,6 +162,7 @@ class Counts:
     month: int
     same_text: int
     shared_phone: int
+    recipients: list[Person]
 
 
 @dataclass(frozen=True)
@@ -195,16 +217,30 @@ class _Pledge:
     effective_from: dt.date
 
 
+@dataclass(frozen=True)
+class Caps:
+    """How far each count needs to go: its threshold (rate limits, Art. 17 signals)."""
+
+    hour: int
+    store_day: int
+    address: int
+    month: int
+    same_text: int
+
+
 def counts(
     *,
     consumer_id: int,
     key: str,
     store_id: int,
+    station_id: int,
     addr: str,
     phone: str,
     fingerprint: str,
     now: dt.datetime,
+    caps: Caps,
 ) -> Counts:
+    """The counts and the recipients of the alerts, in one round trip."""
     row = (
         _conn()
         .execute(
@@ -213,6 +249,7 @@ def counts(
                 "consumer_id": consumer_id,
                 "key": key,
                 "store_id": store_id,
+                "station_id": station_id,
                 "addr": addr or NOTHING,
                 "phone": phone or NOTHING,
                 "fp": fingerprint,
@@ -220,14 +257,23 @@ def counts(
                 "day_ago": now - dt.timedelta(days=1),
                 "week_ago": now - dt.timedelta(days=7),
                 "month_ago": now - dt.timedelta(days=30),
+                "hour_cap": caps.hour,
+                "store_day_cap": caps.store_day,
+                "address_cap": caps.address,
+                "month_cap": caps.month,
+                "same_text_cap": caps.same_text,
+                "one": 1,
             },
         )
         .one()
     )
-    return Counts(*row)
+    return Counts(*row[:-1], recipients=_people(row.recipients))
 
 
-def recipients(station_id: int, store_id: int) -> list[Person]:
-    """Bound, active handlers and supervisors of the station, and the store's bound merchant contacts."""
-    rows = _conn().execute(_RECIPIENTS, {"station_id": station_id, "store_id": store_id})
-    return [Person(*r) for r in rows]
+def _people(packed: str | None) -> list[Person]:
+    people = []
+    for item in (packed or "").split(","):
+        if item:
+            staff_id, role, openid = item.split(":", 2)
+            people.append(Person(int(staff_id), openid, StaffRole(role)))
+    return sorted(people, key=lambda p: p.id)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app import create_app
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent, ContentCheck, InboxMessage, OutboxMessage, Status
 from app.services import codes
@@ -246,6 +247,46 @@ def test_file_rate_limit_same_store_per_day(app, client, emulator):
     resp = _file(client, headers, shop["code"], description="第四次：商品质量问题很严重，要求退款。")
     assert resp.status_code == 429 and resp.get_json()["error"]["code"] == "rate_limited_store_day"
     assert _rows(app) == 3
+
+
+def _file_from(client, headers, code, address):
+    extra = {"X-Forwarded-For": address}
+    return client.post(
+        f"{API}/stores/{code}/complaints", json=helpers.body(), headers={**headers, **helpers.key(), **extra}
+    )
+
+
+def _outcomes(responses):
+    return [(r.status_code, (r.get_json().get("error") or {}).get("code")) for r in responses]
+
+
+def test_address_limit_counts_the_forwarded_address_behind_a_trusted_proxy(app, app_config, emulator):
+    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1, "COMPLAINTS_PER_ADDRESS_HOUR": 2})
+    client = proxied.test_client()
+    shop = helpers.shop(app)
+    sent = [
+        _file_from(client, helpers.login(client, emulator, user), shop["code"], address)
+        for user, address in (
+            ("p1", "203.0.113.5"),
+            ("p2", "203.0.113.5"),
+            ("p3", "203.0.113.5"),
+            ("p4", "203.0.113.9"),
+        )
+    ]
+    assert _outcomes(sent) == [(201, None), (201, None), (429, "rate_limited_address"), (201, None)]
+    assert _rows(app) == 3
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_forwarded_address_ignored_without_a_trusted_proxy(app, client, emulator, monkeypatch):
+    monkeypatch.setitem(app.config, "COMPLAINTS_PER_ADDRESS_HOUR", 2)
+    shop = helpers.shop(app)
+    sent = [
+        _file_from(client, helpers.login(client, emulator, user), shop["code"], address)
+        for user, address in (("q1", "203.0.113.1"), ("q2", "203.0.113.2"), ("q3", "203.0.113.3"))
+    ]
+    assert _outcomes(sent) == [(201, None), (201, None), (429, "rate_limited_address")]
 
 
 def test_file_abuse_signals_flagged_not_refused(app, client, emulator):
