@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, DomainError, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.services import (
     auth,
@@ -85,8 +85,11 @@ def _file_once(
         )
         db.session.commit()
         return filed
-    except IntegrityError:
-        # A concurrent duplicate committed first: answer with its complaint.
+    except (IntegrityError, DomainError) as exc:
+        # IntegrityError: a concurrent duplicate committed first. A refusal (the code revoked since, the
+        # store closed, a limit reached): a retry of a filing accepted before still gets its complaint.
+        if isinstance(exc, Unauthorized | Conflict):
+            raise
         db.session.rollback()
         replay = complaint_filing.find_replay(claims.consumer_id, key, req_hash)
         if replay is None:

@@ -1,13 +1,15 @@
 """Filing and following complaints through the API, on PostgreSQL/SQLite, WeChat via the emulator."""
 
+import json
 import threading
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app import create_app
+from app import create_app, redis_client
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent, ContentCheck, InboxMessage, OutboxMessage, Status
+from app.redis_client import get_redis
 from app.services import codes
 from tests import helpers
 
@@ -110,6 +112,72 @@ def test_file_concurrent_duplicates_create_exactly_one(app, client, emulator):
     assert {status for status, _ in results} == {201}
     assert len({number for _, number in results}) == 1
     assert _rows(app) == 1
+
+
+def _send(client, code, headers, **overrides):
+    return client.post(f"{API}/stores/{code}/complaints", json=helpers.body(**overrides), headers=headers)
+
+
+def test_replay_answered_from_the_database_when_redis_lost_it_even_after_the_code_was_revoked(
+    app, client, emulator
+):
+    shop = helpers.shop(app)
+    headers = {**helpers.login(client, emulator), **helpers.key()}
+    first = _send(client, shop["code"], headers)
+    with app.app_context():
+        get_redis().flushdb()  # a Redis restart without persistence: the stored answers are gone
+        codes.revoke_and_reissue(shop["code"], "lost")
+        db.session.commit()
+    again = _send(client, shop["code"], headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["data"]["number"] == first.get_json()["data"]["number"]
+    other = _send(client, shop["code"], headers, amount="1.00")
+    assert other.status_code == 409 and other.get_json()["error"]["code"] == "idempotency_conflict"
+    assert _rows(app) == 1
+
+
+def test_concurrent_duplicates_with_redis_down_create_exactly_one(app, emulator, monkeypatch):
+    shop = helpers.shop(app)
+    with app.test_client() as c:
+        headers = {**helpers.login(c, emulator), **helpers.key()}
+    monkeypatch.setitem(app.extensions, "redis", redis_client.connect("redis://127.0.0.1:1/0"))
+    results = []
+
+    def send():
+        with app.test_client() as c:
+            r = _send(c, shop["code"], headers)
+            results.append((r.status_code, r.get_json()["data"]["number"]))
+
+    try:
+        threads = [threading.Thread(target=send) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        redis_client.reset_breaker()
+    assert {status for status, _ in results} == {201} and len(results) == 6
+    assert len({number for _, number in results}) == 1
+    assert _rows(app) == 1
+
+
+def test_a_stored_answer_is_only_replayed_to_its_own_consumer(app, client, emulator):
+    """The answer kept in Redis carries the token holder's fingerprint: another identity that somehow
+    holds the same consumer id (a row id reused after a deletion) gets no replay from it."""
+    shop = helpers.shop(app)
+    headers = {**helpers.login(client, emulator, "first-holder"), **helpers.key()}
+    first = _send(client, shop["code"], headers)
+    assert first.status_code == 201
+    with app.app_context():
+        (key,) = get_redis().keys("cf:a:*")
+        stored = json.loads(get_redis().get(key))
+        stored["openid_hash"] = "0" * 16  # as if issued to somebody else
+        get_redis().set(key, json.dumps(stored))
+    again = _send(client, shop["code"], headers)
+    assert (
+        again.status_code == 201 and again.get_json()["data"]["number"] == first.get_json()["data"]["number"]
+    )
+    assert _rows(app) == 1  # answered from the database, for the right consumer
 
 
 def test_file_missing_key_refused_nothing_saved(app, client, emulator):
