@@ -3,7 +3,9 @@
 `begin` makes one round trip: it reads the stored answer for (consumer, Idempotency-Key), if any, and
 claims the key (SET NX, short expiry), so that copies of one request sent at once wait for the first
 instead of racing it through the text check and the database. `remember` stores the answer and drops
-the claim once the filing is committed; `release` drops the claim of a filing that failed.
+the claim once the filing is committed; `release` drops the claim of a filing that failed. Both wake the
+waiting copies, which block on a list (BLPOP in short slices, within the client's socket timeout)
+instead of polling.
 
 Redis only makes replays cheap; it decides nothing. With Redis down (or its breaker open) there is no
 stored answer and no claim, and the database's unique (consumer, key) decides, as it always does in the
@@ -24,7 +26,9 @@ from app.redis_client import get_redis
 ANSWER_TTL_SECONDS = 24 * 3600
 CLAIM_MS = 15_000  # longer than any filing takes; a crashed worker's claim lapses by itself
 WAIT_SECONDS = 5.0  # a copy waits this long for the first request's answer, then goes on by itself
-POLL_SECONDS = 0.005
+WAIT_SLICE_SECONDS = 0.25  # one BLPOP: shorter than the fail-fast client's socket timeout
+WAKE_TOKENS = 16  # waiters woken at once; any more find the answer after their current slice
+WAKE_TTL_SECONDS = 10
 
 
 class Claim(enum.Enum):
@@ -47,6 +51,10 @@ def _answer_key(consumer_id: int, key: str) -> str:
 
 def _claim_key(consumer_id: int, key: str) -> str:
     return f"cf:c:{consumer_id}:{key}"
+
+
+def _wake_key(consumer_id: int, key: str) -> str:
+    return f"cf:w:{consumer_id}:{key}"
 
 
 def _decode(raw: bytes | None) -> Stored | None:
@@ -80,12 +88,17 @@ def begin(consumer_id: int, key: str) -> tuple[Stored | None, Claim]:
 def wait(consumer_id: int, key: str, timeout: float = WAIT_SECONDS) -> Stored | None:
     """The first copy's answer once it is stored; None when that copy gave up (or Redis went away)."""
     deadline = time.monotonic() + timeout
-    answer_key, claim_key = _answer_key(consumer_id, key), _claim_key(consumer_id, key)
-    while time.monotonic() < deadline:
+    answer_key, claim_key, wake_key = (
+        _answer_key(consumer_id, key),
+        _claim_key(consumer_id, key),
+        _wake_key(consumer_id, key),
+    )
+    while (left := deadline - time.monotonic()) > 0:
         r = _redis()
         if r is None:
             return None
         try:
+            r.blpop([wake_key], timeout=min(WAIT_SLICE_SECONDS, left))
             pipe = r.pipeline(transaction=False)
             pipe.get(answer_key)
             pipe.exists(claim_key)
@@ -97,8 +110,14 @@ def wait(consumer_id: int, key: str, timeout: float = WAIT_SECONDS) -> Stored | 
             return _decode(raw)
         if not claimed:
             return None  # the first copy failed (its error is its own): this one tries by itself
-        time.sleep(POLL_SECONDS)
     return None
+
+
+def _wake(pipe, consumer_id: int, key: str) -> None:
+    wake_key = _wake_key(consumer_id, key)
+    pipe.delete(_claim_key(consumer_id, key))
+    pipe.rpush(wake_key, *([b"1"] * WAKE_TOKENS))
+    pipe.expire(wake_key, WAKE_TTL_SECONDS)
 
 
 def remember(consumer_id: int, key: str, stored: Stored) -> None:
@@ -112,7 +131,7 @@ def remember(consumer_id: int, key: str, stored: Stored) -> None:
             json.dumps(asdict(stored), ensure_ascii=False, separators=(",", ":")),
             ex=ANSWER_TTL_SECONDS,
         )
-        pipe.delete(_claim_key(consumer_id, key))
+        _wake(pipe, consumer_id, key)
         pipe.execute()
     except redis_client.OUTAGE as exc:
         redis_client.trip(exc)
@@ -123,6 +142,8 @@ def release(consumer_id: int, key: str) -> None:
     if r is None:
         return
     try:
-        r.delete(_claim_key(consumer_id, key))
+        pipe = r.pipeline(transaction=False)
+        _wake(pipe, consumer_id, key)
+        pipe.execute()
     except redis_client.OUTAGE as exc:
         redis_client.trip(exc)
