@@ -53,7 +53,6 @@ import argparse
 import base64
 import hashlib
 import io
-import logging
 import re
 import secrets
 import threading
@@ -1271,10 +1270,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--unionid", action="store_true", help="the apps are bound to one Open Platform account"
     )
-    parser.add_argument("--quiet", action="store_true", help="do not log every request (load tests)")
+    parser.add_argument("--threads", type=int, default=8, help="requests served at once")
     args = parser.parse_args(argv)
-    if args.quiet:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     apps = []
     for appid, secret in ((args.appid, args.secret), (args.oa_appid, args.oa_secret)):
         if bool(appid) != bool(secret):
@@ -1283,11 +1280,35 @@ def main(argv: list[str] | None = None) -> None:
             apps.append(EmulatedApp(appid, secret, unionid=args.unionid))
     emu = create_emulator(apps)
 
-    from werkzeug.serving import run_simple
-
     names = ", ".join(emu.extensions["wechat_emulator"].apps)
     print(f"WeChat API emulator on http://{args.host}:{args.port} (apps: {names})", flush=True)
-    run_simple(args.host, args.port, emu, threaded=True, use_reloader=False)
+    serve(emu, args.host, args.port, threads=args.threads)
+
+
+def serve(emu: Flask, host: str, port: int, *, threads: int = 8) -> None:
+    """Serve with gunicorn: one process (the emulator's state lives in it), threads, and keep-alive
+    connections as WeChat's servers keep them (werkzeug's development server closes every connection,
+    which would make each client call pay a new TCP connection and a new thread)."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):
+        def load_config(self):
+            settings = {
+                "bind": f"{host}:{port}",
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": threads,
+                "keepalive": 30,
+                "loglevel": "warning",
+                "graceful_timeout": 2,
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return emu
+
+    _Server().run()
 
 
 if __name__ == "__main__":
