@@ -471,7 +471,6 @@ class Emulator:
             "127.0.0.1",
             "--port",
             str(self.port),
-            "--quiet",
         ]
         cmd += ["--appid", APPID, "--secret", APPSECRET]
         with open(self.logfile, "wb") as fh:
