@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, DomainError, Unauthorized, ValidationFailed
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.services import (
     auth,
@@ -13,7 +12,6 @@ from app.services import (
     complaint_flow,
     complaint_options,
     complaint_views,
-    filing_replay,
     inbox,
 )
 from app.services.complaint_flow import Actor
@@ -44,57 +42,13 @@ def options():
 
 @bp.post("/stores/<code>/complaints")
 def file_complaint(code: str):
-    """File once per Idempotency-Key: replays are answered from Redis when it has the answer, copies
-    sent at once wait for the first, and the database's unique key decides in the end."""
     claims = auth.verify_token(bearer_token())
     key = complaint_filing.check_key(request.headers.get("Idempotency-Key"))
     body = json_body()
-    req_hash = complaint_filing.request_hash(code.strip().upper(), body)
-    stored, claim = filing_replay.begin(claims.consumer_id, key)
-    if stored is None and claim is filing_replay.Claim.TAKEN:
-        stored = filing_replay.wait(claims.consumer_id, key)
-    if stored is not None and auth.claims_match(claims, stored.openid_hash, stored.sandbox):
-        if stored.req_hash != req_hash:
-            raise Conflict("idempotency_conflict")
-        return _filed_answer(stored.answer, replayed=True)
-    try:
-        filed = _file_once(claims, code, body, key, req_hash)
-    except BaseException:
-        if claim is filing_replay.Claim.OURS:
-            filing_replay.release(claims.consumer_id, key)
-        raise
-    filing_replay.remember(
-        claims.consumer_id,
-        key,
-        filing_replay.Stored(req_hash, claims.openid_hash, filed.sandbox, filed.answer),
+    filed = complaint_filing.submit(
+        claims, code, body, key=key, client_addr=complaint_filing.address_hash(request.remote_addr)
     )
     return _filed_answer(filed.answer, replayed=filed.replayed)
-
-
-def _file_once(
-    claims: auth.TokenClaims, code: str, body: dict, key: str, req_hash: str
-) -> complaint_filing.Filed:
-    try:
-        filed = complaint_filing.file(
-            claims,
-            code,
-            body,
-            key=key,
-            req_hash=req_hash,
-            client_addr=complaint_filing.address_hash(request.remote_addr),
-        )
-        db.session.commit()
-        return filed
-    except (IntegrityError, DomainError) as exc:
-        # IntegrityError: a concurrent duplicate committed first. A refusal (the code revoked since, the
-        # store closed, a limit reached): a retry of a filing accepted before still gets its complaint.
-        if isinstance(exc, Unauthorized | Conflict):
-            raise
-        db.session.rollback()
-        replay = complaint_filing.find_replay(claims.consumer_id, key, req_hash)
-        if replay is None:
-            raise
-        return complaint_filing.replayed(replay)
 
 
 def _filed_answer(answer: dict, *, replayed: bool):

@@ -1,6 +1,6 @@
 """Filing a complaint or report from a store's code: validated, checked, routed, clocked, once.
 
-Filing is the busiest write path, so it is written as plain SQL work on the session's connection: three
+Filing is the busiest write path, so it is written as plain SQL work on the session's connection: two
 reads (`filing_reads`), then one INSERT per table for the complaint, its timeline events, its deadlines,
 its outbox rows and the consumer's inbox message, all in the caller's transaction. The column values come
 from the same builders the ORM transitions use (`complaint_flow.event_values`, `deadlines.*_plan`,
@@ -11,7 +11,7 @@ process for a few seconds, and dropped at once when this process commits a chang
 Idempotency: (consumer, Idempotency-Key) is unique in the database. The same key with the same body
 returns the first complaint; with another body, 409. A key already used is found by the counts query
 (no extra round trip); concurrent duplicates race on the unique constraint and the loser's caller rolls
-back and answers from `find_replay` (see the API view, which also answers most replays from Redis).
+back and answers from `find_replay`; `submit` also answers most replays from Redis.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, DomainError, TooMany, ValidationFailed
+from app.errors import Conflict, DomainError, TooMany, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.models import (
     Complaint,
@@ -48,12 +49,13 @@ from app.services import (
     content_check,
     deadlines,
     filing_reads,
+    filing_replay,
     notify,
     routing,
     rulesets,
     workcal,
 )
-from app.services.auth import TokenClaims
+from app.services.auth import TokenClaims, claims_match
 from app.services.complaint_flow import Actor, due_label, event_values
 from app.texts_complaints import ABUSE_FLAGS, EVENTS
 from app.timeutil import today_cn, utcnow
@@ -67,9 +69,8 @@ MERCHANT_SUMMARY = "首问负责：请先行协商"
 
 _INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
-_INSERT_DEADLINES = sa.insert(ComplaintDeadline).returning(
-    ComplaintDeadline.id
-)  # one statement, not one per row
+#: RETURNING makes SQLAlchemy send the rows as one multi-row INSERT instead of one statement per row.
+_INSERT_DEADLINES = sa.insert(ComplaintDeadline).returning(ComplaintDeadline.id)
 _INSERT_OUTBOX = sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
 _INSERT_INBOX = sa.insert(InboxMessage)
 
@@ -92,10 +93,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Filed:
-    """A filing's outcome: the complaint, the 201 answer (`replayed`: filed before), whose it is."""
+    """A filing's outcome: the 201 answer (`replayed`: filed before) and whose it is."""
 
-    id: int
-    number: str
     answer: dict
     sandbox: bool  # filed by a sandbox identity (see auth.claims_match)
     replayed: bool = False
@@ -133,13 +132,55 @@ def find_replay(consumer_id: int, key: str, req_hash: str) -> Complaint | None:
 
 
 def replayed(complaint: Complaint) -> Filed:
-    return Filed(
-        complaint.id,
-        complaint.number,
-        complaint_views.filed(complaint),
-        complaint.consumer.sandbox,
-        replayed=True,
+    return Filed(complaint_views.filed(complaint), complaint.consumer.sandbox, replayed=True)
+
+
+def submit(claims: TokenClaims, store_code: str, body: dict, *, key: str, client_addr: str = "") -> Filed:
+    """File once per Idempotency-Key, and commit.
+
+    A retry whose answer Redis holds is answered from there (no database work); copies sent at once wait
+    for the first one's answer; everything else goes to the database, whose unique (consumer, key)
+    decides in the end (see app.services.filing_replay).
+    """
+    req_hash = request_hash(store_code.strip().upper(), body)
+    stored, claim = filing_replay.begin(claims.consumer_id, key)
+    if stored is None and claim is filing_replay.Claim.TAKEN:
+        stored = filing_replay.wait(claims.consumer_id, key)
+    if stored is not None and claims_match(claims, stored.openid_hash, stored.sandbox):
+        if stored.req_hash != req_hash:
+            raise Conflict("idempotency_conflict")
+        return Filed(stored.answer, stored.sandbox, replayed=True)
+    try:
+        filed = _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
+    except BaseException:
+        if claim is filing_replay.Claim.OURS:
+            filing_replay.release(claims.consumer_id, key)
+        raise
+    filing_replay.remember(
+        claims.consumer_id,
+        key,
+        filing_replay.Stored(req_hash, claims.openid_hash, filed.sandbox, filed.answer),
     )
+    return filed
+
+
+def _file_and_commit(
+    claims: TokenClaims, store_code: str, body: dict, key: str, req_hash: str, client_addr: str
+) -> Filed:
+    try:
+        filed = file(claims, store_code, body, key=key, req_hash=req_hash, client_addr=client_addr)
+        db.session.commit()
+        return filed
+    except (IntegrityError, DomainError) as exc:
+        # IntegrityError: a concurrent duplicate committed first. A refusal (the code revoked since, the
+        # store closed, a limit reached): a retry of a filing accepted before still gets its complaint.
+        if isinstance(exc, Unauthorized | Conflict):
+            raise
+        db.session.rollback()
+        replay = find_replay(claims.consumer_id, key, req_hash)
+        if replay is None:
+            raise
+        return replayed(replay)
 
 
 def _rate_limit(counts: filing_reads.Counts, addr: str, limits: Limits) -> None:
@@ -372,7 +413,7 @@ def file(
         deadline_rows=plan,
         merchant_first=merchant_first,
     )
-    return Filed(complaint_id, number, answer, filer.sandbox)
+    return Filed(answer, filer.sandbox)
 
 
 def _event(
@@ -398,4 +439,4 @@ def _event(
     )
 
 
-__all__ = ["Filed", "Limits", "address_hash", "check_key", "file", "find_replay", "request_hash"]
+__all__ = ["Filed", "Limits", "address_hash", "check_key", "file", "find_replay", "request_hash", "submit"]

@@ -204,26 +204,3 @@ def staff_alert(
             complaint, person, event_id, template=template, summary=summary, due_text=due_text, tag="staff"
         )
     return len(people)
-
-
-def merchant_alert(complaint: Complaint, event_id: int, due_text: str) -> int:
-    """The store's bound merchant contacts get the first chance (首问负责)."""
-    merchants = db.session.scalars(
-        sa.select(Staff).where(
-            Staff.store_id == complaint.store_id,
-            Staff.role == StaffRole.MERCHANT,
-            Staff.active.is_(True),
-            Staff.oa_openid.is_not(None),
-        )
-    ).all()
-    for person in merchants:
-        _template_message(
-            complaint,
-            person,
-            event_id,
-            template=STAFF_NEW,
-            summary="首问负责：请先行协商",
-            due_text=due_text,
-            tag="merchant",
-        )
-    return len(merchants)
