@@ -1,8 +1,9 @@
 """The job queue (RQ on the app's Redis): outbox deliveries, and the worker that runs them.
 
-Jobs receive ids, never objects; the job for outbox row N has the id "outbox-N", so queuing a row that
-is already queued changes nothing. Delivery itself is idempotent (app.services.outbox.deliver), so a job
-run twice, or a job and the periodic sweep on the same row, still send once.
+Jobs receive ids, never objects. The rows a commit writes are queued as one job ("outbox-A-to-B");
+a row queued again by itself has the job id "outbox-N", so queuing it twice changes nothing. Delivery
+itself is idempotent (app.services.outbox.deliver), so a job run twice, or two jobs and the periodic
+sweep on the same row, still send once.
 
 The queue is only a wake-up: when Redis is down nothing is queued and the worker's periodic sweep
 delivers every due row from the database.
@@ -102,29 +103,37 @@ def enqueue(outbox_ids: Iterable[int], connection: redis.Redis | None = None) ->
 
 
 def enqueue_new(outbox_ids: Iterable[int], connection: redis.Redis | None = None) -> int:
-    """Queue the rows a commit has just written, in one pipeline. Raises Redis errors.
+    """Queue the rows a commit has just written as one job (one Redis pipeline). Raises Redis errors.
 
-    A fresh row cannot have a job yet, so the uniqueness dance of `enqueue` is not needed; if a job of
-    the same id did exist, it would be overwritten with the same call, and delivery is idempotent anyway.
+    Fresh rows cannot have jobs yet, so the uniqueness dance of `enqueue` is not needed. The job delivers
+    the rows one after another; a row queued again later (the sweep, `flask outbox retry`) gets a job of
+    its own, and delivery is idempotent, so nothing is sent twice. Returns the number of rows queued.
     """
+    ids = sorted({int(i) for i in outbox_ids})
+    if not ids:
+        return 0
     if connection is None:
         from app.redis_client import get_redis
 
         connection = get_redis()
-    datas = [
-        Queue.prepare_data(
-            deliver_outbox,
-            args=(int(outbox_id),),
-            job_id=job_id(outbox_id),
-            timeout=JOB_TIMEOUT,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL,
-        )
-        for outbox_id in outbox_ids
-    ]
-    if datas:
-        Queue(QUEUE_NAME, connection=connection).enqueue_many(datas)
-    return len(datas)
+    Queue(QUEUE_NAME, connection=connection).enqueue_call(
+        deliver_outbox_rows,
+        args=(ids,),
+        job_id=batch_job_id(ids),
+        timeout=JOB_TIMEOUT * len(ids),
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL,
+    )
+    return len(ids)
+
+
+def deliver_outbox_rows(outbox_ids: list[int]) -> list[str]:
+    """RQ job: deliver the rows one commit wrote, each in its own transaction, in order."""
+    return [deliver_outbox(outbox_id) for outbox_id in outbox_ids]
+
+
+def batch_job_id(outbox_ids: list[int]) -> str:
+    return f"outbox-{outbox_ids[0]}-to-{outbox_ids[-1]}"
 
 
 def queued_ids(connection: redis.Redis | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from app import redis_client
 from app.redis_client import get_redis
@@ -128,7 +128,7 @@ def remember(consumer_id: int, key: str, stored: Stored) -> None:
         pipe = r.pipeline(transaction=False)
         pipe.set(
             _answer_key(consumer_id, key),
-            json.dumps(asdict(stored), ensure_ascii=False, separators=(",", ":")),
+            json.dumps(vars(stored), ensure_ascii=False, separators=(",", ":")),  # asdict would deep-copy
             ex=ANSWER_TTL_SECONDS,
         )
         _wake(pipe, consumer_id, key)

@@ -1,7 +1,7 @@
 """Delivering outbox rows to WeChat: once each, with retries, back-off and dead letters.
 
-`notify` writes the rows in the caller's transaction; after the commit `app.outbox_hooks` queues one RQ
-job per row (`app.jobs.deliver_outbox`), and the worker's periodic `sweep` delivers whatever is due and
+`notify` writes the rows in the caller's transaction; after the commit `app.outbox_hooks` queues them
+(`app.jobs`), and the worker's periodic `sweep` delivers whatever is due and
 still pending (never queued because Redis was down, a crash between commit and enqueue, a retry).
 
 `deliver(id)` owns its transaction and commits once per row:
