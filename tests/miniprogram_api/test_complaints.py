@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from app import create_app, redis_client
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent, ContentCheck, InboxMessage, OutboxMessage, Status
 from app.redis_client import get_redis
-from app.services import codes
+from app.services import codes, filing_replay
 from tests import helpers
 
 API = "/api/mp/v1"
@@ -159,6 +160,31 @@ def test_concurrent_duplicates_with_redis_down_create_exactly_one(app, emulator,
     assert {status for status, _ in results} == {201} and len(results) == 6
     assert len({number for _, number in results}) == 1
     assert _rows(app) == 1
+
+
+def test_concurrent_copies_of_a_refused_filing_are_each_refused(app, emulator):
+    """The first copy fails (risky text): the copies waiting for it wake up, find no answer and try by
+    themselves, and get the same refusal; nothing is saved, nobody waits out the full wait."""
+    emulator.set_sec_words(risky=["违禁词甲"])
+    shop = helpers.shop(app)
+    with app.test_client() as c:
+        headers = {**helpers.login(c, emulator), **helpers.key()}
+    results = []
+
+    def send():
+        with app.test_client() as c:
+            r = _send(c, shop["code"], headers, description="这家店卖违禁词甲，请依法处理，谢谢。")
+            results.append((r.status_code, r.get_json()["error"]["code"]))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(422, "content_risky")] * 4
+    assert time.monotonic() - started < filing_replay.WAIT_SECONDS
+    assert _rows(app) == 0
 
 
 def test_a_stored_answer_is_only_replayed_to_its_own_consumer(app, client, emulator):
