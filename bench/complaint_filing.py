@@ -16,9 +16,11 @@ What it does (everything on 127.0.0.1, every step bounded in time, every child e
 2. Redis db 11 (BENCH_FILING_REDIS_URL), flushed.
 3. The WeChat emulator (`python -m wechat.emulator`) on a free loopback port with a benchmark appid;
    the app talks to it through WECHAT_API_BASE, so msgSecCheck really runs (and must answer "pass").
-4. gunicorn, 2 sync workers, the same settings as bench/store_page.py, twice: `app:create_app()` (rate
-   limits raised with COMPLAINTS_PER_HOUR / _PER_STORE_DAY / _PER_ADDRESS_HOUR so the load is not
-   refused) and the bare endpoint (bench/bare_app.py, GET, driven by bench/store_codes.lua).
+4. gunicorn, 4 sync workers (2 x cores: a filing waits on PostgreSQL, Redis and WeChat; --workers to
+   change), otherwise the settings of bench/store_page.py, twice: `app:create_app()` (rate limits raised
+   with COMPLAINTS_PER_HOUR / _PER_STORE_DAY / _PER_ADDRESS_HOUR so the load is not refused, and
+   TRUSTED_PROXIES=1 so each consumer's own address, sent as X-Forwarded-For, is the one counted) and the
+   bare endpoint (bench/bare_app.py, GET, driven by bench/store_codes.lua).
 5. Thousands of consumers log in the real way: a wx.login code minted by the emulator, exchanged at
    `POST /api/mp/v1/session` for a signed token (app.services.auth.issue_token).
 6. wrk (`-t2 -c32 --latency`) with bench/filing.lua walks prepared items (token, store code,
