@@ -147,6 +147,7 @@ ERRORS.update(
         "idempotency_key_required": "请求缺少 Idempotency-Key，无法防止重复提交。",
         "idempotency_conflict": "该请求编号已用于另一份内容不同的投诉，请勿重复使用。",
         "complaints_closed_for_store": "该店铺暂不支持在线投诉，请拨打 12315。",
+        "no_responsible_station": "暂未找到负责处理的站点，请拨打 12315。",
         "content_risky": "投诉内容包含违规信息，请修改后再提交。",
         "rate_limited_hour": "提交过于频繁，请一小时后再试。",
         "rate_limited_store_day": "今天您对该店铺的投诉已达上限，请明天再试或拨打 12315。",

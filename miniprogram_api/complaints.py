@@ -176,6 +176,7 @@ spec.operation(
         410: "code_revoked",
         422: "validation_failed / content_risky / complaints_closed_for_store",
         429: "rate_limited_*",
+        503: "no_responsible_station (the directory has no 12315 centre)",
     },
 )
 spec.operation(

@@ -243,6 +243,8 @@ def file(
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)
     station_id, rule = routing.decide(store.subject, filing.category, filing.kind)
+    if station_id is None:  # only when the directory has no 12315 centre: a setup error, said plainly
+        raise DomainError("no_responsible_station", status=503)
     limits = limits or Limits.from_config()
     fingerprint = complaint_input.fingerprint(filing.description)
     counts = filing_reads.counts(

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Complaint, ComplaintEvent, ContentCheck, InboxMessage, OutboxMessage, Status
 from app.redis_client import get_redis
 from app.services import codes, filing_replay
-from tests import helpers
+from tests import factories, helpers
 
 API = "/api/mp/v1"
 
@@ -204,6 +204,19 @@ def test_a_stored_answer_is_only_replayed_to_its_own_consumer(app, client, emula
         again.status_code == 201 and again.get_json()["data"]["number"] == first.get_json()["data"]["number"]
     )
     assert _rows(app) == 1  # answered from the database, for the right consumer
+
+
+def test_no_station_at_all_is_said_plainly_and_nothing_saved(app, client, emulator):
+    """A directory without a 12315 centre is a setup error: the filing is refused with a message that
+    sends the consumer to the hotline, not a 500."""
+    with app.app_context():
+        store = factories.store(region=factories.region())  # no station, no circle, no office, no centre
+        db.session.commit()
+        code = store.active_code.code
+    resp = _send(client, code, {**helpers.login(client, emulator), **helpers.key()})
+    assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "no_responsible_station"
+    assert "12315" in resp.get_json()["error"]["message"]
+    assert _rows(app) == 0
 
 
 def test_file_missing_key_refused_nothing_saved(app, client, emulator):
