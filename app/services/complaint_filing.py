@@ -238,7 +238,8 @@ def file(
     now = utcnow()
     today = today_cn(now)
     cal = workcal.load_cached()
-    filer, store = filing_reads.filer_and_store(claims, store_code)
+    conn = db.session.connection()  # everything below runs on it, in the caller's transaction
+    filer, store = filing_reads.filer_and_store(conn, claims, store_code)
     filing = complaint_input.parse(body, today=today, bound_phone=filer.phone, cal=cal)
     if not store.accepts_complaints:
         raise DomainError("complaints_closed_for_store", status=422)
@@ -248,6 +249,7 @@ def file(
     limits = limits or Limits.from_config()
     fingerprint = complaint_input.fingerprint(filing.description)
     counts = filing_reads.counts(
+        conn,
         consumer_id=filer.id,
         key=key,
         store_id=store.id,
@@ -283,7 +285,6 @@ def file(
     )
     flags = abuse_flags(counts, filing)
     number = _number(now)
-    conn = db.session.connection()
     complaint_id = conn.execute(
         _INSERT_COMPLAINT,
         {

@@ -6,7 +6,7 @@
    complaint under the same Idempotency-Key, and the bound staff of the responsible station and the
    store's bound merchant contacts (scalar subqueries, one round trip, each on its own index).
 
-They run on the session's connection, inside the filing's transaction, without the ORM's identity map:
+They run on the connection the filing passes in (the session's, inside its transaction), without the ORM:
 filing is the busiest write path and its reads are plain facts.
 """
 
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.errors import Gone, NotFound
-from app.extensions import db
 from app.models import (
     BusinessCircle,
     CodeStatus,
@@ -172,16 +171,14 @@ class Person:
     role: StaffRole
 
 
-def _conn() -> sa.Connection:
-    return db.session.connection()
-
-
-def filer_and_store(claims: auth.TokenClaims, code: str) -> tuple[auth.Filer, StoreFacts]:
+def filer_and_store(
+    conn: sa.Connection, claims: auth.TokenClaims, code: str
+) -> tuple[auth.Filer, StoreFacts]:
     """The consumer a token names (Unauthorized otherwise) and the store an active code names
     (NotFound for unknown or malformed codes, Gone when revoked)."""
     code = codes.normalize(code)
     rows = (
-        _conn().execute(_STORE, {"code": code, "consumer_id": claims.consumer_id}).all()
+        conn.execute(_STORE, {"code": code, "consumer_id": claims.consumer_id}).all()
         if codes.is_well_formed(code)
         else []
     )
@@ -229,6 +226,7 @@ class Caps:
 
 
 def counts(
+    conn: sa.Connection,
     *,
     consumer_id: int,
     key: str,
@@ -241,32 +239,28 @@ def counts(
     caps: Caps,
 ) -> Counts:
     """The counts and the recipients of the alerts, in one round trip."""
-    row = (
-        _conn()
-        .execute(
-            _COUNTS,
-            {
-                "consumer_id": consumer_id,
-                "key": key,
-                "store_id": store_id,
-                "station_id": station_id,
-                "addr": addr or NOTHING,
-                "phone": phone or NOTHING,
-                "fp": fingerprint,
-                "hour_ago": now - dt.timedelta(hours=1),
-                "day_ago": now - dt.timedelta(days=1),
-                "week_ago": now - dt.timedelta(days=7),
-                "month_ago": now - dt.timedelta(days=30),
-                "hour_cap": caps.hour,
-                "store_day_cap": caps.store_day,
-                "address_cap": caps.address,
-                "month_cap": caps.month,
-                "same_text_cap": caps.same_text,
-                "one": 1,
-            },
-        )
-        .one()
-    )
+    row = conn.execute(
+        _COUNTS,
+        {
+            "consumer_id": consumer_id,
+            "key": key,
+            "store_id": store_id,
+            "station_id": station_id,
+            "addr": addr or NOTHING,
+            "phone": phone or NOTHING,
+            "fp": fingerprint,
+            "hour_ago": now - dt.timedelta(hours=1),
+            "day_ago": now - dt.timedelta(days=1),
+            "week_ago": now - dt.timedelta(days=7),
+            "month_ago": now - dt.timedelta(days=30),
+            "hour_cap": caps.hour,
+            "store_day_cap": caps.store_day,
+            "address_cap": caps.address,
+            "month_cap": caps.month,
+            "same_text_cap": caps.same_text,
+            "one": 1,
+        },
+    ).one()
     return Counts(*row[:-1], recipients=_people(row.recipients))
 
 
