@@ -1,9 +1,10 @@
-"""After a commit that wrote outbox rows, queue their delivery (one job); drop the list on rollback.
+"""After a commit that wrote outbox rows, queue their delivery; drop the lists on rollback.
 
-notify appends each new ORM row to `session.info["outbox_new"]`, and the filing's Core path the ids it
-inserted to `session.info["outbox_ids"]`. The job is queued only once the rows are committed (a job never looks for a row that is not there yet), on the app's fail-fast Redis. When Redis
-is down, or its breaker is open, nothing is queued and nothing fails: the worker's periodic sweep finds
-the rows in the database.
+notify appends each new ORM row to `session.info["outbox_new"]` (queued row by row: it may be an old row
+put back for another try), and the filing's Core path the ids it inserted to `session.info["outbox_ids"]`
+(queued as one job). Jobs are queued only once the rows are committed (a job never looks for a row that
+is not there yet), on the app's fail-fast Redis. When Redis is down, or its breaker is open, nothing is
+queued and nothing fails: the worker's periodic sweep finds the rows in the database.
 """
 
 from __future__ import annotations

@@ -171,9 +171,13 @@ class StableTokenClient(WeChatClient):
         headers = {"Content-Type": "application/json"}
         for attempt in (1, 2):
             token = self._memo_token()
-            res = self._pool.request(
-                "POST", f"{self.api_base}{endpoint}?access_token={token}", body=data, headers=headers
-            )
+            url = f"{self.api_base}{endpoint}?access_token={token}"
+            try:
+                res = self._pool.request("POST", url, body=data, headers=headers)
+            except urllib3.exceptions.ProtocolError:
+                # A kept-alive connection the server closed just as it was reused: once more, on a new
+                # one (the calls sent this way only read, so sending again is harmless).
+                res = self._pool.request("POST", url, body=data, headers=headers)
             if res.status >= 400:
                 raise WeChatClientException(None, f"HTTP {res.status}", client=self)
             try:

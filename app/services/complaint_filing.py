@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app import outbox_hooks
 from app.errors import Conflict, DomainError, TooMany, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -71,7 +72,7 @@ _INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
 #: RETURNING makes SQLAlchemy send the rows as one multi-row INSERT instead of one statement per row.
 _INSERT_DEADLINES = sa.insert(ComplaintDeadline).returning(ComplaintDeadline.id)
-_INSERT_OUTBOX = sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+_INSERT_OUTBOX = sa.insert(OutboxMessage).returning(OutboxMessage.id)  # ids only to queue them: any order
 _INSERT_INBOX = sa.insert(InboxMessage)
 
 
@@ -401,7 +402,7 @@ def file(
             )
         )
     outbox_ids = conn.execute(_INSERT_OUTBOX, outbox).scalars().all()
-    db.session.info.setdefault(notify.OUTBOX_IDS, []).extend(outbox_ids)
+    db.session.info.setdefault(outbox_hooks.IDS_KEY, []).extend(outbox_ids)  # queued after commit
 
     if filing.evidence:
         from app.services import uploads

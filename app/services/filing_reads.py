@@ -30,6 +30,7 @@ from app.models import (
     StoreCode,
 )
 from app.services import auth, codes, routing, store_page
+from app.services.store_snapshot import CommitmentRow
 
 #: Stands in for an empty address or phone: matches no row (both are hex digests or digits otherwise).
 NOTHING = "-"
@@ -198,20 +199,12 @@ def filer_and_store(
         ),
         has_merchant=head.merchants > 0,
         commitments=[
-            store_page.commitment_view(_Pledge(r.c_kind, r.c_terms, r.c_version, r.c_from))
+            store_page.commitment_view(CommitmentRow(r.c_kind, r.c_terms, r.c_version, r.c_from))
             for r in rows
             if r.c_kind is not None
         ],
     )
     return filer, store
-
-
-@dataclass(frozen=True)
-class _Pledge:
-    kind: object
-    terms: dict
-    version: int
-    effective_from: dt.date
 
 
 @dataclass(frozen=True)

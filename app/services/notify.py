@@ -22,14 +22,10 @@ STAFF_NEW = "new_complaint"  # WECHAT_OA_TPL_NEW_COMPLAINT
 STAFF_DEADLINE = "deadline"  # WECHAT_OA_TPL_DEADLINE
 
 
-#: session.info keys read by app.outbox_hooks after the commit: ORM rows, and ids written with Core.
-OUTBOX_ROWS, OUTBOX_IDS = outbox_hooks.KEY, outbox_hooks.IDS_KEY
-
-
 def _remember(row: OutboxMessage) -> None:
     """Let the after-commit hook wake the worker for this row."""
     db.session.add(row)
-    db.session.info.setdefault(OUTBOX_ROWS, []).append(row)
+    db.session.info.setdefault(outbox_hooks.KEY, []).append(row)
 
 
 def _minute(at: dt.datetime | None) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,14 @@ from app.extensions import db
 from app.redis_client import get_redis
 from tests.conftest import TEST_MP_APPID, TEST_MP_SECRET, TEST_OA_APPID
 from wechat import SANDBOX_MP_APPID, api
-from wechat.client import TOKEN_REFRESH_MARGIN, mp_client, oa_client, reset_clients
+from wechat.client import (
+    TOKEN_REFRESH_MARGIN,
+    StableTokenClient,
+    TokenStorage,
+    mp_client,
+    oa_client,
+    reset_clients,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN_KEY = f"wechatpy:{TEST_MP_APPID}_access_token"
@@ -168,3 +178,76 @@ def test_mp_client_sandbox_uses_placeholder_credentials_on_the_same_base(app, ap
     finally:
         with sandbox.app_context():
             db.engine.dispose()
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        ),
+        0,
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head
+
+
+def test_post_json_survives_a_kept_alive_connection_closed_by_the_server():
+    """WeChat (like any server) closes idle keep-alive connections; one closed just as it is reused must
+    not turn a text check into "unreachable". A real socket server answers once, then drops the kept
+    connection when the next request arrives on it; the client sends that request again on a new one."""
+    answer = json.dumps({"errcode": 0, "result": {"suggest": "pass", "label": 100}, "trace_id": "t"}).encode()
+    response = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+        + f"Content-Length: {len(answer)}\r\n\r\n".encode()
+        + answer
+    )
+    server = socket.create_server(("127.0.0.1", 0))
+    seen = {"connections": 0, "requests": 0}
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            seen["connections"] += 1
+            with conn:
+                if _read_request(conn):
+                    seen["requests"] += 1
+                    conn.sendall(response)
+                if seen["connections"] == 1 and _read_request(conn):
+                    seen["requests"] += 1  # dropped without an answer
+                    continue
+                if seen["connections"] > 1:
+                    while _read_request(conn):
+                        seen["requests"] += 1
+                        conn.sendall(response)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        port = server.getsockname()[1]
+        client = StableTokenClient(
+            "wx-keepalive",
+            "s",
+            api_base=f"http://127.0.0.1:{port}/",
+            storage=TokenStorage(lambda: None),
+            timeout=3,
+        )
+        client._memo = (time.monotonic() + 60, "token")  # no token fetch in this test
+        body = {"content": "x", "version": 2, "scene": 1, "openid": "o"}
+        assert client.post_json("wxa/msg_sec_check", body)["result"]["suggest"] == "pass"
+        assert client.post_json("wxa/msg_sec_check", body)["result"]["suggest"] == "pass"
+        assert seen == {"connections": 2, "requests": 3}
+    finally:
+        server.close()
