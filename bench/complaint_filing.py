@@ -4,7 +4,7 @@
     python bench/complaint_filing.py --quick    # quick: 1,500 consumers, 250 extra stores, 6 s per server
     python bench/complaint_filing.py --quick --profile 8   # then 8 s more under py-spy (wall time)
     python bench/complaint_filing.py --quick --profile 8 --profile-gil   # ... Python CPU only
-    python bench/complaint_filing.py --floor    # also the floor app (bench/filing_floor_app.py)
+    python bench/complaint_filing.py --floor    # also the two floor apps (bench/filing_floor_app.py)
 
 What it does (everything on 127.0.0.1, every step bounded in time, every child ended on any exit):
 
@@ -34,10 +34,11 @@ What it does (everything on 127.0.0.1, every step bounded in time, every child e
    out for more than one key), lost (a 201 whose complaint number has no row; a key sent without a row
    and without an error or an unanswered request to explain it). Non-2xx answers are listed by status.
    The PostgreSQL log (when readable) tells how many concurrent copies lost the unique-key race.
-8. With --floor, a third server in the same alternating slices: bench/filing_floor_app.py, which does
+8. With --floor, two more servers in the same alternating slices (bench/filing_floor_app.py), which do
    only the exchanges a filing cannot avoid (token, Redis, one read, msgSecCheck, one insert, Redis)
-   and none of its logic, with its own fresh items sent twice the same way. Its ratio is the ceiling
-   for any filing written in this stack on this machine.
+   and none of its logic, each with its own fresh items sent twice the same way: `floor` built like the
+   app (SQLAlchemy Core, pre-ping pool, urllib3), `floor_raw` the leanest Python (psycopg, http.client).
+   Their ratios are ceilings for any filing written in Python on this machine.
 9. Prints a table (plus CPU per request of the app, emulator, PostgreSQL backends, Redis and wrk) and
    writes JSON to bench/results/ (gitignored); --profile adds a py-spy summary by app function.
 
@@ -87,6 +88,7 @@ RESULTS = BENCH / "results"
 FILING_LUA = BENCH / "filing.lua"
 BARE_LUA = BENCH / "store_codes.lua"
 DBNAME = "yidian_bench_filing"
+FLOORS = {"floor": "bench.filing_floor_app:app", "floor_raw": "bench.filing_floor_app:raw_app"}
 PG_DSN = sp.PG_DSN
 REDIS_URL = os.environ.get("BENCH_FILING_REDIS_URL", "redis://127.0.0.1:6379/11")
 APPID, APPSECRET = "wxbenchfiling0001", "bench-filing-secret-0001"
@@ -992,7 +994,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--floor",
         action="store_true",
-        help="also measure bench/filing_floor_app.py (only the I/O a filing cannot avoid) in the same slices",
+        help="also measure bench/filing_floor_app.py's two apps (only the I/O a filing cannot avoid)",
     )
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument("--max-minutes", type=float, help="hard time limit (default 10; 20 for the full run)")
@@ -1067,12 +1069,13 @@ def main() -> int:
             bare = stack.enter_context(
                 sp.Server("bench.bare_app:app", env, workdir, "filing-bare", args.workers)
             )
-            floor = None
+            floors: dict[str, sp.Server] = {}
             if args.floor:
                 create_floor_table(db_url)
-                floor = stack.enter_context(
-                    sp.Server("bench.filing_floor_app:app", app_env, workdir, "filing-floor", args.workers)
-                )
+                for name, target in FLOORS.items():
+                    floors[name] = stack.enter_context(
+                        sp.Server(target, app_env, workdir, f"filing-{name}", args.workers)
+                    )
             log(f"app on {app.url}, bare on {bare.url}, emulator on 127.0.0.1:{emu.port}")
             consumers = login_consumers(app.port, emu.port, args.consumers, args.seed)
             check = first_filing_check(app.port, consumers[0], codes[0][0])
@@ -1092,24 +1095,25 @@ def main() -> int:
             budget = int(max(wm["rps"], 50) * 3 * slice_s / 2) + 200  # items per slice, 3x headroom
 
             parts: dict[str, list[dict]] = {"bare": [], "filing": []}
-            if floor is not None:
-                parts["floor"] = []
-                filing_load(floor.url, factory.run("floor-warmup", budget), args.warmup, args)
+            for name, server in floors.items():
+                parts[name] = []
+                filing_load(server.url, factory.run(f"{name}-warmup", budget), args.warmup, args)
             red: dict[str, list[dict]] = {"before": [], "after": []}
             cpu_parts: list[dict] = []
             pg_before = pg_xact(db_url)
             for k in range(args.slices):
                 order = ("bare", "filing") if k % 2 == 0 else ("filing", "bare")
-                if floor is not None:
-                    order = (*order, "floor") if k % 2 == 0 else ("floor", *order)
+                if floors:
+                    order = (*order, *floors) if k % 2 == 0 else (*floors, *order)
                 for side in order:
                     if side == "bare":
                         m = bare_load(bare.url, codes_file, slice_s, args)
-                    elif side == "floor":
-                        fcpu = Cpu(floor.proc.pid, emu.proc.pid, db_url)
+                    elif side in floors:
+                        server = floors[side]
+                        fcpu = Cpu(server.proc.pid, emu.proc.pid, db_url)
                         cb = fcpu.snapshot()
-                        m = filing_load(floor.url, factory.run(f"floor{k + 1}", budget * 3), slice_s, args)
-                        m["drain_s"] = wait_quiet(db_url, floor.proc.pid)
+                        m = filing_load(server.url, factory.run(f"{side}{k + 1}", budget * 3), slice_s, args)
+                        m["drain_s"] = wait_quiet(db_url, server.proc.pid)
                         m["cpu"] = Cpu.delta(cb, fcpu.snapshot(), m["requests"])
                     else:
                         run = factory.run(f"slice{k + 1}", budget)
@@ -1124,7 +1128,7 @@ def main() -> int:
                     m["loadavg"] = sp._loadavg()
                     parts[side].append(m)
                     extra = f"  {m['statuses']}" if side != "bare" else ""
-                    log(f"  slice {k + 1} {side:<6} {sp._fmt(m)}{extra}")
+                    log(f"  slice {k + 1} {side:<9} {sp._fmt(m)}{extra}")
             pg_after = pg_xact(db_url)
             res = {side: merge_slices(v) for side, v in parts.items()}
             filing_requests = res["filing"]["requests"]
@@ -1142,8 +1146,8 @@ def main() -> int:
             res["filing"]["postgres"] = {k2: pg_after[k2] - pg_before[k2] for k2 in pg_before}
             res["filing"]["gunicorn_log_tail"] = app.log_tail(20)
             res["bare"]["gunicorn_log_tail"] = bare.log_tail(5)
-            if floor is not None:
-                res["floor"]["gunicorn_log_tail"] = floor.log_tail(20)
+            for name, server in floors.items():
+                res[name]["gunicorn_log_tail"] = server.log_tail(20)
             completion = second_copies(app.port, runs)
             log(
                 f"second copies of {completion['sent']:,} items the time limit cut off sent"
@@ -1223,17 +1227,19 @@ def print_table(out: dict, args) -> None:
         f" {f['p99_ms']:>7.2f} | {v['ratio']:>5.3f} {'>=' + format(v['min_ratio'], 'g'):>6} | {c['rows']:>6,}"
         f" {c['keys_sent']:>6,} {c['duplicates']:>4} {c['lost']:>4} | {'PASS' if v['pass'] else 'FAIL':>7}"
     )
-    if "floor" in res:
-        fl = res["floor"]
-        print(
-            f"floor (bench/filing_floor_app.py, the unavoidable I/O only): {fl['rps']:.0f} req/s,"
-            f" p50 {fl['p50_ms']:.2f} ms, ratio to bare {fl['rps'] / b['rps']:.3f}, statuses {fl['statuses']}"
-        )
+    for name in FLOORS:
+        if name not in res:
+            continue
+        fl = res[name]
         cpu = collections.Counter()
         for part in fl["slices"]:
             cpu.update({k: v["cpu_s"] for k, v in part["cpu"].items()})
         per = ", ".join(f"{k} {1000 * v / max(1, fl['requests']):.2f}" for k, v in cpu.items())
-        print(f"CPU ms per floor request: {per}")
+        print(
+            f"{name} (bench/filing_floor_app.py, the unavoidable I/O only): {fl['rps']:.0f} req/s, p50"
+            f" {fl['p50_ms']:.2f} ms, ratio to bare {fl['rps'] / b['rps']:.3f}, statuses {fl['statuses']};"
+            f" CPU ms per request: {per}"
+        )
     print()
     print(
         f"filing responses by status (measured slices): {f['statuses']}; wrk socket errors: "
