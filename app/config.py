@@ -84,6 +84,7 @@ class Settings:
     OUTBOX_RETRY_MAX_SECONDS: float = 3600.0  # ... capped here
     OUTBOX_SWEEP_SECONDS: float = 15.0  # how often the worker re-delivers due pending messages
     OUTBOX_SWEEP_BATCH: int = 100  # messages per sweep run
+    OA_INBOUND_KEEP_DAYS: int = 7  # official-account messages kept for replaying WeChat's retries
     HOTLINE_12315: str = "12315"
     SESSION_TTL_SECONDS: int = 7 * 24 * 3600
     STORE_CACHE_TTL_SECONDS: int = 6 * 3600
@@ -168,6 +169,7 @@ class Settings:
         ):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
+        s.OA_INBOUND_KEEP_DAYS = max(1, _int("OA_INBOUND_KEEP_DAYS", s.OA_INBOUND_KEEP_DAYS))
         for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE"):
             value = _env(name)
             if value is not None:

@@ -109,3 +109,10 @@ def _sweep_outbox() -> None:
     from app.services import outbox
 
     outbox.sweep()
+
+
+@every(3600, "oa.prune_inbound")
+def _prune_oa_inbound() -> None:
+    from wechat import callback
+
+    callback.prune_inbound()

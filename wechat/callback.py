@@ -9,6 +9,8 @@
 - WeChat waits 5 s and retries twice. A message is recorded once in `oa_inbound` under its `MsgId`
   (events: `FromUserName` + `CreateTime`) in the same transaction as its effect; a retry, even one that
   arrives while the first delivery is still running, finds that row and gets the stored reply again.
+- The rows are only needed while WeChat may still retry (15 s); `prune_inbound`, a periodic job of the
+  worker, forgets those older than `OA_INBOUND_KEEP_DAYS` (7) so the table stays small.
 - Nothing here calls WeChat: the request does a few quick queries and writes; anything slow (template or
   customer-service messages) is an outbox row the worker sends after commit.
 - Every answer is XML or the literal `success` (WeChat shows "该公众号暂时无法提供服务" for anything
@@ -17,13 +19,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("wechat_oa", __name__, url_prefix="/wechat")
 
 SUCCESS = "success"
+PRUNE_BATCH = 5000  # rows deleted per transaction by prune_inbound
 
 
 class Refused(Exception):
@@ -271,3 +275,20 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def _cdata(text: str) -> str:
     """Text that stays inside wechatpy's `<![CDATA[...]]>`: no "]]>" and no characters XML forbids."""
     return _NOT_XML.sub("", text).replace("]]>", "]]]]><![CDATA[>")
+
+
+def prune_inbound(*, now: dt.datetime | None = None, batch: int = PRUNE_BATCH) -> int:
+    """Forget the messages received more than OA_INBOUND_KEEP_DAYS ago; returns how many.
+
+    WeChat's retries come within 15 s, so a row has done its work long before; the days kept are for
+    looking into a reply someone asks about. Deleted in batches, each its own short transaction.
+    """
+    cutoff = (now or utcnow()) - dt.timedelta(days=current_app.config["OA_INBOUND_KEEP_DAYS"])
+    total = 0
+    while True:
+        old = select(OAInbound.id).where(OAInbound.received_at < cutoff).order_by(OAInbound.id).limit(batch)
+        gone = db.session.execute(delete(OAInbound).where(OAInbound.id.in_(old))).rowcount
+        db.session.commit()
+        total += gone
+        if gone < batch:
+            return total

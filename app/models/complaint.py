@@ -53,7 +53,9 @@ class Complaint(db.Model):
     __tablename__ = "complaints"
     __table_args__ = (
         sa.UniqueConstraint("consumer_id", "idempotency_key", name="uq_complaints_consumer_idempotency"),
-        # Rate limits and the Art. 17 signals count recent filings by these.
+        # Rate limits and the Art. 17 signals count recent filings by these (newest first, up to a cap);
+        # the store's and the consumer's also serve their foreign keys and "my complaints".
+        sa.Index("ix_complaints_consumer_created", "consumer_id", "created_at"),
         sa.Index("ix_complaints_phone_created", "phone", "created_at"),
         sa.Index("ix_complaints_client_addr_created", "client_addr", "created_at"),
         sa.Index("ix_complaints_store_created", "store_id", "created_at"),
@@ -63,8 +65,8 @@ class Complaint(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(20), unique=True)
     kind: Mapped[ComplaintKind] = mapped_column(enum_column(ComplaintKind))
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), index=True)
-    consumer_id: Mapped[int] = mapped_column(sa.ForeignKey("consumers.id"), index=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))  # ix_complaints_store_created
+    consumer_id: Mapped[int] = mapped_column(sa.ForeignKey("consumers.id"))  # ix_complaints_consumer_created
     station_id: Mapped[int] = mapped_column(sa.ForeignKey("stations.id"), index=True)
     routing_rule: Mapped[str] = mapped_column(sa.String(40))
     status: Mapped[Status] = mapped_column(enum_column(Status), index=True)

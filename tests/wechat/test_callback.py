@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
@@ -14,8 +15,9 @@ from app.commands.sandbox import CALLBACK_PATH, OAPush, push_xml, sign
 from app.extensions import db
 from app.models import Complaint, ComplaintEvent, OAInbound, Staff, StaffInvite, Store
 from app.services import staff as staff_service
+from app.timeutil import utcnow
 from tests import factories, helpers
-from wechat import commands
+from wechat import callback, commands
 
 HANDLER = "oa-handler-1"  # bound by helpers.shop
 OTHER_AES_KEY = "b3RoZXItYWVzLWtleS1mb3ItdGVzdGluZy0zMmJ5dGU"  # 43 characters, not the app's
@@ -433,3 +435,43 @@ def test_post_unexpected_failure_is_not_recorded_so_the_retry_runs(app, client, 
     monkeypatch.setattr(commands, "answer", real)
     assert pusher(app).post(client, xml, "safe").reply.startswith(f"已受理 {number}")
     assert count(app, OAInbound) == 1
+
+
+def test_prune_inbound_forgets_old_messages_and_a_recent_retry_still_has_one_effect(app, client, runner):
+    helpers.shop(app)
+    number = open_case(app)
+    xml = push_xml(HANDLER, text=f"回复 {number} 已联系商家", msg_id=7001234567890199999)
+    first = pusher(app).post(client, xml, "plain")
+    with app.app_context():
+        eight_days_ago = utcnow() - dt.timedelta(days=8)
+        db.session.execute(
+            sa.insert(OAInbound),
+            [
+                {
+                    "dedup_key": f"old-{i}",
+                    "from_openid": HANDLER,
+                    "msg_type": "text",
+                    "received_at": eight_days_ago,
+                }
+                for i in range(5)
+            ],
+        )
+        db.session.commit()
+        assert callback.prune_inbound(batch=2) == 5  # three batches
+        assert callback.prune_inbound() == 0
+
+    result = runner.invoke(args=["worker", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "oa.prune_inbound" in result.output
+    assert count(app, OAInbound) == 1
+    retry = pusher(app).post(client, xml, "plain")  # WeChat's retry of the kept message
+    assert retry.reply == first.reply and _replies(app, number) == 1
+
+
+def test_prune_inbound_keeps_at_least_a_day(app):
+    with app.app_context():
+        db.session.add(OAInbound(dedup_key="recent", from_openid="oa-x", msg_type="text"))
+        db.session.commit()
+        keep = app.config["OA_INBOUND_KEEP_DAYS"]
+        assert callback.prune_inbound(now=utcnow() + dt.timedelta(days=keep) - dt.timedelta(hours=1)) == 0
+        assert callback.prune_inbound(now=utcnow() + dt.timedelta(days=keep, hours=1)) == 1
