@@ -116,6 +116,7 @@ def enqueue_new(outbox_ids: Iterable[int], connection: redis.Redis | None = None
         from app.redis_client import get_redis
 
         connection = get_redis()
+    pipe = connection.pipeline()  # the job, its queue's registration and the push in one round trip
     Queue(QUEUE_NAME, connection=connection).enqueue_call(
         deliver_outbox_rows,
         args=(ids,),
@@ -123,7 +124,10 @@ def enqueue_new(outbox_ids: Iterable[int], connection: redis.Redis | None = None
         timeout=JOB_TIMEOUT * len(ids),
         result_ttl=0,
         failure_ttl=FAILURE_TTL,
+        description=f"deliver outbox rows {ids[0]}..{ids[-1]}",
+        pipeline=pipe,
     )
+    pipe.execute()
     return len(ids)
 
 
