@@ -101,6 +101,7 @@ CLI = {
     "bound_yes": "已绑定",
     "bound_no": "未绑定",
     "inactive": "已停用",
+    "unfollowed": "已取消关注公众号，收不到提醒",
 }
 
 ERRORS.update(

@@ -608,6 +608,36 @@ def second_copies(app_port: int, runs: list[FilingRun], workers: int = 8) -> dic
     }
 
 
+def sequential_cpu(server: sp.Server, run: FilingRun, n: int) -> dict:
+    """CPU of the server's process tree per request: `n` new filings one at a time, then their replays.
+
+    Not counted with the load's rows: it runs after them, on fresh keys, over one kept-alive connection.
+    """
+    items = [req for reqs in run.requests for req in reqs][:n]
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    statuses: collections.Counter = collections.Counter()
+    out = {}
+    try:
+        for phase in ("new", "replay"):
+            before = tree_cpu(server.proc.pid)
+            for token, code, key, address, body in items:
+                headers = {
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {token}",
+                    "Idempotency-Key": key,
+                    "X-Forwarded-For": address,
+                }
+                conn.request("POST", f"/api/mp/v1/stores/{code}/complaints", body.encode(), headers)
+                resp = conn.getresponse()
+                resp.read()
+                statuses[f"{phase} {resp.status}"] += 1
+            out[f"{phase}_ms"] = round(1000 * (tree_cpu(server.proc.pid) - before) / max(1, len(items)), 3)
+    finally:
+        conn.close()
+    out["statuses"] = dict(statuses)
+    return out
+
+
 def bare_load(url: str, codes_file: Path, seconds: float, args) -> dict:
     return run_wrk_script(url, BARE_LUA, [str(codes_file)], seconds, args.threads, args.connections)
 
@@ -996,6 +1026,13 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="also measure bench/filing_floor_app.py's two apps (only the I/O a filing cannot avoid)",
     )
+    p.add_argument(
+        "--sequential",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then N new filings and their N replays one at a time: application CPU per request of each",
+    )
     p.add_argument("--seed", type=int, default=20261123)
     p.add_argument("--max-minutes", type=float, help="hard time limit (default 10; 20 for the full run)")
     args = p.parse_args()
@@ -1174,6 +1211,13 @@ def main() -> int:
                 "pass": ok,
             }
             status = 0 if ok else 1
+            if args.sequential > 0:
+                servers = {"filing": app, **floors}
+                log(f"sequential: {args.sequential} new filings, then their replays, one at a time, per app")
+                out["sequential"] = {
+                    name: sequential_cpu(server, factory.run(f"seq-{name}", args.sequential), args.sequential)
+                    for name, server in servers.items()
+                }
             if args.profile > 0:
                 log(
                     f"profiling: py-spy over the app's workers, {args.profile:g} s of filing load (not measured)"
@@ -1196,6 +1240,14 @@ def main() -> int:
 
     if "results" in out:
         print_table(out, args)
+    if "sequential" in out:
+        print(
+            "application CPU per request, one request at a time (ms): "
+            + "; ".join(
+                f"{name}: new {v['new_ms']:.2f}, replay {v['replay_ms']:.2f} {v['statuses']}"
+                for name, v in out["sequential"].items()
+            )
+        )
     if "profile" in out:
         print_profile(out["profile"])
     meta["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

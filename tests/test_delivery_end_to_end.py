@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from app import jobs, redis_client
 from app.extensions import db
-from app.models import Complaint, OutboxMessage, OutboxStatus, Staff, StaffRole
-from app.services import outbox
+from app.models import Complaint, OutboxMessage, OutboxStatus, Staff, StaffRole, Station
+from app.services import notify, outbox
 from app.timeutil import utcnow
 from tests import helpers
 from tests.app.test_outbox import DEAD_REDIS, allow, file
@@ -317,6 +317,56 @@ def test_43004_passes_the_alert_to_the_next_bound_handler(app, client, runner, e
         assert rows[1].key == rows[0].key.rsplit(":", 1)[0] + f":{second_id}"
         assert rows[1].payload == rows[0].payload
     assert "oa-handler-1" in runner.invoke(args=["outbox", "failed"]).output
+    with app.app_context():  # WeChat said they no longer follow: the next alert goes to handler 2 at once
+        assert (
+            db.session.scalar(sa.select(Staff.oa_following).where(Staff.oa_openid == "oa-handler-1")) is False
+        )
+    file(client, helpers.login(client, emulator, "bob"), shop["code"])
+    assert template_recipients(app)[-1:] == ["oa-handler-2"]
+
+
+def template_recipients(app) -> list[str]:
+    return [recipient for channel, recipient, _ in statuses(app) if channel == "template"]
+
+
+def test_unfollowed_handler_gets_no_alerts_until_they_write_again(app, client, runner, emulator):
+    from tests.wechat.test_callback import event, say
+
+    shop = helpers.shop(app)
+    with app.app_context():
+        db.session.add(
+            Staff(
+                name="赵干事", role=StaffRole.HANDLER, station_id=shop["service_id"], oa_openid="oa-handler-2"
+            )
+        )
+        db.session.commit()
+    headers = helpers.login(client, emulator)
+
+    assert event(app, client, "oa-handler-1", "unsubscribe").body == b"success"  # WeChat's signed push
+    assert event(app, client, "oa-stranger", "unsubscribe", create_time=1764000001).body == b"success"
+    file(client, headers, shop["code"])
+    assert template_recipients(app) == ["oa-handler-2"]  # the filing's alerts (Core path)
+    with app.app_context():
+        station = db.session.get(Station, shop["service_id"])
+        ranks = (StaffRole.HANDLER, StaffRole.SUPERVISOR)
+        assert [p.oa_openid for p in notify.bound_staff(station, ranks)] == ["oa-handler-2"]  # ORM path
+    listing = runner.invoke(args=["staff", "list"]).output
+    assert "王站长" in listing and "已取消关注公众号" in listing
+
+    assert "待处理投诉" in say(app, client, "oa-handler-1", "待办").reply  # writing to it: following again
+    file(client, headers, shop["code"], description="第二次投诉：店员态度恶劣，拒绝退货。")
+    assert sorted(template_recipients(app)[1:]) == ["oa-handler-1", "oa-handler-2"]
+
+    event(app, client, "oa-handler-2", "unsubscribe", create_time=1764000002)
+    event(app, client, "oa-handler-2", "subscribe", create_time=1764000003)  # follows again
+    with app.app_context():
+        assert db.session.scalars(
+            sa.select(Staff.oa_following).where(Staff.oa_openid.is_not(None))
+        ).all() == [
+            True,
+            True,
+            True,
+        ]
 
 
 def test_redis_down_while_filing_then_the_sweep_sends_each_once(app, client, runner, emulator, monkeypatch):

@@ -78,6 +78,8 @@ def answer(incoming: Incoming, now: dt.datetime | None = None) -> str:
     if incoming.kind == "event":
         return fit(_event(incoming, now))
     person = staff_service.bound_to(incoming.openid)
+    if person is not None and not person.oa_following:
+        person.oa_following = True  # writing to the account means following it
     if incoming.kind != "text":
         if _active(person):
             return fit(OA["only_text"] + "\n" + _help(person))
@@ -140,6 +142,11 @@ def error_text(exc: DomainError) -> str:
 
 def _event(incoming: Incoming, now: dt.datetime) -> str:
     event = incoming.event
+    if event == "unsubscribe":
+        staff_service.set_following(incoming.openid, False)  # no more alerts until they follow again
+        return ""
+    if event in ("subscribe", "subscribe_scan", "scan"):
+        staff_service.set_following(incoming.openid, True)
     if event in ("subscribe_scan", "scan") and staff_service.is_bind_scene(incoming.event_key):
         return _attempt(
             lambda: _bound_text(*staff_service.bind_by_scene(incoming.openid, incoming.event_key, now))
@@ -149,7 +156,7 @@ def _event(incoming: Incoming, now: dt.datetime) -> str:
         if _active(person):
             return OA["welcome_back"].format(name=person.name, where=staff_service.where(person))
         return _stranger()
-    return ""  # unsubscribe, menu clicks, location reports ...: nothing to say
+    return ""  # menu clicks, location reports ...: nothing to say
 
 
 def _bound_text(person: Staff, newly: bool) -> str:

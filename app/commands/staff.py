@@ -153,6 +153,8 @@ def list_cmd(station: str | None):
         click.echo(CLI["list_empty"])
     for p in people:
         state = CLI["bound_yes"] if p.oa_openid else CLI["bound_no"]
+        if p.oa_openid and not p.oa_following:
+            state += "，" + CLI["unfollowed"]
         if not p.active:
             state += "，" + CLI["inactive"]
         click.echo(f"{p.id}\t{p.name}\t{ROLES[p.role.value]}\t{staff_service.place(p)}\t{state}\t{p.phone}")

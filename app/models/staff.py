@@ -30,6 +30,10 @@ class Staff(db.Model):
     store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id"), index=True)
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
     oa_openid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: Whether the bound person still follows the official account. WeChat says so: an `unsubscribe`
+    #: push, or 43004 on an alert, sets it False; any message or (re)subscribe sets it True again.
+    #: Alerts go only to people who follow (template messages to the others fail with 43004).
+    oa_following: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     active: Mapped[bool] = mapped_column(default=True)
     # The case a plain chat message goes to after `查看 <号>` (for 30 minutes).
     context_complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints.id", use_alter=True))
@@ -38,6 +42,11 @@ class Staff(db.Model):
 
     station: Mapped[Station | None] = relationship()
     store: Mapped[Store | None] = relationship()
+
+    @classmethod
+    def reachable(cls) -> sa.ColumnElement[bool]:
+        """Who can be alerted: active, bound to the official account, and still following it."""
+        return sa.and_(cls.active.is_(True), cls.oa_openid.is_not(None), cls.oa_following.is_(True))
 
 
 class StaffInvite(db.Model):

@@ -93,8 +93,7 @@ _RECIPIENTS = (
         )
     )
     .where(
-        Staff.active.is_(True),
-        Staff.oa_openid.is_not(None),
+        Staff.reachable(),
         sa.or_(
             sa.and_(
                 Staff.station_id == sa.bindparam("station_id"),

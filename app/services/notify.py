@@ -145,8 +145,7 @@ def bound_staff(station: Station, roles: tuple[StaffRole, ...]) -> list[Staff]:
             .where(
                 Staff.station_id == station.id,
                 Staff.role.in_(roles),
-                Staff.active.is_(True),
-                Staff.oa_openid.is_not(None),
+                Staff.reachable(),
             )
             .order_by(Staff.id)
         )

@@ -16,7 +16,7 @@ still pending (never queued because Redis was down, a crash between commit and e
    base·2^(attempts-1) seconds, capped, DEAD after OUTBOX_MAX_ATTEMPTS), or DEAD (any other errcode).
 
 A staff alert refused because the person no longer follows the account (43004) or is unknown to it
-(40003) is dead for them; the next bound person of the same station who has not had this event yet gets a
+(40003) is dead for them (43004 also marks them as not following: `Staff.oa_following`); the next bound person of the same station who has not had this event yet gets a
 row of their own (key `complaint:{id}:event:{eid}:staff:{staff_id}`, as in notify).
 
 Sandbox mode records instead of sending (SENT, last_error "sandbox: recorded, not sent").
@@ -47,6 +47,9 @@ SANDBOX_NOTE = "sandbox: recorded, not sent"
 RETRYABLE_ERRCODES = frozenset({-1, 40001, 40014, 41001, 42001, 45009, 45011, 45047})
 #: The recipient cannot get template messages from this account (not following / unknown openid).
 GONE_ERRCODES = frozenset({43004, 40003})
+#: "require subscribe": the openid is this account's, and the person no longer follows it. (40003, an
+#: openid unknown to the account, may be a configuration error, so it marks no one.)
+NOT_FOLLOWING = 43004
 NO_ALLOWANCE = 43101
 #: A sweep stops early after this many deliveries in a row found WeChat unreachable.
 UNREACHABLE_STREAK = 3
@@ -199,6 +202,10 @@ def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.date
     except WeChatAPIError as exc:
         if exc.errcode in GONE_ERRCODES:
             outcome = _dead(row, _describe(exc))
+            if exc.errcode == NOT_FOLLOWING and row.staff_id is not None:
+                from app.services import staff as staff_service
+
+                staff_service.set_following(row.recipient, False)
             _hand_to_next_staff(row)
             return outcome
         if exc.errcode in RETRYABLE_ERRCODES:
@@ -305,8 +312,7 @@ def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
         .where(
             Staff.station_id == station_id,
             Staff.role.in_((StaffRole.HANDLER, StaffRole.SUPERVISOR)),
-            Staff.active.is_(True),
-            Staff.oa_openid.is_not(None),
+            Staff.reachable(),
             Staff.id != row.staff_id,
         )
         .order_by(sa.case((Staff.role == StaffRole.HANDLER, 0), else_=1), Staff.id)

@@ -217,6 +217,7 @@ def _spend(invite: StaffInvite | None, openid: str, now: dt.datetime) -> tuple[S
         try:
             with db.session.begin_nested():
                 staff.oa_openid = openid  # replaces a previous openid of this person (a new phone)
+                staff.oa_following = True  # a binding comes from a message or a scan of the account
                 staff.context_complaint_id = None
                 staff.context_until = None
         except IntegrityError:
@@ -226,6 +227,22 @@ def _spend(invite: StaffInvite | None, openid: str, now: dt.datetime) -> tuple[S
     invite.used_by_openid = openid
     db.session.flush()
     return staff, newly
+
+
+def set_following(openid: str, following: bool) -> bool:
+    """Record whether the person bound to `openid` follows the official account (WeChat told us).
+
+    True when a bound person's state changed. Strangers are not recorded.
+    """
+    if not openid:
+        return False
+    changed = db.session.execute(
+        sa.update(Staff)
+        .where(Staff.oa_openid == openid, Staff.oa_following.is_not(following))
+        .values(oa_following=following)
+        .execution_options(synchronize_session="fetch")
+    )
+    return changed.rowcount > 0
 
 
 def unbind(staff: Staff) -> bool:
