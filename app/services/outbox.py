@@ -16,8 +16,9 @@ still pending (never queued because Redis was down, a crash between commit and e
    base·2^(attempts-1) seconds, capped, DEAD after OUTBOX_MAX_ATTEMPTS), or DEAD (any other errcode).
 
 A staff alert refused because the person no longer follows the account (43004) or is unknown to it
-(40003) is dead for them (43004 also marks them as not following: `Staff.oa_following`); the next bound person of the same station who has not had this event yet gets a
-row of their own (key `complaint:{id}:event:{eid}:staff:{staff_id}`, as in notify).
+(40003) is dead for them, and 43004 also records that they no longer follow (`Staff.oa_following`: no
+more alerts until they do). The next bound person of the same station who has not had this event yet
+gets a row of their own (key `complaint:{id}:event:{eid}:staff:{staff_id}`, as in notify).
 
 Sandbox mode records instead of sending (SENT, last_error "sandbox: recorded, not sent").
 """
