@@ -167,7 +167,15 @@ spec.operation(
     status=201,
     auth=True,
     parameters=[spec.path_param("code", "店铺码")],
-    headers=[{"name": "Idempotency-Key", "in": "header", "required": True, "schema": {"type": "string"}}],
+    headers=[
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "pattern": complaint_filing.KEY_PATTERN.pattern},
+            "description": "每次提交生成一个（建议 UUID），重试时原样带上",
+        }
+    ],
     errors={
         **_auth_errors,
         400: "idempotency_key_required / invalid_json",

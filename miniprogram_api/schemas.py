@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.texts_complaints import CATEGORIES, DEMANDS, KINDS
 
 
 class StationOut(BaseModel):
@@ -110,9 +112,16 @@ class ComplaintOptionsOut(BaseModel):
 
 
 class ComplaintIn(BaseModel):
-    kind: str = Field(description="complaint（投诉，需实名）| report（举报，可匿名）")
-    category: str = Field(description="见 /complaint-options 的 categories")
-    demand: str = Field(description="见 /complaint-options 的 demands")
+    kind: str = Field(
+        description="complaint（投诉，需实名）| report（举报，可匿名）",
+        json_schema_extra={"enum": list(KINDS)},
+    )
+    category: str = Field(
+        description="见 /complaint-options 的 categories", json_schema_extra={"enum": list(CATEGORIES)}
+    )
+    demand: str = Field(
+        description="见 /complaint-options 的 demands", json_schema_extra={"enum": list(DEMANDS)}
+    )
     description: str = Field(min_length=10, max_length=500, description="事情经过，10–500 字")
     amount: str | None = Field(None, description="涉及金额（元），字符串或数字，最多两位小数")
     purchase_date: str | None = Field(None, description="消费日期 YYYY-MM-DD，不晚于今天、不早于三年前")
@@ -253,6 +262,8 @@ class InboxPageOut(BaseModel):
 
 
 class PhoneIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["code"]}, {"required": ["phone"]}]})
+
     code: str | None = Field(None, description="getPhoneNumber 按钮返回的 code（一次性）")
     phone: str | None = Field(None, description="或手动填写的大陆手机号")
 

@@ -55,7 +55,16 @@ def operation(
         "description": "成功",
         "content": {"application/json": {"schema": ok_schema}},
     }
-    for code, why in (errors or {}).items():
+    errors = dict(errors or {})
+    # What every operation of its shape can answer (miniprogram_api.envelope, miniprogram_api.auth).
+    if auth:
+        errors.setdefault(401, "login_required / token_invalid：未登录或登录失效")
+    if body is not None:
+        errors.setdefault(400, "invalid_json：请求内容不是有效的 JSON")
+        errors.setdefault(422, "validation_failed：字段有误，见 error.fields")
+    if any(p.get("in") == "query" for p in parameters or ()):
+        errors.setdefault(422, "validation_failed：参数有误，见 error.fields")
+    for code, why in sorted(errors.items()):
         op["responses"][str(code)] = {
             "description": why,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
