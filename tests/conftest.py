@@ -163,6 +163,13 @@ def emulator(wechat_api_base):
     return control
 
 
+@pytest.fixture
+def oauth(app, monkeypatch, wechat_api_base, emulator):
+    """The staff pages' OAuth authorize host is the emulator (WeChat's open.weixin.qq.com in production)."""
+    monkeypatch.setitem(app.config, "WECHAT_OAUTH_BASE", wechat_api_base)
+    return emulator
+
+
 @pytest.fixture(scope="session")
 def app_config(backend, tmp_path_factory, wechat_api_base) -> dict:
     config = make_config(backend, tmp_path_factory.mktemp(f"instance-{backend}"))

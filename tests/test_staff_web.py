@@ -27,13 +27,6 @@ BASE = "https://yidian.example.cn"  # PUBLIC_BASE_URL of the test apps
 
 
 @pytest.fixture
-def oauth(app, monkeypatch, wechat_api_base, emulator):
-    """The authorize host is the emulator (WeChat's open.weixin.qq.com in production)."""
-    monkeypatch.setitem(app.config, "WECHAT_OAUTH_BASE", wechat_api_base)
-    return emulator
-
-
-@pytest.fixture
 def sandbox(app, monkeypatch):
     monkeypatch.setitem(app.config, "WECHAT_SANDBOX", True)
 
