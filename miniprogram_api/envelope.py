@@ -104,4 +104,16 @@ def json_body(*, allow_empty: bool = False) -> dict:
         raise DomainError("invalid_json", status=400) from None
     if not isinstance(value, dict):
         raise ValidationFailed({"body": "请求内容应为 JSON 对象"})
+    if b"\\u0000" in raw and _has_nul(value):  # no database stores it, and no person types it
+        raise ValidationFailed({"body": "请求内容包含无效字符"})
     return value
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

@@ -62,3 +62,19 @@ def shop(app, *, merchant: bool = False, **store_kw) -> dict:
             "office_id": city["office"].id,
             "centre_id": city["centre"].id,
         }
+
+
+def fuzz_settings(examples: int):
+    """Hypothesis settings of the fuzz tests: `examples` per test, the same examples on every run (so CI
+    is repeatable). FUZZ_SCALE=10 runs ten times as many; FUZZ_RANDOM=1 draws fresh ones each run."""
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=int(examples * float(os.environ.get("FUZZ_SCALE", "1"))),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=os.environ.get("FUZZ_RANDOM") != "1",
+    )

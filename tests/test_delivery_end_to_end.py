@@ -369,6 +369,17 @@ def test_unfollowed_handler_gets_no_alerts_until_they_write_again(app, client, r
         ]
 
 
+def test_filing_at_a_station_nobody_can_receive_alerts_the_parent_supervisor(app, client, runner, emulator):
+    from tests.wechat.test_callback import event
+
+    shop = helpers.shop(app)  # the service station's only handler, and the office's supervisor (its parent)
+    event(app, client, "oa-handler-1", "unsubscribe")
+    file(client, helpers.login(client, emulator), shop["code"])
+    assert template_recipients(app) == ["oa-sup-1"]
+    worker(runner, "--burst")
+    assert [m["openid"] for m in emulator.messages("template")] == ["oa-sup-1"]
+
+
 def test_redis_down_while_filing_then_the_sweep_sends_each_once(app, client, runner, emulator, monkeypatch):
     shop = helpers.shop(app)
     users = ["u1", "u2", "u3"]

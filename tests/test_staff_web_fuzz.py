@@ -6,7 +6,7 @@ Chinese, and the case stays in a state DOMAIN.md allows. On PostgreSQL and SQLit
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.models import Status
@@ -40,7 +40,7 @@ def case(request, app, client, oauth, wechat_api_base) -> tuple[str, str]:
     return number, csrf_of(page(client, number).get_data(as_text=True))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@helpers.fuzz_settings(20)
 @given(steps=STEPS)
 def test_any_form_any_order_never_a_server_error(app, client, case, steps):
     number, token = case

@@ -41,6 +41,7 @@ from app.models import (
     InboxMessage,
     OutboxMessage,
     StaffRole,
+    Station,
     Status,
 )
 from app.services import (
@@ -377,7 +378,7 @@ def file(
         )
     ]
     alert = {**about, "category": filing.category, "received_at": now, "template": notify.STAFF_NEW}
-    for person in counts.recipients:
+    for person in _alerted(counts.recipients, station_id):
         if person.role == StaffRole.MERCHANT:
             if merchant_first:
                 outbox.append(
@@ -418,6 +419,15 @@ def file(
         merchant_first=merchant_first,
     )
     return Filed(answer, filer.sandbox)
+
+
+def _alerted(recipients: list[filing_reads.Person], station_id: int) -> list[filing_reads.Person]:
+    """The station's reachable staff and the store's merchant contacts; when nobody at the station can be
+    alerted, its parent's supervisors stand in (`notify.stand_ins`, the same rule as every other alert)."""
+    if any(p.role != StaffRole.MERCHANT for p in recipients):
+        return recipients
+    station = db.session.get(Station, station_id)
+    return [*recipients, *(filing_reads.Person(p.id, p.oa_openid, p.role) for p in notify.stand_ins(station))]
 
 
 def _event(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from app.errors import ValidationFailed
@@ -10,6 +12,7 @@ from app.models import Complaint, InboxMessage, Subscription
 from app.timeutil import utcnow
 
 MAX_ALLOWANCE = 50
+TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # WeChat's template ids (letters, digits, - and _)
 
 
 def record_subscriptions(consumer_id: int, results) -> dict:
@@ -21,7 +24,11 @@ def record_subscriptions(consumer_id: int, results) -> dict:
         raise ValidationFailed({"results": "应为 wx.requestSubscribeMessage 返回的 {模板ID: accept/reject}"})
     out = {}
     for template_id, answer in results.items():
-        if not isinstance(template_id, str) or not 0 < len(template_id) <= 64 or not isinstance(answer, str):
+        if (
+            not isinstance(template_id, str)
+            or not TEMPLATE_ID.fullmatch(template_id)
+            or not isinstance(answer, str)
+        ):
             raise ValidationFailed({"results": "模板 ID 或结果格式有误"})
         row = db.session.scalar(
             sa.select(Subscription).where(

@@ -138,6 +138,9 @@ def consumer_progress(complaint: Complaint, event_id: int, text: str, *, title: 
     )
 
 
+STATION_STAFF = (StaffRole.HANDLER, StaffRole.SUPERVISOR)
+
+
 def bound_staff(station: Station, roles: tuple[StaffRole, ...]) -> list[Staff]:
     return list(
         db.session.scalars(
@@ -150,6 +153,16 @@ def bound_staff(station: Station, roles: tuple[StaffRole, ...]) -> list[Staff]:
             .order_by(Staff.id)
         )
     )
+
+
+def stand_ins(station: Station, *, unreachable: int | None = None) -> list[Staff]:
+    """Who is alerted for a station nobody at which can be alerted (none bound, following, active):
+    the reachable supervisors of its parent station, so that a case never waits unseen for the escalation
+    sweep. Empty when the station has someone (besides `unreachable`, a person WeChat just refused), or
+    no parent."""
+    if station.parent is None or any(p.id != unreachable for p in bound_staff(station, STATION_STAFF)):
+        return []
+    return bound_staff(station.parent, (StaffRole.SUPERVISOR,))
 
 
 def _template_message(
@@ -190,10 +203,15 @@ def staff_alert(
     template: str,
     summary: str,
     due_text: str = "",
-    roles: tuple[StaffRole, ...] = (StaffRole.HANDLER, StaffRole.SUPERVISOR),
+    roles: tuple[StaffRole, ...] = STATION_STAFF,
+    stand_in: bool = True,
 ) -> int:
-    """One template message per bound staff member of `station`; returns how many were queued."""
-    people = bound_staff(station, roles)
+    """One template message per bound staff member of `station`; returns how many were queued.
+
+    When nobody at the station can be alerted, its parent's supervisors are (`stand_ins`), unless the
+    caller alerts them itself (`stand_in=False`).
+    """
+    people = bound_staff(station, roles) or (stand_ins(station) if stand_in else [])
     for person in people:
         _template_message(
             complaint, person, event_id, template=template, summary=summary, due_text=due_text, tag="staff"

@@ -36,8 +36,8 @@ from flask import current_app
 
 from app import outbox_hooks
 from app.extensions import db
-from app.models import Complaint, OutboxMessage, OutboxStatus, Staff, StaffRole, Subscription
-from app.services import inbox, message_format
+from app.models import Complaint, OutboxMessage, OutboxStatus, Staff, StaffRole, Station, Subscription
+from app.services import inbox, message_format, notify
 from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -295,7 +295,8 @@ def _retry(row: OutboxMessage, why: str, now: dt.datetime, *, unreachable: bool 
 
 
 def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
-    """Queue this alert for the next bound person of the same station who has not had it yet."""
+    """Queue this alert for the next bound person of the same station who has not had it yet; when the
+    station has nobody else, for its parent's supervisors (`notify.stand_ins`)."""
     match = STAFF_KEY.match(row.key)
     if not match or row.staff_id is None:
         return None  # merchants and non-event alerts have no one to pass to
@@ -318,6 +319,8 @@ def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
         )
         .order_by(sa.case((Staff.role == StaffRole.HANDLER, 0), else_=1), Staff.id)
     ).all()
+    if not candidates:
+        candidates = notify.stand_ins(db.session.get(Station, station_id), unreachable=row.staff_id)
     for person in candidates:
         key = f"{prefix}{person.id}"
         if key in already:

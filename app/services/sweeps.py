@@ -47,7 +47,12 @@ def escalate_missed(now: dt.datetime | None = None) -> int:
         )
         summary = f"已超期：{label}"[:20]
         notify.staff_alert(
-            complaint, complaint.station, event.id, template=notify.STAFF_DEADLINE, summary=summary
+            complaint,
+            complaint.station,
+            event.id,
+            template=notify.STAFF_DEADLINE,
+            summary=summary,
+            stand_in=False,  # the parent's supervisors are alerted just below
         )
         parent = complaint.station.parent
         if parent is not None:

@@ -256,6 +256,52 @@ def test_sweep_escalates_missed_deadline_once_to_parent_supervisors(world):
     assert "oa-s" in recipients and "oa-h" in recipients and "oa-o" not in recipients
 
 
+def test_sweep_station_without_reachable_staff_parent_supervisors_alerted_once_each(world):
+    city = world["city"]
+    db.session.add_all(
+        [
+            Staff(
+                name="处理员",
+                role=StaffRole.HANDLER,
+                station=city["service"],
+                oa_openid="oa-h",
+                oa_following=False,
+            ),
+            Staff(name="所长", role=StaffRole.SUPERVISOR, station=city["office"], oa_openid="oa-s"),
+        ]
+    )
+    c = factories.complaint(world["store"], filed_at=utcnow() - dt.timedelta(days=30))
+    db.session.flush()
+    assert sweeps.escalate_missed() >= 1  # the station alert finds no one; the parent's is sent once
+    escalations = [e.id for e in c.events if e.action == "escalated"]
+    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == "deadline")).all()
+    assert sorted((r.recipient, r.key.split(":")[3]) for r in rows) == sorted(
+        ("oa-s", str(e)) for e in escalations
+    )
+
+
+def test_alerts_of_a_station_nobody_can_receive_go_to_the_parent_supervisors(world):
+    city = world["city"]
+    handler = Staff(name="处理员", role=StaffRole.HANDLER, station=city["service"], oa_openid="oa-h")
+    db.session.add_all(
+        [handler, Staff(name="所长", role=StaffRole.SUPERVISOR, station=city["office"], oa_openid="oa-s")]
+    )
+    c = _at(world, Status.ACCEPTED)
+
+    def alerted_by_message() -> list[str]:
+        event = flow.consumer_message(c, Actor("consumer", c.consumer_id, "mp"), "补充一张小票照片")
+        db.session.flush()
+        return db.session.scalars(
+            sa.select(OutboxMessage.recipient).where(OutboxMessage.key.like(f"%:event:{event.id}:staff:%"))
+        ).all()
+
+    assert alerted_by_message() == ["oa-h"]
+    handler.oa_following = False
+    assert alerted_by_message() == ["oa-s"]  # stands in while the station has nobody
+    handler.active, handler.oa_following = False, True
+    assert alerted_by_message() == ["oa-s"]
+
+
 def test_sweep_merchant_timeout_moves_case_to_station(world):
     c = _at(world, Status.MERCHANT_NEGOTIATING)
     for d in list(c.deadlines):

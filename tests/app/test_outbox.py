@@ -128,7 +128,7 @@ def test_concurrent_deliveries_of_one_row_send_once(app, emulator, filed):
     assert get(app, outbox_id).attempts == 1
 
 
-def test_template_unknown_openid_dead_without_heir(app, emulator, filed):
+def test_template_unknown_openid_dead_and_the_parent_supervisor_stands_in(app, emulator, filed):
     with app.app_context():
         handler = db.session.scalar(sa.select(Staff).where(Staff.oa_openid == "oa-handler-1"))
         handler.oa_openid = "not-a-follower"  # not "oa-…" and never registered: 40003
@@ -138,8 +138,10 @@ def test_template_unknown_openid_dead_without_heir(app, emulator, filed):
 
     assert deliver(app, outbox_id) == "dead"
     assert "40003" in get(app, outbox_id).last_error
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 2  # nobody else to tell
+    with app.app_context():  # nobody else at the service station: the office's supervisor stands in
+        rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(r.channel, r.recipient) for r in rows[-1:]] == [("template", "oa-sup-1")]
+        assert len(rows) == 3 and rows[-1].key.startswith(get(app, outbox_id).key.rsplit(":", 1)[0])
 
 
 def test_template_id_not_configured_is_dead_and_says_which_setting(app, emulator, filed, monkeypatch):

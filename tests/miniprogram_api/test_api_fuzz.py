@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -53,7 +53,7 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(app, consumer, m
     operation = schemathesis.openapi.from_wsgi(f"{spec.PREFIX}/openapi.json", app)[path][method.upper()]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @helpers.fuzz_settings(25)
     def check(case):
         response = case.call(headers=consumer)
         case.validate_response(response, checks=CHECKS)

@@ -312,6 +312,28 @@ def test_file_non_json_and_garbage_bodies_4xx(app, client, emulator):
     assert _rows(app) == 0
 
 
+def test_nul_characters_anywhere_are_refused_and_change_nothing(app, client, emulator):
+    """PostgreSQL stores no NUL character: found by tests/miniprogram_api/test_api_fuzz.py as a 500."""
+    shop = helpers.shop(app)
+    headers = helpers.login(client, emulator)
+    url = f"{API}/stores/{shop['code']}/complaints"
+    bad = helpers.body(description="买的羽绒服第二天就开线了，\u0000要求退款。", name="张\u0000三")
+    resp = client.post(url, json=bad, headers={**headers, **helpers.key()})
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "validation_failed"
+    resp = client.post(f"{API}/subscriptions", json={"results": {"\u0000": "accept"}}, headers=headers)
+    assert resp.status_code == 422 and resp.get_json()["error"]["fields"]
+    number = client.post(url, json=helpers.body(), headers={**headers, **helpers.key()}).get_json()["data"][
+        "number"
+    ]
+    resp = client.post(
+        f"{API}/complaints/{number}/messages", json={"text": "补充\u0000说明"}, headers=headers
+    )
+    assert resp.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(ComplaintEvent.id))) == 1  # no message added
+
+
 def test_file_risky_text_refused_review_text_marked(app, client, emulator):
     shop = helpers.shop(app)
     emulator.set_sec_words(risky=["违禁词甲"], review=["待审词乙"])

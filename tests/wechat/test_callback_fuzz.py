@@ -9,14 +9,14 @@ type with odd fields, and bodies that are not XML at all.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.commands.sandbox import push_xml
 from tests import helpers
 from tests.wechat.test_callback import HANDLER, pusher, raw_post, signed_query
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+FUZZ = helpers.fuzz_settings(60)
 WORDS = [
     "待办",
     "查看",
