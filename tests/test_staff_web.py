@@ -504,6 +504,10 @@ def test_invalid_transition_shows_chinese_message_not_500(app, client, oauth, we
     wrong = post(client, number, "resolve", {"outcome": "agreement", "amount_recovered": "abc"})
     assert wrong.status_code == 422 and "金额应为数字" in wrong.get_data(as_text=True)
     assert status_of(app, number) == "accepted"
+    nul = post(client, number, "reply", {"text": "已联系\x00商家"})  # PostgreSQL stores no NUL: was a 500
+    assert nul.status_code == 422 and "内容包含无效字符" in nul.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalar(sa.select(ComplaintEvent.id).where(ComplaintEvent.action == "replied"))
 
 
 # ---------------------------------------------------------------------------------- CSRF and access

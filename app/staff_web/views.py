@@ -21,7 +21,7 @@ from flask import (
     request,
 )
 
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.services import staff_access, staff_auth, staff_views, uploads
 from app.services.staff_auth import COOKIE_PATH, NONCE_COOKIE, SESSION_COOKIE, STATE_MAX_AGE
@@ -182,6 +182,8 @@ def complaint_action(number: str, action: str):
     if num is None or action not in staff_views.ALL_ACTIONS:
         return _message("bad_action", 404)
     try:
+        if any("\x00" in value for value in request.form.values()):  # no database stores it
+            raise ValidationFailed({"form": "内容包含无效字符"})
         complaint = staff_views.find(num, for_update=True)
         done, _event = staff_views.act(session.staff, complaint, action, request.form)
         db.session.commit()
