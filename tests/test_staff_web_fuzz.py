@@ -17,7 +17,20 @@ from tests.test_staff_web import csrf_of, file_complaint, login_as, page, post, 
 FIELDS = ["text", "reason_code", "reason", "outcome", "amount_recovered", "amount", "station_id", "internal"]
 VALUES = st.one_of(
     st.sampled_from(
-        ["", "1", "on", "testing", "agreement", "terminated", "12.50", "-3", "1e9", "0.001", "已联系商家", "已联系\x00商家"]
+        [
+            "",
+            "1",
+            "on",
+            "testing",
+            "agreement",
+            "terminated",
+            "12.50",
+            "-3",
+            "1e9",
+            "0.001",
+            "已联系商家",
+            "已联系\x00商家",
+        ]
     ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80),
     st.integers(min_value=-(2**63), max_value=2**63).map(str),
