@@ -19,6 +19,8 @@ from miniprogram_api import bp, schemas, spec
 from miniprogram_api.auth import bearer_token, current_consumer, login_required
 from miniprogram_api.envelope import json_body, ok
 
+MAX_PAGE = 10_000  # far beyond anyone's complaints; bounds the offset the database is asked for
+
 
 def _actor() -> Actor:
     return Actor("consumer", current_consumer().id, "mp")
@@ -30,8 +32,8 @@ def _page_args() -> tuple[int, int]:
         per_page = int(request.args.get("per_page", 20))
     except ValueError:
         raise ValidationFailed({"page": "页码应为正整数"}) from None
-    if page < 1 or not 1 <= per_page <= 50:
-        raise ValidationFailed({"page": "页码应为正整数，每页 1–50 条"})
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 50:
+        raise ValidationFailed({"page": f"页码应为 1–{MAX_PAGE} 的整数，每页 1–50 条"})
     return page, per_page
 
 
@@ -151,6 +153,12 @@ def inbox_list():
 
 
 _auth_errors = {401: "login_required / token_invalid：未登录或登录失效"}
+_paging = [
+    spec.query_param(
+        "page", "页码，从 1 开始", schema={"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
+    ),
+    spec.query_param("per_page", "每页条数，1–50", schema={"type": "integer", "minimum": 1, "maximum": 50}),
+]
 _number = [spec.path_param("number", "投诉编号")]
 spec.operation(
     "get",
@@ -194,7 +202,7 @@ spec.operation(
     response=schemas.ComplaintPageOut,
     auth=True,
     errors=_auth_errors,
-    parameters=[spec.query_param("page", "页码，从 1 开始"), spec.query_param("per_page", "每页条数，1–50")],
+    parameters=_paging,
 )
 spec.operation(
     "get",
@@ -243,5 +251,5 @@ spec.operation(
     response=schemas.InboxPageOut,
     auth=True,
     errors=_auth_errors,
-    parameters=[spec.query_param("page", "页码"), spec.query_param("per_page", "每页条数")],
+    parameters=_paging,
 )

@@ -102,12 +102,12 @@ def path_param(name: str, description: str) -> dict:
     }
 
 
-def query_param(name: str, description: str, required: bool = False) -> dict:
+def query_param(name: str, description: str, required: bool = False, schema: dict | None = None) -> dict:
     return {
         "name": name,
         "in": "query",
         "required": required,
-        "schema": {"type": "string"},
+        "schema": schema or {"type": "string"},
         "description": description,
     }
 

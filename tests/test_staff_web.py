@@ -497,8 +497,9 @@ def test_invalid_transition_shows_chinese_message_not_500(app, client, oauth, we
     login_as(client, wechat_api_base, "oa-handler-1")
     resp = post(client, number, "resume")
     assert resp.status_code == 409 and "当前状态下不能进行此操作" in resp.get_data(as_text=True)
-    bad = post(client, number, "transfer", {"station_id": "999999", "reason": "x"})
-    assert bad.status_code == 404 and "未找到该站点" in bad.get_data(as_text=True)
+    for station_id in ("999999", "2147483648", "\u19da"):  # beyond INTEGER, a digit int() refuses: were 500s
+        bad = post(client, number, "transfer", {"station_id": station_id, "reason": "x"})
+        assert bad.status_code == 404 and "未找到该站点" in bad.get_data(as_text=True)
     amount = post(client, number, "accept")
     assert amount.status_code == 303
     wrong = post(client, number, "resolve", {"outcome": "agreement", "amount_recovered": "abc"})

@@ -1,9 +1,12 @@
 """The staff H5 forms under generated input (hypothesis): a logged-in handler, and a merchant contact,
-post any action with any form fields, in any order, to one case. Never a server error, the page answers in
-Chinese, and the case stays in a state DOMAIN.md allows. On PostgreSQL and SQLite, WeChat via the emulator.
+post any action with any form fields, in any order, to one case; and any address under /oa, signed in or
+not. Never a server error, the page answers in Chinese, and the case stays in a state DOMAIN.md allows.
+On PostgreSQL and SQLite, WeChat via the emulator.
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -12,7 +15,7 @@ from hypothesis import strategies as st
 from app.models import Status
 from app.services.staff_views import ALL_ACTIONS
 from tests import helpers
-from tests.test_staff_web import csrf_of, file_complaint, login_as, page, post, status_of
+from tests.test_staff_web import BASE, csrf_of, file_complaint, login_as, page, post, status_of
 
 FIELDS = ["text", "reason_code", "reason", "outcome", "amount_recovered", "amount", "station_id", "internal"]
 VALUES = st.one_of(
@@ -63,3 +66,21 @@ def test_any_form_any_order_never_a_server_error(app, client, case, steps):
         if res.status_code != 303:
             assert res.mimetype == "text/html" and "<html" in res.get_data(as_text=True)
         assert Status(status_of(app, number))  # a state the model knows
+
+
+SEGMENT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40)
+QUERY = st.dictionaries(st.sampled_from(["code", "state", "done", "t", "sig", "next"]), SEGMENT, max_size=3)
+
+
+@helpers.fuzz_settings(30)
+@given(segment=SEGMENT, query=QUERY, anonymous=st.booleans())
+def test_any_page_address_never_a_server_error(app, client, case, segment, query, anonymous):
+    browser = app.test_client() if anonymous else client  # `client` holds the staff session
+    for path in (
+        "/oa/",
+        "/oa/auth",
+        f"/oa/complaints/{quote(segment, safe='')}",
+        f"/oa/uploads/{quote(segment, safe='')}",
+    ):
+        res = browser.get(path, query_string=query, base_url=BASE)
+        assert res.status_code < 500, (path, query, res.status_code)

@@ -429,7 +429,7 @@ def _pick(value: str, options: dict[str, str], words: dict[str, tuple[str, ...]]
     """A reason code from its number (1..n), its code, or Chinese text naming exactly one reason."""
     plain = _plain(value)
     codes = list(options)
-    if plain.isdigit() and 1 <= int(plain) <= len(codes):
+    if plain.isascii() and plain.isdigit() and 1 <= int(plain) <= len(codes):
         return codes[int(plain) - 1]
     if plain in options:
         return plain

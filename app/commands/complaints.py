@@ -12,10 +12,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Complaint, Staff, Station
 from app.services import complaint_flow, complaint_input, routing, sweeps
+from app.services import staff as staff_service
 from app.services.complaint_flow import Actor
 from app.texts_complaints import DEADLINE_KINDS, STATUS
 from app.timeutil import CHINA
@@ -205,11 +206,10 @@ def routing_reset_cmd():
 
 
 def _station(value: str) -> Station:
-    st = db.session.get(Station, int(value)) if value.isdigit() else None
-    st = st or db.session.scalar(sa.select(Station).where(Station.name == value))
-    if st is None:
-        raise click.ClickException(f"未找到站点 {value}")
-    return st
+    try:
+        return staff_service.find_station(value)
+    except NotFound:
+        raise click.ClickException(f"未找到站点 {value}") from None
 
 
 def _amount(value: str | None) -> Decimal | None:

@@ -49,3 +49,15 @@ def created_at_column() -> Mapped[dt.datetime]:
 
 def updated_at_column() -> Mapped[dt.datetime]:
     return mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+MAX_ID = 2**31 - 1  # INTEGER primary keys
+
+
+def parse_id(value: str | None) -> int | None:
+    """A primary key as a person or a form gives it: ASCII digits within INTEGER's range, else None."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None

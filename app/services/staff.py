@@ -22,6 +22,7 @@ from app import redis_client
 from app.errors import Conflict, Gone, NotFound, TooMany, ValidationFailed
 from app.extensions import db
 from app.models import Staff, StaffInvite, StaffRole, Station, Store, StoreCode
+from app.models.base import parse_id
 from app.services import codes as store_codes
 from app.texts import ERRORS
 from app.texts_oa import ROLES
@@ -40,7 +41,8 @@ _BIND_FAILURE_KEY = "oa:bind-failures:{openid}"
 def find_station(value: str) -> Station:
     """A station by id or exact name."""
     value = (value or "").strip()
-    station = db.session.get(Station, int(value)) if value.isdigit() else None
+    station_id = parse_id(value)
+    station = db.session.get(Station, station_id) if station_id is not None else None
     station = station or db.session.scalar(sa.select(Station).where(Station.name == value))
     if station is None:
         raise NotFound("station_not_found")

@@ -27,6 +27,7 @@ from app.models import (
     Station,
     Status,
 )
+from app.models.base import parse_id
 from app.services import complaint_flow, complaint_input, staff_access, uploads
 from app.services.complaint_flow import Actor
 from app.texts import STATION_KINDS
@@ -128,8 +129,8 @@ def _amount(form: Mapping[str, str], name: str) -> Decimal | None:
 
 
 def _station(form: Mapping[str, str]) -> Station:
-    raw = _field(form, "station_id").strip()
-    station = db.session.get(Station, int(raw)) if raw.isdigit() else None
+    station_id = parse_id(_field(form, "station_id"))
+    station = db.session.get(Station, station_id) if station_id is not None else None
     if station is None:
         raise NotFound("station_not_found")
     return station

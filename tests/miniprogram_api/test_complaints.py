@@ -5,6 +5,7 @@ import threading
 import time
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from app import create_app, redis_client
@@ -441,6 +442,15 @@ def test_merchant_first_default_under_500(app, client, emulator):
     assert "merchant_reply" in data["deadlines"]
     resp = _file(client, helpers.login(client, emulator, "bob"), shop["code"], amount="900")
     assert resp.get_json()["data"]["status"] == "submitted"
+
+
+@pytest.mark.parametrize("path", ["/complaints", "/inbox"])
+def test_pages_out_of_range_are_refused_with_a_message(app, client, emulator, path):
+    headers = helpers.login(client, emulator)
+    for query in ("page=0", "page=99999999999999999999", "page=10001", "per_page=51", "page=²", "page=x"):
+        resp = client.get(f"{API}{path}?{query}", headers=headers)  # a huge page was a 500 (offset overflow)
+        assert resp.status_code == 422 and "页码" in resp.get_json()["error"]["fields"]["page"], query
+    assert client.get(f"{API}{path}?page=10000&per_page=50", headers=headers).status_code == 200
 
 
 def test_my_complaints_and_detail_only_mine(app, client, emulator):

@@ -211,7 +211,9 @@ def test_decline_reason_by_number_code_or_words(app, client, shop, reason, code)
         assert event.reason_code == code
 
 
-@pytest.mark.parametrize("reason", ["", "不想处理", "材料不全，且已超过三年"])
+@pytest.mark.parametrize(
+    "reason", ["", "不想处理", "材料不全，且已超过三年", "\u19da"]
+)  # a digit int() refuses
 def test_decline_unclear_reason_lists_the_options(app, client, shop, reason):
     number = open_case(app)
     reply = say(app, client, HANDLER, f"不予受理 {number} {reason}".strip()).reply
@@ -234,6 +236,7 @@ def test_transfer_usage_and_unknown_station(app, client, shop):
     number = open_case(app)
     assert "转办 号 站点 原因" in say(app, client, HANDLER, f"转办 {number}").reply
     assert "未找到站点“月球站”" in say(app, client, HANDLER, f"转办 {number} 月球站 太远").reply
+    assert "未找到站点“2147483648”" in say(app, client, HANDLER, f"转办 {number} 2147483648 太远").reply
     assert complaint(app, number).station_id == shop["service_id"]
 
 
