@@ -38,6 +38,7 @@ from app import outbox_hooks
 from app.extensions import db
 from app.models import Complaint, OutboxMessage, OutboxStatus, Staff, StaffRole, Station, Subscription
 from app.services import inbox, message_format, notify
+from app.services import staff as staff_service
 from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -204,8 +205,6 @@ def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.date
         if exc.errcode in GONE_ERRCODES:
             outcome = _dead(row, _describe(exc))
             if exc.errcode == NOT_FOLLOWING and row.staff_id is not None:
-                from app.services import staff as staff_service
-
                 staff_service.set_following(row.recipient, False)
             _hand_to_next_staff(row)
             return outcome
@@ -313,7 +312,7 @@ def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
         sa.select(Staff)
         .where(
             Staff.station_id == station_id,
-            Staff.role.in_((StaffRole.HANDLER, StaffRole.SUPERVISOR)),
+            Staff.role.in_(notify.STATION_STAFF),
             Staff.reachable(),
             Staff.id != row.staff_id,
         )
