@@ -1,12 +1,16 @@
 """The H5 store page for any phone camera, and the ordinary-link verification file."""
 
 import datetime as dt
+from urllib.parse import quote
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import CommitmentKind, CredentialKind
 from app.services import codes
 from app.timeutil import today_cn
-from tests import factories
+from tests import factories, helpers
 
 
 def _store(app, name="阿香米线"):
@@ -75,3 +79,17 @@ def test_h5_verify_file_served_under_rule_path_and_root(app, client):
         assert client.get("/other.txt").status_code == 404
     finally:
         app.config["WECHAT_MP_VERIFY_FILE"] = None
+
+
+@helpers.fuzz_settings(60)
+@given(
+    segment=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=60)
+)
+def test_h5_any_address_a_page_never_a_server_error(app, client, segment):
+    for path in (
+        f"/s/{quote(segment, safe='')}",
+        f"/{quote(segment, safe='')}.txt",
+        f"/s/{quote(segment, safe='')}.txt",
+    ):
+        res = client.get(path)
+        assert res.status_code in (200, 404, 410), (path, res.status_code)
