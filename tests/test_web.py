@@ -92,4 +92,4 @@ def test_h5_any_address_a_page_never_a_server_error(app, client, segment):
         f"/s/{quote(segment, safe='')}.txt",
     ):
         res = client.get(path)
-        assert res.status_code in (200, 404, 410), (path, res.status_code)
+        assert res.status_code < 500, (path, res.status_code)  # a page, a 404, or a redirect for "//"
