@@ -5,6 +5,7 @@
     python bench/complaint_filing.py --quick --profile 8   # then 8 s more under py-spy (wall time)
     python bench/complaint_filing.py --quick --profile 8 --profile-gil   # ... Python CPU only
     python bench/complaint_filing.py --floor    # also the two floor apps (bench/filing_floor_app.py)
+    python bench/complaint_filing.py --floor --sequential 300   # then CPU per new filing and per replay
 
 What it does (everything on 127.0.0.1, every step bounded in time, every child ended on any exit):
 
