@@ -25,6 +25,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -44,10 +45,21 @@ _redis = redis.Redis.from_url(os.environ["REDIS_URL"])
 _tokens = URLSafeSerializer(os.environ["SECRET_KEY"], salt=TOKEN_SALT)
 _wx_token: dict[str, str] = {}
 
-READ_SQL = "SELECT sc.store_id, c.openid FROM store_codes sc, consumers c WHERE sc.code = %s AND c.id = %s"
-INSERT_SQL = (
-    "INSERT INTO floor_filings (consumer, key, store_id, description) VALUES (%s, %s, %s, %s) RETURNING id"
+#: Written once with named parameters: SQLAlchemy's text() takes `:name`, psycopg `%(name)s`.
+READ_SQL = (
+    "SELECT sc.store_id, c.openid FROM store_codes sc, consumers c WHERE sc.code = :code AND c.id = :cid"
 )
+INSERT_SQL = (
+    "INSERT INTO floor_filings (consumer, key, store_id, description) VALUES (:who, :key, :store, :d)"
+    " RETURNING id"
+)
+
+
+def _psycopg(sql: str) -> str:
+    return re.sub(r":(\w+)", r"%(\1)s", sql)
+
+
+_RAW_READ, _RAW_INSERT = _psycopg(READ_SQL), _psycopg(INSERT_SQL)
 
 
 def _claim() -> tuple[str, dict, str, bytes | None]:
@@ -106,13 +118,7 @@ _engine = sa.create_engine(
     max_overflow=10,
 )
 _pool = urllib3.PoolManager(num_pools=2, maxsize=8, retries=False, timeout=5.0)
-_READ = sa.text(
-    "SELECT sc.store_id, c.openid FROM store_codes sc, consumers c WHERE sc.code = :code AND c.id = :cid"
-)
-_INSERT = sa.text(
-    "INSERT INTO floor_filings (consumer, key, store_id, description) VALUES (:who, :key, :store, :d)"
-    " RETURNING id"
-)
+_READ, _INSERT = sa.text(READ_SQL), sa.text(INSERT_SQL)
 
 
 def _pool_post(path: str, body: bytes) -> dict:
@@ -165,11 +171,12 @@ def raw_file(code: str):
     if pg is None:
         pg = _raw["pg"] = psycopg.connect(DSN)
     with pg.transaction():
-        store_id, openid = pg.execute(READ_SQL, (code, int(cid))).fetchone()
+        store_id, openid = pg.execute(_RAW_READ, {"code": code, "cid": int(cid)}).fetchone()
         check = _raw_post(
             f"/wxa/msg_sec_check?access_token={_wx_token['raw']}", _check_body(body["description"], openid)
         )
-        row_id = pg.execute(INSERT_SQL, (cid, akey, store_id, body["description"])).fetchone()[0]
+        row = {"who": cid, "key": akey, "store": store_id, "d": body["description"]}
+        row_id = pg.execute(_RAW_INSERT, row).fetchone()[0]
     return _remember(akey, row_id, check["result"]["suggest"])
 
 
