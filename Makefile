@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## run: set everything up, migrate, seed the demo city, serve on 127.0.0.1:$(PORT)
 run: $(VENV)/.installed
-	PORT=$(PORT) $(BIN)/python -m app.devserver
+	PORT=$(PORT) $(BIN)/python -m app.dev.server
 
 ## test: set everything up, lint, check migrations, run the whole suite
 test: $(VENV)/.installed lint check-migrations
@@ -33,7 +33,7 @@ format: $(VENV)/.installed
 
 ## check-migrations: fail when models and migrations drift (on a throwaway SQLite file)
 check-migrations: $(VENV)/.installed
-	$(BIN)/python -m app.migration_check
+	$(BIN)/python -m app.dev.migration_check
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/store_page.py

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.config import Settings
-from app.extensions import db, migrate
+# Every model is registered before anything configures a mapper (some modules alias models at import).
+from app import models  # noqa: F401
+from app.core.config import Settings
+from app.core.extensions import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    from app.sessions import CachedSignerSessionInterface
+    from app.core.sessions import CachedSignerSessionInterface
 
     app.session_interface = CachedSignerSessionInterface()
     app.json.ensure_ascii = False
@@ -43,22 +45,22 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
-    from app import redis_client
+    from app.core import redis_client
 
     redis_client.init_app(app)
 
-    from app import cache_hooks
+    from app.stores import cache_hooks
 
     cache_hooks.register()
 
-    from app import outbox_hooks
+    from app.notifications import hooks
 
-    outbox_hooks.register()
+    hooks.register()
 
-    from app.health import bp as health_bp
+    from app.core.health import bp as health_bp
+    from app.official_account.callback import bp as wechat_oa_bp
     from app.web import bp as web_bp
     from miniprogram_api import bp as mp_bp
-    from wechat.callback import bp as wechat_oa_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)

@@ -16,7 +16,7 @@ What it does (everything on 127.0.0.1, every step bounded in time, every child e
    own station, or region only), each with an active code and commitments; a handler and a supervisor
    bound to every station, and a merchant contact for about a quarter of the stores (首问负责 path).
 2. Redis db 11 (BENCH_FILING_REDIS_URL), flushed.
-3. The WeChat emulator (`python -m wechat.emulator`) on a free loopback port with a benchmark appid;
+3. The WeChat emulator (`python -m app.dev.wechat_emulator`) on a free loopback port with a benchmark appid;
    the app talks to it through WECHAT_API_BASE, so msgSecCheck really runs (and must answer "pass").
 4. gunicorn, 4 sync workers (2 x cores: a filing waits on PostgreSQL, Redis and WeChat; --workers to
    change), otherwise the settings of bench/store_page.py, twice: `app:create_app()` (rate limits raised
@@ -24,7 +24,7 @@ What it does (everything on 127.0.0.1, every step bounded in time, every child e
    TRUSTED_PROXIES=1 so each consumer's own address, sent as X-Forwarded-For, is the one counted) and the
    bare endpoint (bench/bare_app.py, GET, driven by bench/store_codes.lua).
 5. Thousands of consumers log in the real way: a wx.login code minted by the emulator, exchanged at
-   `POST /api/mp/v1/session` for a signed token (app.services.auth.issue_token).
+   `POST /api/mp/v1/session` for a signed token (app.consumers.login.issue_token).
 6. wrk (`-t2 -c32 --latency`) with bench/filing.lua walks prepared items (token, store code,
    Idempotency-Key, body) and sends every item twice with the same key: a third of the pairs back to
    back (concurrent), a third a few requests apart (overlapping), a third far apart (sequential).
@@ -476,7 +476,7 @@ class Emulator:
         cmd = [
             sys.executable,
             "-m",
-            "wechat.emulator",
+            "app.dev.wechat_emulator",
             "--host",
             "127.0.0.1",
             "--port",

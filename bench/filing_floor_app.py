@@ -5,7 +5,7 @@ the real one, to show how much of the 0.2 budget the unavoidable exchanges alone
 
 Both answer `POST /api/mp/v1/stores/<code>/complaints` like the app:
 
-- new request: the consumer's signed token checked (itsdangerous, as app.services.auth), JSON body, one
+- new request: the consumer's signed token checked (itsdangerous, as app.consumers.login), JSON body, one
   Redis round trip (stored answer? claim the key), one transaction on PostgreSQL (one read: the store
   behind the code and the consumer's openid; msgSecCheck over HTTP to the emulator on a kept-alive
   connection, token fetched once per process; one row inserted), one Redis round trip (answer stored,
@@ -37,7 +37,7 @@ import urllib3
 from flask import Flask, Response, request
 from itsdangerous import URLSafeSerializer
 
-from app.services.auth import TOKEN_SALT
+from app.consumers.login import TOKEN_SALT
 
 DSN = os.environ["DATABASE_URL"]
 API = urlsplit(os.environ["WECHAT_API_BASE"])

@@ -14,7 +14,7 @@ What it does (everything on 127.0.0.1, bounded by --seconds and --max-minutes, c
    WECHAT_OA_TOKEN / WECHAT_OA_AES_KEY / WECHAT_OA_APPID, and WECHAT_API_BASE aimed at a closed port:
    the callback must never call WeChat.
    gunicorn's access log records the time spent inside it per request (reported beside the client's).
-3. Every handler binds its WeChat by sending `绑定 <code>` (an invite made by app.services.staff), checked.
+3. Every handler binds its WeChat by sending `绑定 <code>` (an invite made by app.staff.people), checked.
 4. The timed run: each of --workers-simulated client threads plays one handler and sends AES-encrypted
    (safe mode) text messages built like WeChat's — `受理 <号>` once, then rounds of `待办`, `查看 <号>`,
    `回复 <号> …` and a plain text that goes to the case just viewed — with a random think time between
@@ -176,22 +176,16 @@ def seed(env: dict, n_workers: int, cases_per_worker: int) -> list[Worker]:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.extensions import db
-    from app.models import (
-        BusinessCircle,
-        Complaint,
-        ComplaintKind,
-        Consumer,
-        Industry,
-        Region,
-        Station,
-        StationKind,
-        Status,
-        Store,
-    )
-    from app.services import codes, deadlines, routing
-    from app.services import staff as staff_service
-    from app.timeutil import utcnow
+    from app.complaints import deadlines
+    from app.complaints.models import Complaint, ComplaintKind, Status
+    from app.consumers.models import Consumer
+    from app.core.extensions import db
+    from app.core.timeutil import utcnow
+    from app.directory import routing
+    from app.directory.models import BusinessCircle, Region, Station, StationKind
+    from app.staff import people
+    from app.stores import codes
+    from app.stores.models import Industry, Store
 
     app = create_app({"APP_ENV": "development"})
     with app.app_context():
@@ -218,8 +212,8 @@ def seed(env: dict, n_workers: int, cases_per_worker: int) -> list[Worker]:
         workers: list[Worker] = []
         now = utcnow()
         for i in range(n_workers):
-            person = staff_service.add_staff(station, f"处理员{i:03d}", "handler")
-            invite = staff_service.create_invite(person)
+            person = people.add_staff(station, f"处理员{i:03d}", "handler")
+            invite = people.create_invite(person)
             worker = Worker(i, person.id, f"oa-bench-{i:03d}-" + secrets.token_hex(4), invite.code)
             for j in range(cases_per_worker):
                 store = stores[(i + j) % len(stores)]
@@ -257,7 +251,7 @@ def seed(env: dict, n_workers: int, cases_per_worker: int) -> list[Worker]:
 
 def _uscc(i: int) -> str:
     """A valid unified social credit code per store number."""
-    from app.services import uscc
+    from app.stores import uscc
 
     digits = []
     for _ in range(9):
@@ -397,7 +391,7 @@ def post(port: int, msg: Message, timeout: float = 10.0) -> tuple[int, bytes, fl
 
 
 def build(pusher, openid: str, text: str) -> tuple[str, bytes]:
-    from app.commands.sandbox import push_xml
+    from app.cli.sandbox import push_xml
 
     query, body = pusher.wrap(push_xml(openid, text=text), "safe")
     return urlencode(query), body
@@ -517,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args, rng: random.Random) -> int:
-    from app.commands.sandbox import OAPush
+    from app.cli.sandbox import OAPush
 
     oa = {
         "WECHAT_OA_TOKEN": "bench" + secrets.token_hex(8),

@@ -9,7 +9,7 @@ What it does (everything on 127.0.0.1, every step bounded in time, --max-minutes
 1. Creates its own PostgreSQL databases (`yidian_bench_1k`, `yidian_bench_1m` / `_100k`; dropped and
    recreated unless --reuse-data finds one of the right size; postgres@127.0.0.1:5432, override with
    BENCH_PG_DSN), builds the schema with the Alembic migrations (`flask db upgrade`), and fills it with
-   COPY: each store has one active code (`app.services.codes.generate`, so codes are valid; 1% of stores
+   COPY: each store has one active code (`app.stores.codes.generate`, so codes are valid; 1% of stores
    also keep a revoked one), 3-5 credentials, 2-3 commitments with JSON terms (5% with a superseded
    older version) and 1-2 badges, in a small city of regions, stations and business circles.
 2. Uses Redis db 14 (BENCH_REDIS_URL=redis://127.0.0.1:6379/N for another), flushed at the start and
@@ -77,8 +77,8 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 
-from app.services import codes as store_codes  # noqa: E402
-from app.services import uscc as uscc_rules  # noqa: E402
+from app.stores import codes as store_codes  # noqa: E402
+from app.stores import uscc as uscc_rules  # noqa: E402
 
 PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")

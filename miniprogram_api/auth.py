@@ -12,9 +12,9 @@ from typing import TypeVar
 
 from flask import g, request
 
-from app.errors import Unauthorized
-from app.models import Consumer
-from app.services import auth
+from app.consumers import login
+from app.consumers.models import Consumer
+from app.core.errors import Unauthorized
 
 F = TypeVar("F", bound=Callable)
 
@@ -24,7 +24,7 @@ def login_required(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        g.consumer = auth.consumer_for_token(bearer_token())
+        g.consumer = login.consumer_for_token(bearer_token())
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from flask import request
 
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.services import (
-    auth,
-    complaint_filing,
-    complaint_flow,
-    complaint_options,
-    complaint_views,
-    inbox,
-)
-from app.services.complaint_flow import Actor
+from app.complaints import flow
+from app.complaints import options as complaint_options
+from app.complaints.filing import service as complaint_filing
+from app.complaints.flow import Actor
+from app.complaints.presenters import consumer as complaint_views
+from app.consumers import inbox, login
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
 from miniprogram_api import bp, schemas, spec
 from miniprogram_api.auth import bearer_token, current_consumer, login_required
 from miniprogram_api.envelope import json_body, ok
@@ -44,7 +41,7 @@ def options():
 
 @bp.post("/stores/<code>/complaints")
 def file_complaint(code: str):
-    claims = auth.verify_token(bearer_token())
+    claims = login.verify_token(bearer_token())
     key = complaint_filing.check_key(request.headers.get("Idempotency-Key"))
     body = json_body()
     filed = complaint_filing.submit(
@@ -87,11 +84,11 @@ def add_message(number: str):
     evidence = body.get("evidence") or []
 
     def act(c):
-        event = complaint_flow.consumer_message(
+        event = flow.consumer_message(
             c, _actor(), body.get("text") if isinstance(body.get("text"), str) else ""
         )
         if evidence:
-            from app.services import uploads
+            from app.uploads import service as uploads
 
             if not isinstance(evidence, list) or len(evidence) > 9:
                 raise ValidationFailed({"evidence": "最多 9 张图片"})
@@ -105,7 +102,7 @@ def add_message(number: str):
 def withdraw(number: str):
     body = json_body(allow_empty=True)
     reason = body.get("reason") if isinstance(body.get("reason"), str) else ""
-    return _act(number, lambda c: complaint_flow.withdraw(c, _actor(), reason))
+    return _act(number, lambda c: flow.withdraw(c, _actor(), reason))
 
 
 @bp.post("/complaints/<number>/confirm")
@@ -115,7 +112,7 @@ def confirm(number: str):
     resolved = body.get("resolved")
     if not isinstance(resolved, bool):
         raise ValidationFailed({"resolved": "请选择问题是否已解决（true 或 false）"})
-    return _act(number, lambda c: complaint_flow.confirm(c, _actor(), resolved))
+    return _act(number, lambda c: flow.confirm(c, _actor(), resolved))
 
 
 @bp.post("/complaints/<number>/rating")
@@ -123,7 +120,7 @@ def confirm(number: str):
 def rating(number: str):
     body = json_body()
     comment = body.get("comment") if isinstance(body.get("comment"), str) else ""
-    return _act(number, lambda c: complaint_flow.rate(c, _actor(), body.get("rating"), comment))
+    return _act(number, lambda c: flow.rate(c, _actor(), body.get("rating"), comment))
 
 
 @bp.post("/complaints/<number>/reopen")
@@ -131,7 +128,7 @@ def rating(number: str):
 def reopen(number: str):
     body = json_body(allow_empty=True)
     text = body.get("text") if isinstance(body.get("text"), str) else ""
-    return _act(number, lambda c: complaint_flow.reopen(c, _actor(), text))
+    return _act(number, lambda c: flow.reopen(c, _actor(), text))
 
 
 @bp.post("/subscriptions")

@@ -7,9 +7,9 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from app.errors import DomainError
-from app.extensions import db
-from app.texts import ERRORS
+from app.core.errors import DomainError
+from app.core.extensions import db
+from app.core.texts import ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def json_body(*, allow_empty: bool = False) -> dict:
 
     from flask import request
 
-    from app.errors import DomainError, ValidationFailed
+    from app.core.errors import DomainError, ValidationFailed
 
     raw = request.get_data(cache=True)
     if not raw.strip():

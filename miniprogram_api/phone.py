@@ -1,7 +1,7 @@
 """`POST /session/phone`: bind the consumer's phone from a getPhoneNumber code, or typed."""
 
-from app.extensions import db
-from app.services import consumers
+from app.consumers import phone as consumers
+from app.core.extensions import db
 from miniprogram_api import bp, schemas, spec
 from miniprogram_api.auth import current_consumer, login_required
 from miniprogram_api.envelope import json_body, ok

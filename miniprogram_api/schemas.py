@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.texts_complaints import CATEGORIES, DEMANDS, KINDS
+from app.complaints.texts import CATEGORIES, DEMANDS, KINDS
 
 
 class StationOut(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pydantic
 from flask import request
 
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.services import auth
-from app.texts import FIELDS
+from app.consumers import login
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
+from app.core.texts import FIELDS
 from miniprogram_api import bp, schemas, spec
 from miniprogram_api.envelope import ok
 
@@ -22,7 +22,7 @@ def create_session():
         payload = schemas.SessionIn.model_validate(body, strict=True)
     except pydantic.ValidationError as exc:
         raise ValidationFailed({"code": FIELDS["code_required"]}) from exc
-    result = auth.login(payload.code)
+    result = login.login(payload.code)
     db.session.commit()
     return ok(
         {

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import request
 
-from app.services import scan_input, store_cache
+from app.stores import cache, scan_input
 from miniprogram_api import bp, schemas, spec
 from miniprogram_api.envelope import ok, raw_ok
 
 
 @bp.get("/stores/<code>")
 def store_page(code: str):
-    return raw_ok(store_cache.get_page_json(code))
+    return raw_ok(cache.get_page_json(code))
 
 
 @bp.get("/scan")

@@ -6,10 +6,10 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, Field
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.errors import DomainError
-from app.extensions import db
-from app.models import Upload
-from app.services import uploads
+from app.core.errors import DomainError
+from app.core.extensions import db
+from app.uploads import service
+from app.uploads.models import Upload
 from miniprogram_api import bp, spec
 from miniprogram_api.auth import current_consumer, login_required
 from miniprogram_api.envelope import ok
@@ -34,15 +34,15 @@ def create_upload():
     try:
         file = request.files.get("file")
     except RequestEntityTooLarge as exc:
-        raise DomainError("upload_too_large", status=uploads.STATUS["upload_too_large"]) from exc
+        raise DomainError("upload_too_large", status=service.STATUS["upload_too_large"]) from exc
     if file is None:  # no multipart body, no `file` part, or a part without a filename
-        raise DomainError("upload_missing", status=uploads.STATUS["upload_missing"])
-    upload = uploads.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
+        raise DomainError("upload_missing", status=service.STATUS["upload_missing"])
+    upload = service.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
     body, key = _out(upload), upload.storage_key
     try:
         db.session.commit()
     except Exception:
-        uploads.discard_file(key)
+        service.discard_file(key)
         raise
     return ok(body, 201)
 
@@ -50,8 +50,8 @@ def create_upload():
 @bp.get("/uploads/<upload_id>")
 @login_required
 def get_upload(upload_id: str):
-    upload = uploads.find_readable(upload_id, consumer_id=current_consumer().id)
-    response = Response(uploads.read_bytes(upload), mimetype=upload.content_type)
+    upload = service.find_readable(upload_id, consumer_id=current_consumer().id)
+    response = Response(service.read_bytes(upload), mimetype=upload.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from app.extensions import db
+from app.core.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Redis dbs 3-9 for test runs (one per process); the benchmarks use 11-14.
@@ -137,7 +137,7 @@ def wechat_api_base():
     """The WeChat API emulator, served on loopback in a daemon thread for the whole session."""
     from werkzeug.serving import make_server
 
-    from wechat.emulator import EmulatedApp, create_emulator
+    from app.dev.wechat_emulator import EmulatedApp, create_emulator
 
     emulator_app = create_emulator(
         [
@@ -156,7 +156,7 @@ def wechat_api_base():
 @pytest.fixture
 def emulator(wechat_api_base):
     """Control of the emulator (mint codes, inject faults, read calls), reset for this test."""
-    from wechat.emulator import EmulatorControl
+    from app.dev.wechat_emulator import EmulatorControl
 
     control = EmulatorControl(wechat_api_base)
     control.reset()
@@ -211,9 +211,11 @@ def _clean_state(request):
 
 
 def reset_state(app) -> None:
-    from app import redis_client
-    from app.redis_client import get_redis
-    from app.services import routing, scans, store_cache, workcal
+    from app.calendar import workcal
+    from app.core import redis_client
+    from app.core.redis_client import get_redis
+    from app.directory import routing
+    from app.stores import cache, scans
     from wechat import client as wechat_client
 
     with db.engine.begin() as conn:
@@ -221,10 +223,10 @@ def reset_state(app) -> None:
             conn.execute(table.delete())
     get_redis().flushdb()
     redis_client.reset_breaker()
-    store_cache.local.drop()
+    cache.local.drop()
     routing.forget_rules()
     workcal.forget_cached()
-    store_cache.local.redis_owes_invalidation = False
+    cache.local.redis_owes_invalidation = False
     scans._pending.clear()
     wechat_client.reset_clients(app)
 

@@ -6,21 +6,10 @@ import datetime as dt
 import itertools
 import random
 
-from app.extensions import db
-from app.models import (
-    Badge,
-    BusinessCircle,
-    Commitment,
-    CommitmentKind,
-    Credential,
-    CredentialKind,
-    Industry,
-    Region,
-    Station,
-    StationKind,
-    Store,
-)
-from app.services import codes, uscc
+from app.core.extensions import db
+from app.directory.models import BusinessCircle, Region, Station, StationKind
+from app.stores import codes, uscc
+from app.stores.models import Badge, Commitment, CommitmentKind, Credential, CredentialKind, Industry, Store
 
 _seq = itertools.count(1)
 
@@ -117,7 +106,7 @@ def city() -> dict:
 
 
 def consumer(openid: str | None = None):
-    from app.models import Consumer
+    from app.consumers.models import Consumer
 
     c = Consumer(openid=openid or f"o-test-{next(_seq)}")
     db.session.add(c)
@@ -130,9 +119,10 @@ def complaint(
     """A complaint as filing leaves it (station routed, clocks started), without the HTTP layer."""
     import uuid
 
-    from app.models import Complaint, ComplaintKind, Status
-    from app.services import deadlines, routing
-    from app.timeutil import utcnow
+    from app.complaints import deadlines
+    from app.complaints.models import Complaint, ComplaintKind, Status
+    from app.core.timeutil import utcnow
+    from app.directory import routing
 
     now = filed_at or utcnow()
     route = routing.responsible_station(store, category, kind)

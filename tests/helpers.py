@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from app.extensions import db
-from app.models import CommitmentKind, Staff, StaffRole
+from app.core.extensions import db
+from app.staff.models import Staff, StaffRole
+from app.stores.models import CommitmentKind
 from tests import factories
 
 

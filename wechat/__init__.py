@@ -2,7 +2,7 @@
 
 - `wechat.client`: the only place that builds wechatpy clients (shared access token in Redis).
 - `wechat.api`: the few calls wechatpy lacks or gets wrong, with one error type per failure kind.
-- `wechat.emulator`: a local imitation of the WeChat API for tests and the demo (`python -m wechat.emulator`).
+- `app.dev.wechat_emulator`: a local imitation of the WeChat API for tests and the demo (`python -m app.dev.wechat_emulator`).
 """
 
 #: Placeholder credentials used in sandbox mode (no mini-program credentials outside production).

@@ -10,7 +10,7 @@ credentials. Every client:
   while it is valid, and shares it across processes through wechatpy's `RedisStorage` on the app's Redis,
   so gunicorn workers never invalidate each other's token;
 - keeps working when Redis is down: the token is then kept in a per-process memory copy, and Redis is
-  skipped while the process-wide breaker of `app.redis_client` is open;
+  skipped while the process-wide breaker of `app.core.redis_client` is open;
 - retries a call once, with a fresh token, when WeChat says the token is invalid or expired (40001,
   40014, 42001) — wechatpy's own `auto_retry` would loop forever on a token that stays rejected.
 """
@@ -33,7 +33,7 @@ from wechatpy.session import SessionStorage
 from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.utils import json as wechat_json
 
-from app import redis_client
+from app.core import redis_client
 from wechat import SANDBOX_MP_APPID, SANDBOX_MP_SECRET, SANDBOX_OA_APPID, SANDBOX_OA_SECRET
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ Each function posts through a `StableTokenClient` (default: `mp_client()` for su
   -1 system busy, ...);
 - `WeChatUnreachable`: no usable answer (network, timeout, HTTP error status, garbage).
 
-Nothing here validates the values: `app.services.message_format` does that before anything is sent.
+Nothing here validates the values: `app.notifications.format` does that before anything is sent.
 """
 
 from __future__ import annotations

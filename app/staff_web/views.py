@@ -1,6 +1,6 @@
 """Staff H5 pages: the open-case list, the complaint page with its action forms, evidence photos.
 
-Identity comes from `app.services.staff_auth` (WeChat OAuth, or a signed link in sandbox mode); who may
+Identity comes from `app.staff.h5_sessions` (WeChat OAuth, or a signed link in sandbox mode); who may
 see and act is `staff_access`; the page content and the actions are `staff_views`. Every POST needs
 the session's CSRF token and a same-site Origin/Referer, commits once and redirects back (PRG).
 """
@@ -21,18 +21,21 @@ from flask import (
     request,
 )
 
-from app.errors import DomainError, NotFound, ValidationFailed
-from app.extensions import db
-from app.services import staff_access, staff_auth, staff_views, uploads
-from app.services.staff_auth import COOKIE_PATH, NONCE_COOKIE, SESSION_COOKIE, STATE_MAX_AGE
-from app.texts_staff_web import ACTIONS, DONE, PAGES, SITE
+from app.complaints import access
+from app.complaints.presenters import staff as staff_views
+from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.staff import h5_sessions
+from app.staff.h5_sessions import COOKIE_PATH, NONCE_COOKIE, SESSION_COOKIE, STATE_MAX_AGE
+from app.staff_web.texts import ACTIONS, DONE, PAGES, SITE
+from app.uploads import service
 from wechat import oauth as wechat_oauth
 from wechat.api import WeChatAPIError, WeChatUnreachable
 from wechat.client import is_sandbox
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("staff_web", __name__, url_prefix=staff_auth.PREFIX, template_folder="templates")
+bp = Blueprint("staff_web", __name__, url_prefix=h5_sessions.PREFIX, template_folder="templates")
 #: Outside the prefix: WeChat checks the web-authorisation domain with a file at the domain root.
 root_bp = Blueprint("staff_web_root", __name__)
 
@@ -48,7 +51,7 @@ _DOMAIN_PAGES = {"complaint_not_found": "not_found", "staff_not_allowed": "forbi
 
 @bp.before_request
 def _load_session():
-    g.staff_session = staff_auth.read_session(request.cookies.get(SESSION_COOKIE))
+    g.staff_session = h5_sessions.read_session(request.cookies.get(SESSION_COOKIE))
 
 
 @bp.after_request
@@ -86,7 +89,7 @@ def _cookie(response: Response, name: str, value: str, max_age: int) -> None:
         value,
         max_age=max_age,
         path=COOKIE_PATH,
-        secure=staff_auth.cookie_secure(),
+        secure=h5_sessions.cookie_secure(),
         httponly=True,
         samesite="Lax",
     )
@@ -94,7 +97,7 @@ def _cookie(response: Response, name: str, value: str, max_age: int) -> None:
 
 def _forget(response: Response, name: str) -> None:
     response.delete_cookie(
-        name, path=COOKIE_PATH, secure=staff_auth.cookie_secure(), httponly=True, samesite="Lax"
+        name, path=COOKIE_PATH, secure=h5_sessions.cookie_secure(), httponly=True, samesite="Lax"
     )
 
 
@@ -102,14 +105,14 @@ def _login(number: str | None) -> Response:
     """No staff session: off to WeChat's silent authorisation, coming back to this page."""
     nonce = request.cookies.get(NONCE_COOKIE) or ""
     if len(nonce) != 32:  # keep a pending one, so two alerts opened at once both come back
-        nonce = staff_auth.new_nonce()
-    response = redirect(staff_auth.login_url(number, nonce), 302)
+        nonce = h5_sessions.new_nonce()
+    response = redirect(h5_sessions.login_url(number, nonce), 302)
     _cookie(response, NONCE_COOKIE, nonce, STATE_MAX_AGE)
     return response
 
 
 def _logged_in(response: Response, value: str) -> Response:
-    _cookie(response, SESSION_COOKIE, value, staff_auth.session_ttl())
+    _cookie(response, SESSION_COOKIE, value, h5_sessions.session_ttl())
     return response
 
 
@@ -131,22 +134,22 @@ def index():
 
 @bp.get("/complaints/<number>")
 def complaint_page(number: str):
-    num = staff_auth.normalise_number(number)
+    num = h5_sessions.normalise_number(number)
     if num is None:
         return _message("not_found", 404)
     if "sig" in request.args and is_sandbox():
-        staff = staff_auth.read_link(request.args.get("sig"), num)
+        staff = h5_sessions.read_link(request.args.get("sig"), num)
         if staff is None:
             return _message("link_invalid", 403)
         # Drop the token from the address bar (and from any Referer) once it has done its job.
         return _logged_in(
-            redirect(staff_auth.page_path(num), 302), staff_auth.issue_session(staff, staff_auth.MODE_LINK)
+            redirect(h5_sessions.page_path(num), 302), h5_sessions.issue_session(staff, h5_sessions.MODE_LINK)
         )
     session = g.staff_session
     if session is None:
         return _login(num)
     complaint = staff_views.find(num)
-    if not staff_access.can_see(session.staff, complaint):
+    if not access.can_see(session.staff, complaint):
         return _message("forbidden", 403)
     return _detail(session, complaint, done=DONE.get(request.args.get("done", "")))
 
@@ -157,7 +160,7 @@ def _detail(session, complaint, *, status: int = 200, **context) -> Response:
         status,
         staff=session.staff,
         csrf=session.csrf,
-        csrf_field=staff_auth.CSRF_FIELD,
+        csrf_field=h5_sessions.CSRF_FIELD,
         c=staff_views.detail(session.staff, complaint),
         labels=ACTIONS,
         **context,
@@ -169,16 +172,16 @@ def complaint_action(number: str, action: str):
     session = g.staff_session
     if session is None:
         return _message("login_expired", 403)
-    token = request.form.get(staff_auth.CSRF_FIELD)
+    token = request.form.get(h5_sessions.CSRF_FIELD)
     if not token:
         return _message("csrf_missing", 400)
-    if not staff_auth.csrf_valid(session, token) or not staff_auth.same_origin(
+    if not h5_sessions.csrf_valid(session, token) or not h5_sessions.same_origin(
         request.headers.get("Origin"),
         request.headers.get("Referer"),
-        staff_auth.allowed_hosts(request.host),
+        h5_sessions.allowed_hosts(request.host),
     ):
         return _message("csrf_invalid", 403)
-    num = staff_auth.normalise_number(number)
+    num = h5_sessions.normalise_number(number)
     if num is None or action not in staff_views.ALL_ACTIONS:
         return _message("bad_action", 404)
     try:
@@ -191,8 +194,8 @@ def complaint_action(number: str, action: str):
         db.session.rollback()
         return _failed(session, num, action, exc)
     # After a transfer the case may have left this person's sight: back to the list then.
-    still_visible = staff_access.can_see(session.staff, complaint)
-    target = staff_auth.page_path(num if still_visible else None)
+    still_visible = access.can_see(session.staff, complaint)
+    target = h5_sessions.page_path(num if still_visible else None)
     return redirect(f"{target}?done={done}", 303)
 
 
@@ -202,7 +205,7 @@ def _failed(session, number: str, action: str, exc: DomainError) -> Response:
         complaint = staff_views.find(number)
     except NotFound:
         return _message("not_found", 404)
-    if not staff_access.can_see(session.staff, complaint):
+    if not access.can_see(session.staff, complaint):
         return _message("forbidden", 403)
     return _detail(
         session,
@@ -221,7 +224,7 @@ def _failed(session, number: str, action: str, exc: DomainError) -> Response:
 @bp.get("/auth")
 def auth():
     """WeChat's redirect back: `code` → openid → the bound staff member → session cookie."""
-    target = staff_auth.read_oauth_state(request.args.get("state"), request.cookies.get(NONCE_COOKIE))
+    target = h5_sessions.read_oauth_state(request.args.get("state"), request.cookies.get(NONCE_COOKIE))
     code = request.args.get("code")
     if target is None or not code:
         return _message("oauth_failed", 400)
@@ -233,14 +236,14 @@ def auth():
     except WeChatUnreachable as exc:
         log.warning("OAuth code exchange failed: %s", exc)
         return _message("wechat_unreachable", 503)
-    staff = staff_auth.staff_for_openid(openid)
+    staff = h5_sessions.staff_for_openid(openid)
     if staff is None:
         response = _message("not_bound", 403)
         _forget(response, SESSION_COOKIE)
         _forget(response, NONCE_COOKIE)
         return response
     response = _logged_in(
-        redirect(staff_auth.page_path(target or None), 302), staff_auth.issue_session(staff)
+        redirect(h5_sessions.page_path(target or None), 302), h5_sessions.issue_session(staff)
     )
     _forget(response, NONCE_COOKIE)
     return response
@@ -255,8 +258,8 @@ def upload(public_id: str):
     if session is None:
         return _message("login_expired", 403)
     try:
-        found = uploads.find_readable(public_id, staff=session.staff)
-        data = uploads.read_bytes(found)
+        found = service.find_readable(public_id, staff=session.staff)
+        data = service.read_bytes(found)
     except NotFound:
         return _message("photo_not_found", 404)
     response = Response(data, mimetype=found.content_type)

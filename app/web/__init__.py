@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
-from app.errors import DomainError
-from app.services import store_cache
+from app.core.errors import DomainError
+from app.stores import cache
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -15,7 +15,7 @@ def store(code: str):
     if code.endswith(".txt"):
         return verify_file(code)
     try:
-        page = store_cache.get_page(code)
+        page = cache.get_page(code)
     except DomainError as exc:
         template = "web/code_revoked.html" if exc.status == 410 else "web/store_not_found.html"
         return render_template(template, code=code, hotline=current_app.config["HOTLINE_12315"]), exc.status

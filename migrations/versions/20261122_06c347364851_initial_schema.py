@@ -8,7 +8,7 @@ Create Date: 2026-11-22 19:13:48.121440
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -27,8 +27,8 @@ def upgrade():
     sa.Column('session_key', sa.String(length=64), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
     sa.Column('sandbox', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consumers')),
     sa.UniqueConstraint('openid', name=op.f('uq_consumers_openid'))
     )
@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['regions.id'], name=op.f('fk_regions_parent_id_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_regions')),
     sa.UniqueConstraint('name', name=op.f('uq_regions_name'))
@@ -52,8 +52,8 @@ def upgrade():
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['stations.id'], name=op.f('fk_stations_parent_id_stations')),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_stations_region_id_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stations')),
@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('station_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_business_circles_region_id_regions')),
     sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_business_circles_station_id_stations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_business_circles')),
@@ -84,8 +84,8 @@ def upgrade():
     sa.Column('merchant_contact', sa.String(length=50), nullable=False),
     sa.Column('merchant_phone', sa.String(length=32), nullable=False),
     sa.Column('accepts_complaints', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['circle_id'], ['business_circles.id'], name=op.f('fk_stores_circle_id_business_circles')),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_stores_region_id_regions')),
     sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_stores_station_id_stations')),
@@ -117,8 +117,8 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('terms', sa.JSON(), nullable=False),
     sa.Column('effective_from', sa.Date(), nullable=False),
-    sa.Column('superseded_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('superseded_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_commitments_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_commitments')),
     sa.UniqueConstraint('store_id', 'kind', 'version', name='uq_commitments_store_kind_version')
@@ -137,7 +137,7 @@ def upgrade():
     sa.Column('issued_on', sa.Date(), nullable=True),
     sa.Column('valid_until', sa.Date(), nullable=True),
     sa.Column('image_url', sa.String(length=300), nullable=False),
-    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_credentials_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_credentials')),
     sa.UniqueConstraint('store_id', 'kind', 'number', name='uq_credentials_store_kind_number')
@@ -150,8 +150,8 @@ def upgrade():
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('status', sa.Enum('active', 'revoked', name='codestatus', native_enum=False, length=32), nullable=False),
-    sa.Column('issued_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoke_reason', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_store_codes_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_store_codes')),

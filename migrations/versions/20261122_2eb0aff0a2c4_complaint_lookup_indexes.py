@@ -8,7 +8,7 @@ Create Date: 2026-11-22 20:32:24.355966
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 19:44:52.867160
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('from_openid', sa.String(length=64), nullable=False),
     sa.Column('msg_type', sa.String(length=32), nullable=False),
     sa.Column('reply', sa.Text(), nullable=False),
-    sa.Column('received_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_oa_inbound')),
     sa.UniqueConstraint('dedup_key', name=op.f('uq_oa_inbound_dedup_key'))
     )
@@ -38,10 +38,10 @@ def upgrade():
     sa.Column('staff_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=6), nullable=False),
     sa.Column('scene', sa.String(length=64), nullable=False),
-    sa.Column('expires_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('used_by_openid', sa.String(length=64), nullable=True),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_staff_invites_staff_id_staff')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_invites')),
     sa.UniqueConstraint('scene', name=op.f('uq_staff_invites_scene'))
@@ -52,7 +52,7 @@ def upgrade():
 
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.add_column(sa.Column('context_complaint_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('context_until', app.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('context_until', app.core.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_staff_context_complaint_id_complaints'), 'complaints', ['context_complaint_id'], ['id'], use_alter=True)
 
     # ### end Alembic commands ###

@@ -5,13 +5,13 @@ Revises: 06c347364851
 Create Date: 2026-11-22 19:19:11.113977
 
 Hand-set working days and rest days that beat the chinesecalendar package
-(app.services.workcal); edited with `flask calendar override`.
+(app.calendar.workcal); edited with `flask calendar override`.
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -27,7 +27,7 @@ def upgrade():
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('is_workday', sa.Boolean(), nullable=False),
         sa.Column('note', sa.String(length=200), nullable=False),
-        sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('day', name=op.f('pk_calendar_overrides')),
     )
 

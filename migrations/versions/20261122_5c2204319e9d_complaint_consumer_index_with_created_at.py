@@ -12,7 +12,7 @@ Create Date: 2026-11-22 22:53:11.526073
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.

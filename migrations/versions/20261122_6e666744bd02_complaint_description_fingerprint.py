@@ -11,7 +11,7 @@ import re
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -32,7 +32,7 @@ def upgrade():
 
 
 def _backfill():
-    """Fingerprint the complaints filed before this revision (as app.services.complaint_input does)."""
+    """Fingerprint the complaints filed before this revision (as app.complaints.filing.input does)."""
     conn = op.get_bind()
     complaints = sa.table("complaints", sa.column("id"), sa.column("description"), sa.column("description_fp"))
     rows = conn.execute(sa.select(complaints.c.id, complaints.c.description)).all()

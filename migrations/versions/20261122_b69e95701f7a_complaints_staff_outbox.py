@@ -8,7 +8,7 @@ Create Date: 2026-11-22 19:25:48.135294
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('consumer_id', sa.Integer(), nullable=False),
     sa.Column('template_id', sa.String(length=64), nullable=False),
     sa.Column('remaining', sa.Integer(), nullable=False),
-    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['consumer_id'], ['consumers.id'], name=op.f('fk_subscriptions_consumer_id_consumers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions')),
     sa.UniqueConstraint('consumer_id', 'template_id', name='uq_subscriptions_consumer_template')
@@ -72,18 +72,18 @@ def upgrade():
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('rating_comment', sa.String(length=300), nullable=False),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
-    sa.Column('accepted_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('suspended_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('suspended_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('suspended_days', sa.Integer(), nullable=False),
-    sa.Column('resolved_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('disputed_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_response_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('disputed_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_response_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('client_addr', sa.String(length=64), nullable=False),
     sa.Column('idempotency_key', sa.String(length=80), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['consumer_id'], ['consumers.id'], name=op.f('fk_complaints_consumer_id_consumers')),
     sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_complaints_station_id_stations')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_complaints_store_id_stores')),
@@ -107,7 +107,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=20), nullable=False),
     sa.Column('oa_openid', sa.String(length=64), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_staff_station_id_stations')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_staff_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
@@ -121,13 +121,13 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('due_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('basis', sa.String(length=64), nullable=False),
     sa.Column('uncertain', sa.Boolean(), nullable=False),
-    sa.Column('met_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('cancelled_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('warned_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('escalated_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('met_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('warned_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_complaint_deadlines_complaint_id_complaints')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_deadlines')),
     sa.UniqueConstraint('complaint_id', 'kind', name='uq_complaint_deadlines_complaint_kind')
@@ -139,7 +139,7 @@ def upgrade():
     op.create_table('complaint_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=False),
-    sa.Column('at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=16), nullable=False),
@@ -165,8 +165,8 @@ def upgrade():
     sa.Column('complaint_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=60), nullable=False),
     sa.Column('body', sa.String(length=500), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_inbox_messages_complaint_id_complaints')),
     sa.ForeignKeyConstraint(['consumer_id'], ['consumers.id'], name=op.f('fk_inbox_messages_consumer_id_consumers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_messages'))
@@ -186,10 +186,10 @@ def upgrade():
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'sent', 'inbox_only', 'dead', name='outboxstatus', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.String(length=300), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_outbox_messages_complaint_id_complaints')),
     sa.ForeignKeyConstraint(['consumer_id'], ['consumers.id'], name=op.f('fk_outbox_messages_consumer_id_consumers')),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_outbox_messages_staff_id_staff')),
@@ -212,7 +212,7 @@ def upgrade():
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_uploads_complaint_id_complaints')),
     sa.ForeignKeyConstraint(['consumer_id'], ['consumers.id'], name=op.f('fk_uploads_consumer_id_consumers')),
     sa.ForeignKeyConstraint(['event_id'], ['complaint_events.id'], name=op.f('fk_uploads_event_id_complaint_events')),
@@ -225,7 +225,7 @@ def upgrade():
 
     # ### end Alembic commands ###
 
-    # The default routing order (app.services.routing.DEFAULT_RULES), as data an admin can edit.
+    # The default routing order (app.directory.routing.DEFAULT_RULES), as data an admin can edit.
     rules = sa.table(
         "routing_rules",
         sa.column("position", sa.Integer),

@@ -11,7 +11,7 @@ Create Date: 2026-11-22 23:04:46.244988
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.base
+import app.core.models
 
 
 # revision identifiers, used by Alembic.

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from miniprogram_api import spec
 from tests import helpers
-from tests.app.test_outbox import file
+from tests.notifications.test_delivery import file
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 DOCUMENT = spec.build_document()["paths"]

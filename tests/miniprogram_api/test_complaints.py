@@ -8,11 +8,15 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app import create_app, redis_client
-from app.extensions import db
-from app.models import Complaint, ComplaintEvent, ContentCheck, InboxMessage, OutboxMessage, Status
-from app.redis_client import get_redis
-from app.services import codes, filing_replay
+from app import create_app
+from app.complaints.filing import replay as filing_replay
+from app.complaints.models import Complaint, ComplaintEvent, ContentCheck, Status
+from app.consumers.models import InboxMessage
+from app.core import redis_client
+from app.core.extensions import db
+from app.core.redis_client import get_redis
+from app.notifications.models import OutboxMessage
+from app.stores import codes
 from tests import factories, helpers
 
 API = "/api/mp/v1"

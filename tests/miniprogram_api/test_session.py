@@ -8,12 +8,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Blueprint
 
-from app import create_app, redis_client
-from app.config import ConfigError
-from app.extensions import db
-from app.models import Consumer
-from app.services import auth
-from app.texts import ERRORS, FIELDS
+from app import create_app
+from app.consumers import login as auth
+from app.consumers.models import Consumer
+from app.core import redis_client
+from app.core.config import ConfigError
+from app.core.extensions import db
+from app.core.texts import ERRORS, FIELDS
 from miniprogram_api import envelope
 from miniprogram_api.auth import current_consumer, login_required
 from miniprogram_api.envelope import ok

@@ -3,10 +3,10 @@
 import datetime as dt
 from urllib.parse import quote
 
-from app.extensions import db
-from app.models import CommitmentKind, CredentialKind
-from app.services import codes
-from app.timeutil import today_cn
+from app.core.extensions import db
+from app.core.timeutil import today_cn
+from app.stores import codes
+from app.stores.models import CommitmentKind, CredentialKind
 from tests import factories
 
 

@@ -15,9 +15,10 @@ import pytest
 from wechatpy import WeChatClient
 from wechatpy.client.api.base import BaseWeChatAPI
 
-from app import create_app, redis_client
-from app.extensions import db
-from app.redis_client import get_redis
+from app import create_app
+from app.core import redis_client
+from app.core.extensions import db
+from app.core.redis_client import get_redis
 from tests.conftest import TEST_MP_APPID, TEST_MP_SECRET, TEST_OA_APPID
 from wechat import SANDBOX_MP_APPID, api
 from wechat.client import (

@@ -1,0 +1,194 @@
+"""`flask calendar ...`: deadlines, hand-set working days, and the rule sets' time limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+
+from app.calendar import rulesets, workcal
+from app.calendar.rulesets import RuleSet
+from app.calendar.workcal import Basis, DayInfo, DaySource, Deadline, WorkCalendar
+from app.core.extensions import db
+from app.core.texts import CALENDAR as T
+from app.core.timeutil import CHINA
+
+calendar_cli = AppGroup("calendar", help="Working days, deadlines and the rule sets' time limits.")
+override_cli = AppGroup("override", help="Days set by hand; they beat the chinesecalendar package.")
+calendar_cli.add_command(override_cli)
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.isoformat()} {T[f'weekday_{value.weekday()}']}"
+
+
+def _describe(info: DayInfo) -> str:
+    """'2026-10-01 星期四 休息日（国庆节）'."""
+    kind = T["day_workday"] if info.is_workday else T["day_off"]
+    if info.source is DaySource.FALLBACK:
+        detail = T["day_fallback"]
+    elif info.source is DaySource.OVERRIDE:
+        detail = T["day_override"] + (f"：{info.label}" if info.label else "")
+    elif info.label:
+        detail = f"{T['day_makeup']}，{info.label}" if info.is_workday else info.label
+    else:
+        detail = T["day_weekend"] if not info.is_workday else ""
+    return f"{_day(info.day)} {kind}" + (f"（{detail}）" if detail else "")
+
+
+def _echo_deadline(deadline: Deadline, cal: WorkCalendar) -> None:
+    unit = T[f"basis_{deadline.basis}"]
+    click.echo(T["deadline_due"].format(day=_day(deadline.due)))
+    if deadline.due_at is not None:
+        click.echo(
+            T["deadline_due_at"].format(at=deadline.due_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"))
+        )
+    click.echo(T["deadline_from"].format(day=_day(deadline.start), n=deadline.n, unit=unit))
+    if deadline.moved_from is not None:
+        click.echo(T["deadline_moved"].format(day=_day(deadline.moved_from)))
+    if deadline.skipped:
+        click.echo(T["deadline_skipped"].format(count=len(deadline.skipped)))
+        for day in deadline.skipped:
+            click.echo(f"  {_describe(cal.info(day))}")
+    if deadline.uncertain:
+        first = _first_uncertain(deadline, cal)
+        first_year, last_year = workcal.LIBRARY_YEARS
+        click.echo(T["deadline_uncertain"].format(day=first.isoformat(), first=first_year, last=last_year))
+    else:
+        click.echo(T["deadline_certain"])
+
+
+def _first_uncertain(deadline: Deadline, cal: WorkCalendar) -> dt.date:
+    """The first day that decided the deadline and came from the fallback."""
+    if deadline.basis == Basis.WORKING_DAYS:
+        day = deadline.start + dt.timedelta(days=1)
+    else:  # a period counted in days, months or years turns only on its last day and the move
+        day = deadline.moved_from or deadline.due
+    while day < deadline.due and cal.info(day).certain:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _get_rules(name: str) -> RuleSet:
+    try:
+        return rulesets.get(name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@calendar_cli.command("deadline")
+@click.option("--from", "start", type=DATE, required=True, help="The day the period runs from (YYYY-MM-DD).")
+@click.option("--working-days", type=click.IntRange(min=1), help="Count N working days.")
+@click.option("--days", type=click.IntRange(min=1), help="Count N calendar days (Art. 45 applies).")
+@click.option("--rules", "rules_name", help="Rule set; alone, it lists all its limits counted from DATE.")
+def deadline_cmd(start: dt.datetime, working_days: int | None, days: int | None, rules_name: str | None):
+    """Print the deadline N working days or N days after --from, and whether it is certain."""
+    day = start.date()
+    rules = _get_rules(rules_name) if rules_name else None
+    cal = workcal.load()
+    both, neither = working_days is not None and days is not None, working_days is None and days is None
+    if both or (neither and rules is None):
+        raise click.UsageError(T["deadline_need_n"])
+    if rules is not None:
+        click.echo(f"{rules.name} {T[f'ruleset_{rules.name}']}")
+        click.echo(T["counting"].format(rule=rules.counting))
+    if working_days is not None:
+        _echo_deadline(cal.add_working_days(day, working_days), cal)
+    elif days is not None:
+        _echo_deadline(cal.add_calendar_days(day, days), cal)
+    else:
+        for key, limit in rules.limits.items():
+            click.echo("")
+            click.echo(f"[{key}] {T[f'limit_{key}']}")
+            if limit.by_the_hour:
+                click.echo(f"{limit.n}{T[f'basis_{limit.basis}']}：{T['hours_need_time']}")
+                continue
+            _echo_deadline(rules.deadline(key, day, cal=cal), cal)
+
+
+@override_cli.command("set")
+@click.argument("day", type=DATE, metavar="DATE")
+@click.option("--workday/--holiday", "is_workday", default=None, help="A working day, or a day off.")
+@click.option("--note", default="", help="Why, e.g. the State Council notice (国办发明电〔2026〕X号).")
+def override_set_cmd(day: dt.datetime, is_workday: bool | None, note: str):
+    """Make DAY a working day or a day off, whatever the package says."""
+    if is_workday is None:
+        raise click.UsageError(T["override_need_kind"])
+    try:
+        row = workcal.set_override(day.date(), is_workday, note)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    kind = T["day_workday"] if row.is_workday else T["day_off"]
+    click.echo(T["override_set"].format(day=_day(row.day), kind=kind, note=f"（{note}）" if note else ""))
+
+
+@override_cli.command("list")
+@click.option("--year", type=int, help="Only this year.")
+def override_list_cmd(year: int | None):
+    """List the days set by hand."""
+    rows = workcal.list_overrides(year)
+    if not rows:
+        click.echo(T["override_none"])
+    for row in rows:
+        kind = T["day_workday"] if row.is_workday else T["day_off"]
+        click.echo(f"{_day(row.day)} {kind}" + (f" {row.note}" if row.note else ""))
+
+
+@override_cli.command("delete")
+@click.argument("day", type=DATE, metavar="DATE")
+def override_delete_cmd(day: dt.datetime):
+    """Remove the hand-set status of DAY (the package, or the fallback, decides again)."""
+    if not workcal.delete_override(day.date()):
+        raise click.ClickException(T["override_missing"].format(day=day.date().isoformat()))
+    db.session.commit()
+    click.echo(T["override_deleted"].format(day=_day(day.date())))
+
+
+def _echo_rules(rules: RuleSet) -> None:
+    title = " + ".join(T[f"ruleset_{name}"] for name in (rules.name, *rules.layers))
+    click.echo(f"{'+'.join((rules.name, *rules.layers))}  {title}")
+    if rules.layer:
+        click.echo(f"  {T['layer']}")
+    if rules.in_force_from:
+        click.echo(f"  {T['in_force_from'].format(day=rules.in_force_from.isoformat())}")
+    if rules.in_force_until:
+        click.echo(f"  {T['in_force_until'].format(day=rules.in_force_until.isoformat())}")
+    if rules.counting:
+        click.echo(f"  {T['counting'].format(rule=rules.counting)}")
+    if rules.small_dispute_max_yuan is not None:
+        click.echo(f"  {T['small_dispute_max'].format(amount=rules.small_dispute_max_yuan)}")
+    for key, limit in rules.limits.items():
+        unit = T[f"basis_{limit.basis}"]
+        extras = [T[f"from_{limit.counted_from}"]]
+        if limit.extension:
+            extras.append(T["extension"].format(n=limit.extension, unit=unit))
+        if limit.excludes:
+            extras.append(T[f"excludes_{limit.excludes}"])
+        click.echo(f"  {key:<30} {limit.n}{unit}  {T[f'limit_{key}']}；{'；'.join(extras)}  [{limit.source}]")
+
+
+@calendar_cli.command("rules")
+@click.argument("name", required=False)
+@click.option("--filed-on", type=DATE, help="Show the rules a complaint filed on this day runs under.")
+def rules_cmd(name: str | None, filed_on: dt.datetime | None):
+    """List a rule set's limits (all sets without NAME)."""
+    if filed_on is not None:
+        try:
+            chosen = [rulesets.rules_for(filed_on.date(), name)]
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    elif name:
+        chosen = [_get_rules(name)]
+    else:
+        chosen = list(rulesets.RULE_SETS.values())
+    for i, rules in enumerate(chosen):
+        if i:
+            click.echo("")
+        _echo_rules(rules)
+
+
+GROUPS = [calendar_cli]

@@ -1,0 +1,228 @@
+"""`flask complaints ...`: the station's side of a complaint from the command line.
+
+The same service functions serve the official account (chat and H5) later; here the actor is a staff
+member given with --staff (their id), or the system when omitted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from app.complaints import flow, sweeps
+from app.complaints.filing import input
+from app.complaints.flow import Actor
+from app.complaints.models import Complaint
+from app.complaints.texts import DEADLINE_KINDS, STATUS
+from app.core.errors import DomainError, NotFound
+from app.core.extensions import db
+from app.core.timeutil import CHINA
+from app.directory import routing
+from app.directory.models import Station
+from app.staff import people
+from app.staff.models import Staff
+
+complaints_cli = AppGroup("complaints", help="Work complaints as station staff.")
+routing_cli = AppGroup("routing", help="Routing rules.")
+
+
+def _complaint(number: str) -> Complaint:
+    c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number.strip().upper()))
+    if c is None:
+        raise click.ClickException(f"未找到投诉 {number}")
+    return c
+
+
+def _actor(staff_id: int | None) -> Actor:
+    if staff_id is None:
+        return Actor("system", None, "cli")
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise click.ClickException(f"未找到工作人员 {staff_id}")
+    return Actor("merchant" if staff.role.value == "merchant" else "staff", staff.id, "cli")
+
+
+def _run(number: str, staff_id: int | None, action) -> None:
+    complaint = _complaint(number)
+    try:
+        action(complaint, _actor(staff_id))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        detail = "；".join(f"{k}：{v}" for k, v in (exc.fields or {}).items())
+        raise click.ClickException(exc.message + (f"（{detail}）" if detail else "")) from exc
+    click.echo(f"{complaint.number} → {STATUS[complaint.status.value]}")
+
+
+staff_option = click.option("--staff", "staff_id", type=int, default=None, help="Acting staff member's id.")
+
+
+@complaints_cli.command("list")
+@click.option("--station", default=None, help="Station name or id.")
+@click.option("--open/--all", "only_open", default=True)
+def list_cmd(station: str | None, only_open: bool):
+    """Complaints, most urgent deadline first."""
+    query = sa.select(Complaint).order_by(Complaint.created_at)
+    if station:
+        st = _station(station)
+        query = query.where(Complaint.station_id == st.id)
+    rows = db.session.scalars(query).all()
+    for c in rows:
+        if only_open and not c.is_open:
+            continue
+        pending = [d for d in c.deadlines if d.met_at is None and d.cancelled_at is None]
+        nxt = min(pending, key=lambda d: d.due_at, default=None)
+        due = (
+            f"{DEADLINE_KINDS.get(nxt.kind, nxt.kind)} {nxt.due_at.astimezone(CHINA):%m-%d %H:%M}"
+            if nxt
+            else "-"
+        )
+        click.echo(f"{c.number}\t{STATUS[c.status.value]}\t{c.store.name}\t{c.station.name}\t{due}")
+
+
+@complaints_cli.command("show")
+@click.argument("number")
+def show_cmd(number: str):
+    c = _complaint(number)
+    click.echo(f"{c.number} {STATUS[c.status.value]} {c.store.name} → {c.station.name}（{c.routing_rule}）")
+    click.echo(c.description)
+    for d in c.deadlines:
+        state = "已完成" if d.met_at else ("已取消" if d.cancelled_at else "进行中")
+        mark = "（待确认）" if d.uncertain else ""
+        click.echo(
+            f"  {DEADLINE_KINDS.get(d.kind, d.kind)}: {d.due_at.astimezone(CHINA):%Y-%m-%d %H:%M}{mark} {state}"
+        )
+    for e in c.events:
+        seen = "" if e.visible_to_consumer else "［内部］"
+        click.echo(f"  {e.at.astimezone(CHINA):%m-%d %H:%M} {e.actor}/{e.channel} {e.action} {seen}{e.text}")
+
+
+@complaints_cli.command("accept")
+@click.argument("number")
+@staff_option
+def accept_cmd(number, staff_id):
+    _run(number, staff_id, flow.accept)
+
+
+@complaints_cli.command("decline")
+@click.argument("number")
+@click.argument("reason_code")
+@click.option("--text", default="")
+@staff_option
+def decline_cmd(number, reason_code, text, staff_id):
+    """REASON_CODE: an Art. 16 ground (not_within_authority, already_handled, ...)."""
+    _run(number, staff_id, lambda c, a: flow.decline(c, a, reason_code, text))
+
+
+@complaints_cli.command("suspend")
+@click.argument("number")
+@click.argument("reason_code", type=click.Choice(["testing", "recusal"]))
+@staff_option
+def suspend_cmd(number, reason_code, staff_id):
+    _run(number, staff_id, lambda c, a: flow.suspend(c, a, reason_code))
+
+
+@complaints_cli.command("resume")
+@click.argument("number")
+@staff_option
+def resume_cmd(number, staff_id):
+    _run(number, staff_id, flow.resume)
+
+
+@complaints_cli.command("transfer")
+@click.argument("number")
+@click.argument("station")
+@click.argument("reason")
+@staff_option
+def transfer_cmd(number, station, reason, staff_id):
+    target = _station(station)
+    _run(number, staff_id, lambda c, a: flow.transfer(c, a, target, reason))
+
+
+@complaints_cli.command("reply")
+@click.argument("number")
+@click.argument("text")
+@click.option("--internal", is_flag=True, help="A note the consumer does not see.")
+@staff_option
+def reply_cmd(number, text, internal, staff_id):
+    _run(number, staff_id, lambda c, a: flow.reply(c, a, text, internal=internal))
+
+
+@complaints_cli.command("resolve")
+@click.argument("number")
+@click.argument("outcome", type=click.Choice(["agreement", "settled", "withdrawn", "terminated"]))
+@click.option("--amount", default=None, help="Amount recovered, yuan.")
+@click.option("--reason", "reason_code", default=None, help="Art. 23 ground when terminated.")
+@click.option("--text", default="")
+@staff_option
+def resolve_cmd(number, outcome, amount, reason_code, text, staff_id):
+    recovered = _amount(amount)
+    _run(number, staff_id, lambda c, a: flow.resolve(c, a, outcome, recovered, text, reason_code))
+
+
+@complaints_cli.command("merchant-reply")
+@click.argument("number")
+@click.argument("text")
+@staff_option
+def merchant_reply_cmd(number, text, staff_id):
+    _run(number, staff_id, lambda c, a: flow.merchant_reply(c, a, text))
+
+
+@complaints_cli.command("merchant-settle")
+@click.argument("number")
+@click.argument("text")
+@click.option("--amount", default=None)
+@staff_option
+def merchant_settle_cmd(number, text, amount, staff_id):
+    recovered = _amount(amount)
+    _run(number, staff_id, lambda c, a: flow.merchant_settle(c, a, text, recovered))
+
+
+@complaints_cli.command("sweep")
+def sweep_cmd():
+    """Escalate missed deadlines and auto-close unanswered resolutions (the worker does this too)."""
+    escalated = sweeps.escalate_missed()
+    closed = sweeps.auto_close()
+    db.session.commit()
+    click.echo(f"escalated {escalated}, auto-closed {closed}")
+
+
+@routing_cli.command("list")
+def routing_list_cmd():
+    for i, spec in enumerate(routing.active_rules(), start=1):
+        scope = []
+        if spec.categories:
+            scope.append("categories=" + ",".join(spec.categories))
+        if spec.kinds:
+            scope.append("kinds=" + ",".join(spec.kinds))
+        click.echo(f"{i}. {spec.rule} {' '.join(scope)}".rstrip())
+
+
+@routing_cli.command("reset")
+def routing_reset_cmd():
+    """Write the default rule order to the routing_rules table."""
+    routing.reset_rules()
+    db.session.commit()
+    click.echo("routing rules reset to the default order")
+
+
+def _station(value: str) -> Station:
+    try:
+        return people.find_station(value)
+    except NotFound:
+        raise click.ClickException(f"未找到站点 {value}") from None
+
+
+def _amount(value: str | None) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return input.parse_amount(value)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+GROUPS = [complaints_cli, routing_cli]

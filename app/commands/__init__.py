@@ -1,1 +1,0 @@
-"""CLI groups. Each module exposes GROUPS; commands own their transaction and commit once."""

@@ -1,0 +1,506 @@
+"""The complaint's life: one function per transition, each checking the current state first.
+
+Every transition writes a timeline event (actor, time, channel, reason code, text, whether the
+consumer sees it), updates the stored deadlines, and queues notifications in the same transaction.
+Functions flush, never commit. A forbidden transition raises Conflict("invalid_transition") (409).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.complaints import deadlines
+from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, Status
+from app.complaints.texts import (
+    DECLINE_REASONS,
+    EVENTS,
+    OTHER_ROUTES,
+    OUTCOMES,
+    SUSPEND_REASONS,
+    TERMINATION_REASONS,
+)
+from app.core.errors import Conflict, ValidationFailed
+from app.core.extensions import db
+from app.core.timeutil import CHINA, today_cn, utcnow
+from app.directory.models import Station
+from app.notifications import notify
+
+REOPEN_WINDOW = dt.timedelta(days=7)
+AUTO_CLOSE_DAYS = 7
+TEXT_MAX = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # consumer | staff | merchant | system
+    id: int | None = None
+    channel: str = "system"  # mp | oa | h5 | cli | system
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system", None, "system")
+
+
+def _require(complaint: Complaint, *allowed: Status) -> None:
+    if complaint.status not in allowed:
+        raise Conflict("invalid_transition")
+
+
+def _text(value: str | None, field: str = "text", *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationFailed({field: "请填写内容"})
+    if len(text) > TEXT_MAX:
+        raise ValidationFailed({field: f"最多 {TEXT_MAX} 个字"})
+    return text
+
+
+def event_values(
+    actor: Actor,
+    action: str,
+    *,
+    status: str | None,
+    to_status: str | None = None,
+    station_id: int | None,
+    text: str = "",
+    reason_code: str | None = None,
+    visible: bool = True,
+    data: dict | None = None,
+    at: dt.datetime,
+) -> dict:
+    """The column values of a timeline event (shared by `record` and the filing's Core path)."""
+    return {
+        "at": at,
+        "actor": actor.kind,
+        "actor_id": actor.id,
+        "channel": actor.channel,
+        "action": action,
+        "reason_code": reason_code,
+        "text": text,
+        "visible_to_consumer": visible,
+        "from_status": status,
+        "to_status": to_status or status,
+        "station_id": station_id,
+        "data": data or {},
+    }
+
+
+def record(
+    complaint: Complaint,
+    actor: Actor,
+    action: str,
+    *,
+    text: str = "",
+    reason_code: str | None = None,
+    visible: bool = True,
+    to_status: Status | None = None,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
+) -> ComplaintEvent:
+    """Write a timeline event and apply `to_status`; returns the flushed event (it has an id)."""
+    now = now or utcnow()
+    event = ComplaintEvent(
+        complaint=complaint,
+        **event_values(
+            actor,
+            action,
+            status=complaint.status.value if complaint.status else None,
+            to_status=to_status.value if to_status else None,
+            station_id=complaint.station_id,
+            text=text,
+            reason_code=reason_code,
+            visible=visible,
+            data=data,
+            at=now,
+        ),
+    )
+    if to_status is not None:
+        complaint.status = to_status
+    complaint.updated_at = now
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _tell_consumer(complaint: Complaint, event: ComplaintEvent, **kw) -> None:
+    if event.visible_to_consumer:
+        notify.consumer_progress(complaint, event.id, event.text, **kw)
+
+
+def _station_takes_over(complaint: Complaint, event: ComplaintEvent, summary: str) -> None:
+    """The station's clocks start now and its staff are alerted (after merchant-first, a dispute, a reopen)."""
+    deadlines.station_clocks(complaint, event.at)
+    notify.staff_alert(
+        complaint,
+        complaint.station,
+        event.id,
+        template=notify.STAFF_NEW,
+        summary=summary,
+        due_text=due_text(complaint, "first_response"),
+    )
+
+
+def _station_name(complaint: Complaint) -> str:
+    return complaint.station.name if complaint.station else "负责站点"
+
+
+# --- merchant first (首问负责) -------------------------------------------------------------------
+
+
+def merchant_reply(complaint: Complaint, actor: Actor, text: str) -> ComplaintEvent:
+    _require(complaint, Status.MERCHANT_NEGOTIATING)
+    text = _text(text)
+    event = record(complaint, actor, "merchant_replied", text=EVENTS["merchant_replied"].format(text=text))
+    deadlines.meet(complaint, event.at, "merchant_reply")
+    _tell_consumer(complaint, event)
+    return event
+
+
+def merchant_settle(
+    complaint: Complaint, actor: Actor, text: str, amount: Decimal | None = None
+) -> ComplaintEvent:
+    """The merchant reports a settlement; the consumer confirms (closed) or disputes (to the station)."""
+    _require(complaint, Status.MERCHANT_NEGOTIATING)
+    text = _text(text)
+    now = utcnow()
+    complaint.outcome = "settled"
+    complaint.amount_recovered = amount
+    complaint.resolved_at = now
+    event = record(
+        complaint,
+        actor,
+        "merchant_settled",
+        text=EVENTS["merchant_settled"].format(text=text),
+        to_status=Status.RESOLVED,
+        now=now,
+    )
+    deadlines.meet(complaint, now, "merchant_reply", "merchant_settle")
+    deadlines.cancel_open(complaint, now)
+    _tell_consumer(complaint, event)
+    return event
+
+
+def to_station(complaint: Complaint, actor: Actor, reason_code: str) -> ComplaintEvent:
+    """Merchant-first ends without settlement (failed, timed out, or the consumer asks)."""
+    _require(complaint, Status.MERCHANT_NEGOTIATING)
+    now = utcnow()
+    key = "merchant_timeout" if reason_code == "merchant_timeout" else "merchant_failed"
+    event = record(
+        complaint,
+        actor,
+        "to_station",
+        reason_code=reason_code,
+        text=EVENTS[key].format(station=_station_name(complaint)),
+        to_status=Status.WITH_STATION,
+        now=now,
+    )
+    deadlines.cancel_open(complaint, now)
+    _tell_consumer(complaint, event)
+    _station_takes_over(complaint, event, "商家协商未果，请处理")
+    return event
+
+
+# --- station ------------------------------------------------------------------------------------
+
+
+def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
+    _require(complaint, Status.SUBMITTED, Status.WITH_STATION)
+    now = utcnow()
+    complaint.accepted_at = now
+    complaint.first_response_at = complaint.first_response_at or now
+    event = record(
+        complaint,
+        actor,
+        "accepted",
+        text=EVENTS["accepted"].format(station=_station_name(complaint)),
+        to_status=Status.ACCEPTED,
+        now=now,
+    )
+    deadlines.meet(complaint, now, "first_response", "accept_decline")
+    deadlines.mediation_clock(complaint)
+    _tell_consumer(complaint, event)
+    return event
+
+
+def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
+    _require(complaint, Status.SUBMITTED, Status.WITH_STATION)
+    if reason_code not in DECLINE_REASONS:
+        raise ValidationFailed({"reason_code": "请选择不予受理的理由：" + "、".join(DECLINE_REASONS)})
+    extra = _text(text, required=False)
+    now = utcnow()
+    complaint.first_response_at = complaint.first_response_at or now
+    complaint.closed_at = now
+    body = EVENTS["declined"].format(station=_station_name(complaint), reason=DECLINE_REASONS[reason_code])
+    if extra:
+        body += f"说明：{extra}。"
+    event = record(
+        complaint,
+        actor,
+        "declined",
+        text=body + OTHER_ROUTES,
+        reason_code=reason_code,
+        to_status=Status.DECLINED,
+        now=now,
+    )
+    deadlines.meet(complaint, now, "first_response", "accept_decline")
+    deadlines.cancel_open(complaint, now)
+    _tell_consumer(complaint, event)
+    return event
+
+
+def suspend(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
+    _require(complaint, Status.ACCEPTED)
+    if reason_code not in SUSPEND_REASONS:
+        raise ValidationFailed({"reason_code": "暂停理由应为：" + "、".join(SUSPEND_REASONS)})
+    now = utcnow()
+    complaint.suspended_at = now
+    event = record(
+        complaint,
+        actor,
+        "suspended",
+        reason_code=reason_code,
+        text=EVENTS["suspended"].format(reason=SUSPEND_REASONS[reason_code])
+        + (_text(text, required=False) or ""),
+        to_status=Status.SUSPENDED,
+        now=now,
+    )
+    _tell_consumer(complaint, event)
+    return event
+
+
+def resume(complaint: Complaint, actor: Actor) -> ComplaintEvent:
+    """The mediation clock restarts; whole China days spent suspended are added to its limit."""
+    _require(complaint, Status.SUSPENDED)
+    now = utcnow()
+    paused = (today_cn(now) - today_cn(complaint.suspended_at)).days if complaint.suspended_at else 0
+    complaint.suspended_days += max(0, paused)
+    complaint.suspended_at = None
+    event = record(complaint, actor, "resumed", text=EVENTS["resumed"], to_status=Status.ACCEPTED, now=now)
+    deadlines.mediation_clock(complaint)
+    _tell_consumer(complaint, event)
+    return event
+
+
+def transfer(complaint: Complaint, actor: Actor, station: Station, reason: str) -> ComplaintEvent:
+    """To a named station, with a reason. Counted on its own; never a resolution; clocks keep running."""
+    _require(complaint, *OPEN_STATUSES)
+    reason = _text(reason, "reason")
+    if station.id == complaint.station_id:
+        raise ValidationFailed({"station": "不能转给当前站点"})
+    from_station = complaint.station
+    complaint.station = station
+    complaint.station_id = station.id
+    event = record(
+        complaint,
+        actor,
+        "transferred",
+        text=EVENTS["transferred"].format(station=station.name, text=reason),
+        data={"from_station_id": from_station.id if from_station else None, "to_station_id": station.id},
+    )
+    _tell_consumer(complaint, event)
+    notify.staff_alert(
+        complaint,
+        station,
+        event.id,
+        template=notify.STAFF_NEW,
+        summary=f"转办：{reason}"[:20],
+        due_text=due_text(complaint, "first_response"),
+    )
+    return event
+
+
+def reply(complaint: Complaint, actor: Actor, text: str, *, internal: bool = False) -> ComplaintEvent:
+    _require(complaint, *OPEN_STATUSES, Status.RESOLVED)
+    text = _text(text)
+    now = utcnow()
+    shown = EVENTS["replied"].format(station=_station_name(complaint), text=text)
+    event = record(
+        complaint,
+        actor,
+        "note" if internal else "replied",
+        text=text if internal else shown,
+        visible=not internal,
+        now=now,
+    )
+    if not internal:
+        complaint.first_response_at = complaint.first_response_at or now
+        deadlines.meet(complaint, now, "first_response")
+        _tell_consumer(complaint, event)
+    return event
+
+
+def resolve(
+    complaint: Complaint,
+    actor: Actor,
+    outcome: str,
+    amount_recovered: Decimal | None = None,
+    text: str = "",
+    reason_code: str | None = None,
+) -> ComplaintEvent:
+    _require(complaint, Status.ACCEPTED)
+    if outcome not in OUTCOMES:
+        raise ValidationFailed(
+            {"outcome": "办结结果应为：" + "、".join(f"{k}（{v}）" for k, v in OUTCOMES.items())}
+        )
+    if outcome == "terminated" and reason_code not in TERMINATION_REASONS:
+        raise ValidationFailed({"reason_code": "终止调解需注明理由：" + "、".join(TERMINATION_REASONS)})
+    if amount_recovered is not None and amount_recovered < 0:
+        raise ValidationFailed({"amount_recovered": "挽回金额不能为负数"})
+    note = _text(text, required=False)
+    now = utcnow()
+    complaint.outcome = outcome
+    complaint.amount_recovered = amount_recovered
+    complaint.resolved_at = now
+    amount_text = f"挽回经济损失 {amount_recovered} 元。" if amount_recovered else ""
+    body = EVENTS["resolved"].format(
+        station=_station_name(complaint), outcome=OUTCOMES[outcome], amount=amount_text
+    )
+    if reason_code:
+        body += f"（{TERMINATION_REASONS[reason_code]}）"
+    if note:
+        body += note
+    event = record(
+        complaint,
+        actor,
+        "resolved",
+        text=body,
+        reason_code=reason_code,
+        to_status=Status.RESOLVED,
+        now=now,
+        data={
+            "outcome": outcome,
+            "amount_recovered": str(amount_recovered) if amount_recovered is not None else None,
+        },
+    )
+    deadlines.meet(complaint, now, "first_response", "small_dispute_close", "ordinary_close", "mediation")
+    deadlines.cancel_open(complaint, now)
+    _tell_consumer(complaint, event, title="投诉已办结")
+    return event
+
+
+# --- consumer -----------------------------------------------------------------------------------
+
+
+def confirm(complaint: Complaint, actor: Actor, resolved: bool) -> ComplaintEvent:
+    """Confirmed → closed. Disputed → closed as disputed (may reopen once within 7 days), except a
+    merchant's settlement, which goes to the station instead."""
+    _require(complaint, Status.RESOLVED)
+    now = utcnow()
+    complaint.consumer_confirmed = resolved
+    if resolved:
+        complaint.closed_at = now
+        return record(
+            complaint, actor, "confirmed", text=EVENTS["confirmed"], to_status=Status.CLOSED, now=now
+        )
+    complaint.disputed_at = now
+    if complaint.outcome == "settled" and complaint.accepted_at is None:
+        complaint.outcome = None
+        complaint.resolved_at = None
+        event = record(
+            complaint, actor, "disputed", text=EVENTS["disputed"], to_status=Status.WITH_STATION, now=now
+        )
+        _station_takes_over(complaint, event, "消费者不认可商家和解")
+        return event
+    complaint.closed_at = now
+    return record(complaint, actor, "disputed", text=EVENTS["disputed"], to_status=Status.CLOSED, now=now)
+
+
+def withdraw(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent:
+    _require(complaint, *OPEN_STATUSES)
+    now = utcnow()
+    complaint.closed_at = now
+    event = record(
+        complaint,
+        actor,
+        "withdrawn",
+        text=EVENTS["withdrawn"] + _text(text, required=False),
+        to_status=Status.WITHDRAWN,
+        now=now,
+    )
+    deadlines.cancel_open(complaint, now)
+    return event
+
+
+def reopen(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent:
+    _require(complaint, Status.CLOSED)
+    if complaint.consumer_confirmed is not False or complaint.disputed_at is None:
+        raise Conflict("invalid_transition")
+    if complaint.reopen_count >= 1:
+        raise Conflict("reopen_used")
+    now = utcnow()
+    if now - complaint.disputed_at > REOPEN_WINDOW:
+        raise Conflict("reopen_window_passed")
+    complaint.reopen_count += 1
+    complaint.closed_at = None
+    complaint.resolved_at = None
+    complaint.outcome = None
+    complaint.consumer_confirmed = None
+    complaint.accepted_at = None
+    event = record(
+        complaint,
+        actor,
+        "reopened",
+        text=EVENTS["reopened"] + _text(text, required=False),
+        to_status=Status.WITH_STATION,
+        now=now,
+    )
+    _station_takes_over(complaint, event, "消费者异议，重新处理")
+    return event
+
+
+def rate(complaint: Complaint, actor: Actor, rating: int, comment: str = "") -> ComplaintEvent:
+    _require(complaint, Status.RESOLVED, Status.CLOSED, Status.DECLINED)
+    if complaint.rating is not None:
+        raise Conflict("already_rated")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed({"rating": "评分应为 1 到 5 的整数"})
+    comment = _text(comment, "comment", required=False)[:300]
+    complaint.rating = rating
+    complaint.rating_comment = comment
+    return record(
+        complaint,
+        actor,
+        "rated",
+        text=EVENTS["rated"].format(rating=rating) + (f"{comment}" if comment else ""),
+    )
+
+
+def consumer_message(complaint: Complaint, actor: Actor, text: str) -> ComplaintEvent:
+    _require(complaint, *OPEN_STATUSES, Status.RESOLVED)
+    text = _text(text)
+    event = record(complaint, actor, "consumer_message", text=EVENTS["consumer_message"].format(text=text))
+    notify.staff_alert(
+        complaint, complaint.station, event.id, template=notify.STAFF_NEW, summary="消费者补充了材料"
+    )
+    return event
+
+
+# --- system -------------------------------------------------------------------------------------
+
+
+def auto_close(complaint: Complaint, now: dt.datetime) -> ComplaintEvent | None:
+    if complaint.status != Status.RESOLVED or complaint.resolved_at is None:
+        return None
+    if now - complaint.resolved_at < dt.timedelta(days=AUTO_CLOSE_DAYS):
+        return None
+    complaint.closed_at = now
+    return record(
+        complaint,
+        Actor.system(),
+        "auto_closed",
+        text=EVENTS["auto_closed"].format(days=AUTO_CLOSE_DAYS),
+        to_status=Status.CLOSED,
+        now=now,
+    )
+
+
+def due_text(complaint: Complaint, kind: str) -> str:
+    row = next((d for d in complaint.deadlines if d.kind == kind and d.met_at is None), None)
+    return due_label(row.due_at, row.uncertain) if row is not None else ""
+
+
+def due_label(due_at: dt.datetime, uncertain: bool) -> str:
+    """A deadline as staff alerts and timeline texts show it."""
+    return due_at.astimezone(CHINA).strftime("%m-%d %H:%M") + ("（待确认）" if uncertain else "")

@@ -1,0 +1,173 @@
+"""Chinese text for complaints: options, statuses, reasons, timeline lines and notifications.
+
+Kept apart from app/texts.py only for size; `app.core.texts.ERRORS` is extended from here at import.
+"""
+
+from app.core.texts import ERRORS
+
+CATEGORIES = {
+    "quality": "商品质量",
+    "service": "服务质量",
+    "price": "价格与计量",
+    "return_exchange": "退换货",
+    "food_safety": "食品安全",
+    "false_advertising": "虚假宣传",
+    "pledge_broken": "承诺未兑现",
+    "other": "其他",
+}
+CATEGORY_HINTS = {"pledge_broken": "线下无理由退货、先行赔付、首问负责等承诺未兑现"}
+
+DEMANDS = {
+    "return": "退货",
+    "refund": "退款",
+    "exchange": "换货",
+    "compensation": "赔偿",
+    "first_payout": "先行赔付",
+    "apology": "道歉",
+    "other": "其他",
+}
+
+KINDS = {"complaint": "投诉", "report": "举报"}
+KIND_HINTS = {
+    "complaint": "与商家发生消费纠纷，请求调解处理（需实名）",
+    "report": "反映商家涉嫌违法的线索（可匿名，身份严格保密）",
+}
+
+STATUS = {
+    "submitted": "已提交",
+    "merchant_negotiating": "商家协商中",
+    "with_station": "待站点处理",
+    "accepted": "已受理",
+    "suspended": "暂停（检测鉴定中）",
+    "declined": "不予受理",
+    "resolved": "已办结",
+    "closed": "已结案",
+    "withdrawn": "已撤回",
+}
+
+# Order 121 Art. 16 grounds for declining a complaint.
+DECLINE_REASONS = {
+    "not_within_authority": "投诉事项不属于市场监督管理部门职责，或本单位不具有处理权限（第十六条第一项）",
+    "already_handled": "法院、仲裁机构、行政机关或消费者协会已受理或处理过同一争议（第十六条第二项）",
+    "not_consumer_dispute": "非生活消费需要，或不能证明存在消费者权益争议（第十六条第三项）",
+    "too_old": "知道或应当知道权益受侵害之日起已超过三年（第十六条第四项）",
+    "materials_missing": "未提供规定的材料，或提供虚假材料（第十六条第五项）",
+    "identity_unverified": "冒用他人名义或拒不配合核验真实身份（第十六条第六项）",
+    "other_legal_ground": "法律、法规、规章规定不予受理的其他情形（第十六条第七项）",
+}
+OTHER_ROUTES = "您还可以通过以下途径解决：与经营者协商和解；请求消费者协会或依法成立的其他调解组织调解；根据与经营者达成的仲裁协议提请仲裁；向人民法院提起诉讼。"
+
+OUTCOMES = {
+    "agreement": "调解达成协议",
+    "settled": "双方自行和解",
+    "withdrawn": "投诉人撤回",
+    "terminated": "终止调解",
+}
+# Order 121 Art. 23 grounds for terminating mediation.
+TERMINATION_REASONS = {
+    "party_absent": "一方无正当理由不参加或明确拒绝调解（第二十三条第二项）",
+    "no_agreement": "经调解双方明确表示无法达成协议（第二十三条第三项）",
+    "testing_fee_dispute": "对鉴定、检测费用无法协商一致（第二十三条第四项）",
+    "time_limit": "自受理之日起六十日内未能达成调解协议（第二十三条第五项）",
+    "art16_found": "受理后发现存在第十六条、第四十二条规定情形（第二十三条第六项）",
+    "party_gone": "当事人死亡或主体资格灭失（第二十三条第七项）",
+    "other_legal_ground": "法律、法规、规章规定的其他情形（第二十三条第八项）",
+}
+SUSPEND_REASONS = {"testing": "商品或服务需鉴定、检测", "recusal": "当事人申请回避"}
+
+DEADLINE_KINDS = {
+    "merchant_reply": "商家首次答复",
+    "merchant_settle": "商家协商和解",
+    "first_response": "站点首次响应",
+    "accept_decline": "受理或不予受理",
+    "small_dispute_close": "小额纠纷办结",
+    "ordinary_close": "一般纠纷办结",
+    "mediation": "调解期限",
+}
+
+PRIVACY_NOTICE = (
+    "您提交的姓名和手机号仅用于处理本次投诉，依法只提供给负责处理的维权站点、市场监管部门；"
+    "举报人信息严格保密，不会告知被举报的商家。投诉公示时不公开姓名、电话、地址、证件号码等个人信息。"
+)
+
+EVENTS = {
+    "submitted": "投诉已提交，由{station}负责处理。",
+    "report_submitted": "举报已提交，由{station}负责核查。",
+    "merchant_first": "已请商家先行协商（首问负责），商家须在{due}前答复；站点同步知悉。",
+    "merchant_replied": "商家答复：{text}",
+    "merchant_settled": "商家表示已与您协商解决：{text}",
+    "merchant_failed": "商家未能协商解决，已转由{station}处理。",
+    "merchant_timeout": "商家未在规定时间内答复，已转由{station}处理。",
+    "accepted": "{station}已受理您的投诉。",
+    "declined": "{station}决定不予受理。理由：{reason}。",
+    "suspended": "因{reason}，处理暂停，期间不计入调解期限。",
+    "resumed": "处理已恢复。",
+    "transferred": "已转交{station}处理。原因：{text}",
+    "replied": "{station}回复：{text}",
+    "resolved": "{station}已办结：{outcome}。{amount}",
+    "confirmed": "您确认问题已解决。",
+    "disputed": "您对处理结果有异议。",
+    "auto_closed": "办结后 {days} 天未收到您的确认，已自动结案。",
+    "withdrawn": "您已撤回投诉。",
+    "reopened": "根据您的异议，投诉已重新打开。",
+    "rated": "您的评价：{rating} 星。",
+    "consumer_message": "您补充：{text}",
+    "escalated": "处理已超过“{deadline}”期限，已提醒上级站点督办。",
+    "content_review": "投诉内容待人工审核，审核前不会公开。",
+    "abuse_flags": "提示：{flags}",
+}
+ABUSE_FLAGS = {
+    "near_identical": "短期内同一商家收到多条内容相近的投诉（第十七条第二项）",
+    "shared_phone": "多名投诉人使用同一手机号码（第十七条第四项）",
+    "abnormal_amount": "涉及金额异常（第十七条第一项）",
+    "frequent_complainant": "同一投诉人短期内大量投诉（第十七条第二项）",
+}
+
+NOTIFY = {
+    "received_title": "投诉已受理登记",
+    "update_title": "投诉处理进度",
+    "resolved_title": "投诉已办结",
+}
+
+# WeChat message values and the `flask outbox` command (app.notifications.format, app.cli.outbox).
+MESSAGES = {
+    "empty": "无",  # a subscribe value WeChat requires but the event does not have
+    "no_failed": "没有发送失败的消息。",
+    "retried": "已重新排队：{ids}",
+    "not_found": "未找到消息 {id}。",
+    "not_retryable": "消息 {id} 的状态是 {status}，只有发送失败（dead）或待发送的消息可以重新排队。",
+    "failed_header": "编号\t接收人\t渠道:模板\t投诉编号\t尝试次数\t最后错误\t创建时间",
+    "stats_header": "状态\t条数",
+    "oldest_pending": "最早的待发送消息：{age} 秒前",
+    "swept": "已处理 {count} 条待发送消息。",
+}
+
+ERRORS.update(
+    {
+        "idempotency_key_required": "请求缺少 Idempotency-Key，无法防止重复提交。",
+        "idempotency_conflict": "该请求编号已用于另一份内容不同的投诉，请勿重复使用。",
+        "complaints_closed_for_store": "该店铺暂不支持在线投诉，请拨打 12315。",
+        "no_responsible_station": "暂未找到负责处理的站点，请拨打 12315。",
+        "content_risky": "投诉内容包含违规信息，请修改后再提交。",
+        "rate_limited_hour": "提交过于频繁，请一小时后再试。",
+        "rate_limited_store_day": "今天您对该店铺的投诉已达上限，请明天再试或拨打 12315。",
+        "rate_limited_address": "当前网络提交过于频繁，请稍后再试。",
+        "complaint_not_found": "未找到该投诉。",
+        "invalid_transition": "当前状态下不能进行此操作。",
+        "reopen_window_passed": "结果异议后 7 天内才能申请重新处理。",
+        "reopen_used": "每件投诉只能重新打开一次。",
+        "already_rated": "您已评价过该投诉。",
+        "station_not_found": "未找到该站点。",
+        "staff_not_allowed": "无权处理该投诉。",
+        "upload_not_found": "所附图片不存在或已被使用，请重新上传。",
+        "upload_missing": "没有收到图片，请重新选择照片后上传。",
+        "upload_too_large": "图片文件过大，请压缩或截图后再上传。",
+        "upload_too_many_pixels": "图片分辨率过高，请压缩或截图后再上传。",
+        "upload_type_not_allowed": "只能上传 JPG、PNG 或 WebP 格式的照片。",
+        "upload_animated": "不支持动图，请上传静态照片。",
+        "upload_corrupt": "图片已损坏或未完整上传，请重新选择后上传。",
+        "upload_polyglot": "图片文件中含有异常数据，无法作为证据，请重新拍照或截图后上传。",
+        "upload_too_many": "一次最多附 9 张图片。",
+        "phone_code_invalid": "手机号授权失败，请重试或手动填写手机号。",
+    }
+)

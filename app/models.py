@@ -1,0 +1,66 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from app.calendar.models import CalendarOverride
+from app.complaints.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintDeadline,
+    ComplaintEvent,
+    ComplaintKind,
+    ContentCheck,
+    Status,
+)
+from app.consumers.models import Consumer, InboxMessage, Subscription
+from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
+from app.notifications.models import OutboxMessage, OutboxStatus
+from app.official_account.models import OAInbound
+from app.staff.models import Staff, StaffInvite, StaffRole
+from app.stores.models import (
+    Badge,
+    CodeStatus,
+    Commitment,
+    CommitmentKind,
+    Credential,
+    CredentialKind,
+    Industry,
+    Store,
+    StoreCode,
+    StoreScanDaily,
+)
+from app.uploads.models import Upload
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Badge",
+    "BusinessCircle",
+    "CalendarOverride",
+    "CodeStatus",
+    "Commitment",
+    "CommitmentKind",
+    "Complaint",
+    "ComplaintDeadline",
+    "ComplaintEvent",
+    "ComplaintKind",
+    "Consumer",
+    "ContentCheck",
+    "Credential",
+    "CredentialKind",
+    "InboxMessage",
+    "Industry",
+    "OAInbound",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Region",
+    "RoutingRule",
+    "Staff",
+    "StaffInvite",
+    "StaffRole",
+    "Station",
+    "StationKind",
+    "Status",
+    "Store",
+    "StoreCode",
+    "StoreScanDaily",
+    "Subscription",
+    "Upload",
+]

@@ -1,0 +1,593 @@
+"""The official-account chat: one incoming message or event in, one short text reply out.
+
+Station staff and merchant contacts work complaints by typing commands (`待办`, `查看 <号>`, `受理 <号>` ...).
+This module only parses and words things: who may see or act is `app.complaints.access`, binding is
+`app.staff.people`, every state change is the `complaint_flow` function the CLI calls too, with
+`Actor("staff" | "merchant", staff.id, "oa")`.
+
+Nothing here commits: the callback commits once per message, together with its `OAInbound` row. Each
+command runs in a savepoint, so a refused command (a domain error) leaves no half-done change behind
+while the message itself is still recorded with its answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.complaints import access, flow
+from app.complaints.filing import input
+from app.complaints.flow import Actor
+from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
+from app.complaints.texts import (
+    CATEGORIES,
+    DEADLINE_KINDS,
+    DECLINE_REASONS,
+    DEMANDS,
+    KINDS,
+    OUTCOMES,
+    STATUS,
+    SUSPEND_REASONS,
+    TERMINATION_REASONS,
+)
+from app.core.errors import DomainError, Forbidden
+from app.core.extensions import db
+from app.core.timeutil import CHINA, utcnow
+from app.official_account.texts import OA
+from app.staff import people
+from app.staff.models import Staff, StaffRole
+from app.stores.models import Store
+
+CONTEXT_TTL = dt.timedelta(minutes=30)
+#: WeChat's passive text reply takes at most 2048 bytes (UTF-8); keep a margin.
+MAX_REPLY_BYTES = 2000
+TODO_LIMIT = 10
+NUMBER_EXAMPLE = "查看 T261122ABCDEF"
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the chat needs of one push, already verified and parsed by the callback."""
+
+    openid: str
+    kind: str  # "text", "event", or another WeChat MsgType (image, voice, ...)
+    text: str = ""
+    event: str = ""  # wechatpy's lower-case event name: subscribe, subscribe_scan, scan, unsubscribe, ...
+    event_key: str = ""  # for subscribe_scan already without the "qrscene_" prefix
+
+
+class _Say(Exception):
+    """Stop here and answer with this text (usage hints, "not found", option lists)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        super().__init__(text)
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def answer(incoming: Incoming, now: dt.datetime | None = None) -> str:
+    """The reply text for one push; "" means no reply (the callback answers `success`)."""
+    now = now or utcnow()
+    if incoming.kind == "event":
+        return fit(_event(incoming, now))
+    person = people.bound_to(incoming.openid)
+    if person is not None and not person.oa_following:
+        person.oa_following = True  # writing to the account means following it
+    if incoming.kind != "text":
+        if _active(person):
+            return fit(OA["only_text"] + "\n" + _help(person))
+        return fit(_stranger())
+    return fit(_text(person, incoming.openid, (incoming.text or "").strip(), now))
+
+
+def fit(text: str) -> str:
+    """Cut a reply to what one chat bubble takes (on a character boundary)."""
+    raw = text.encode("utf-8")
+    if len(raw) <= MAX_REPLY_BYTES:
+        return text
+    room = MAX_REPLY_BYTES - len(_ELLIPSIS.encode("utf-8"))
+    return raw[:room].decode("utf-8", errors="ignore") + _ELLIPSIS
+
+
+def _active(person: Staff | None) -> bool:
+    return person is not None and person.active
+
+
+def _stranger() -> str:
+    return OA["stranger"].format(hotline=current_app.config.get("HOTLINE_12315") or "12315")
+
+
+def _help(person: Staff) -> str:
+    return OA["help_merchant"] if person.role == StaffRole.MERCHANT else OA["help_staff"]
+
+
+def _attempt(action: Callable[[], str], *, writes: bool = True) -> str:
+    """Run one command in a savepoint: a domain error rolls back its changes and becomes the reply.
+
+    Commands that write nothing before they can fail (`writes=False`) skip the savepoint's two round trips.
+    """
+    outbox = db.session.info.get("outbox_new")
+    queued = len(outbox) if outbox is not None else 0
+    try:
+        if not writes:
+            return action()
+        with db.session.begin_nested():
+            return action()
+    except _Say as said:
+        reply = said.text
+    except DomainError as exc:
+        reply = error_text(exc)
+    # Notifications queued inside the rolled-back savepoint never happened.
+    outbox = db.session.info.get("outbox_new")
+    if outbox is not None:
+        del outbox[queued:]
+    return reply
+
+
+def error_text(exc: DomainError) -> str:
+    if exc.fields:
+        return "；".join(str(v) for v in exc.fields.values())
+    return exc.message
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def _event(incoming: Incoming, now: dt.datetime) -> str:
+    event = incoming.event
+    if event == "unsubscribe":
+        people.set_following(incoming.openid, False)  # no more alerts until they follow again
+        return ""
+    if event in ("subscribe", "subscribe_scan", "scan"):
+        people.set_following(incoming.openid, True)
+    if event in ("subscribe_scan", "scan") and people.is_bind_scene(incoming.event_key):
+        return _attempt(lambda: _bound_text(*people.bind_by_scene(incoming.openid, incoming.event_key, now)))
+    if event in ("subscribe", "subscribe_scan", "scan"):
+        person = people.bound_to(incoming.openid)
+        if _active(person):
+            return OA["welcome_back"].format(name=person.name, where=people.where(person))
+        return _stranger()
+    return ""  # menu clicks, location reports ...: nothing to say
+
+
+def _bound_text(person: Staff, newly: bool) -> str:
+    key = "bound" if newly else "already_bound"
+    return OA[key].format(name=person.name, where=people.where(person))
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+_WORDS = (
+    "不予受理",
+    "协商不成",
+    "待办",
+    "查看",
+    "回复",
+    "受理",
+    "转办",
+    "暂停",
+    "恢复",
+    "办结",
+    "和解",
+    "帮助",
+    "绑定",
+    "解绑",
+)
+# A command word followed by the end, a space, or directly by a number ("受理T2611..."); a word followed
+# by more Chinese ("恢复原价后退款") is ordinary text.
+_COMMAND = re.compile(
+    r"^(" + "|".join(_WORDS) + r")(?=$|\s|[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])\s*(.*)$", re.S
+)
+_HELP_WORDS = {"help", "?", "？", "菜单", "指令"}
+
+
+def _text(person: Staff | None, openid: str, text: str, now: dt.datetime) -> str:
+    text = text.replace("\u3000", " ")
+    match = _COMMAND.match(text)
+    word, rest = (match.group(1), match.group(2).strip()) if match else ("", text)
+    if word == "绑定":
+        return _attempt(lambda: _bound_text(*people.bind_by_code(openid, _plain(rest), now)))
+    if word == "解绑":
+        if person is None:
+            return OA["not_bound"]
+        name = person.name
+        people.unbind(person)
+        return OA["unbound"].format(name=name)
+    if not _active(person):
+        return _stranger()
+    if word == "帮助" or (not word and text.lower() in _HELP_WORDS):
+        return _help(person)
+    merchant = person.role == StaffRole.MERCHANT
+    table = _MERCHANT if merchant else _STAFF
+    if word in table:
+        return _attempt(lambda: table[word](person, rest, now), writes=word not in _READ_ONLY)
+    if word:
+        return OA["staff_only"] if merchant else OA["merchant_only"]
+    return _attempt(lambda: _plain_text(person, text, now))
+
+
+def _plain(value: str) -> str:
+    """Full-width digits and letters (a Chinese keyboard) as ASCII; for numbers and codes only."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def _split(rest: str, parts: int) -> list[str]:
+    return rest.split(maxsplit=parts - 1) if rest else []
+
+
+def _actor(person: Staff) -> Actor:
+    return Actor("merchant" if person.role == StaffRole.MERCHANT else "staff", person.id, "oa")
+
+
+# --- finding a complaint ----------------------------------------------------------------------------
+
+
+def _find(person: Staff, token: str) -> Complaint:
+    """By full number, or by its tail (4+ characters) among the cases this person may see."""
+    words = _plain(token).upper().split()
+    token = words[0] if words else ""
+    if not token:
+        raise _Say(OA["need_number"].format(example=NUMBER_EXAMPLE))
+    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.number == token))
+    if complaint is not None:
+        return complaint
+    if len(token) >= 4 and token.isascii() and token.isalnum():
+        query = sa.select(Complaint).where(Complaint.number.endswith(token, autoescape=True))
+        if person.role == StaffRole.MERCHANT:
+            query = query.where(Complaint.store_id == person.store_id)
+        else:
+            query = query.where(Complaint.station_id.in_(access.visible_station_ids(person)))
+        hits = [c for c in db.session.scalars(query.limit(5)) if access.can_see(person, c)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise _Say(OA["ambiguous"].format(number=token))
+    raise _Say(OA["not_found"].format(number=token[:20]))
+
+
+def _find_to_act(person: Staff, token: str) -> Complaint:
+    complaint = _find(person, token)
+    access.require_act(person, complaint)
+    return complaint
+
+
+# --- commands (both roles) ------------------------------------------------------------------------
+
+
+def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
+    cases = access.open_cases(person, limit=TODO_LIMIT + 1)
+    if not cases:
+        return OA["todo_empty"]
+    shown = cases[:TODO_LIMIT]
+    ids = [c.id for c in shown]
+    stores = dict(
+        db.session.execute(
+            sa.select(Store.id, Store.name).where(Store.id.in_({c.store_id for c in shown}))
+        ).all()
+    )
+    next_due: dict[int, tuple[dt.datetime, str]] = {}
+    for complaint_id, due_at, kind in db.session.execute(
+        sa.select(ComplaintDeadline.complaint_id, ComplaintDeadline.due_at, ComplaintDeadline.kind).where(
+            ComplaintDeadline.complaint_id.in_(ids),
+            ComplaintDeadline.met_at.is_(None),
+            ComplaintDeadline.cancelled_at.is_(None),
+        )
+    ):
+        best = next_due.get(complaint_id)
+        if best is None or due_at < best[0]:
+            next_due[complaint_id] = (due_at, kind)
+    lines = [OA["todo_head"].format(count=len(shown) if len(cases) <= TODO_LIMIT else f"{TODO_LIMIT}+")]
+    for i, c in enumerate(shown, start=1):
+        due = next_due.get(c.id)
+        lines.append(
+            OA["todo_line"].format(
+                i=i,
+                number=c.number,
+                store=_short(stores.get(c.store_id, ""), 14),
+                status=STATUS[c.status.value],
+                due=_due_phrase(due, now) if due else "",
+            )
+        )
+    if len(cases) > TODO_LIMIT:
+        lines.append(OA["todo_more"])
+    return "\n".join(lines)
+
+
+def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
+    due_at, kind = due
+    phrase = OA["due"].format(label=DEADLINE_KINDS.get(kind, kind), at=_when(due_at))
+    return phrase + ("（已超期）" if due_at <= now else "")
+
+
+def _when(at: dt.datetime) -> str:
+    return at.astimezone(CHINA).strftime("%m-%d %H:%M")
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + _ELLIPSIS
+
+
+def _view(person: Staff, rest: str, now: dt.datetime) -> str:
+    c = _find(person, rest)
+    if not access.can_see(person, c):
+        raise Forbidden("staff_not_allowed")
+    person.context_complaint_id = c.id
+    person.context_until = now + CONTEXT_TTL
+    lines = [
+        OA["detail_head"].format(number=c.number, kind=KINDS[c.kind.value], status=STATUS[c.status.value]),
+        OA["detail_store"].format(store=_short(c.store.name, 40)),
+    ]
+    if person.role != StaffRole.MERCHANT:
+        lines.append(OA["detail_station"].format(station=c.station.name))
+    amount = OA["detail_amount"].format(amount=f"{c.amount:.2f}") if c.amount is not None else ""
+    lines.append(
+        OA["detail_category"].format(
+            category=CATEGORIES.get(c.category, c.category),
+            demand=DEMANDS.get(c.demand, c.demand),
+            amount=amount,
+        )
+    )
+    # The consumer's identity goes to the station only, never to the store (privacy notice, Art. 37).
+    if person.role != StaffRole.MERCHANT:
+        if c.anonymous or (c.kind == ComplaintKind.REPORT and not c.name):
+            lines.append(OA["detail_anonymous"])
+        else:
+            lines.append(OA["detail_person"].format(name=c.name, phone=c.phone))
+    lines.append(OA["detail_description"].format(text=_short(c.description, 200)))
+    pending = sorted(
+        (d for d in c.deadlines if d.met_at is None and d.cancelled_at is None), key=lambda d: d.due_at
+    )
+    if pending:
+        items = "；".join(
+            OA["detail_deadline_item"].format(
+                label=DEADLINE_KINDS.get(d.kind, d.kind),
+                at=_when(d.due_at),
+                uncertain="（待确认）" if d.uncertain else "",
+            )
+            for d in pending[:3]
+        )
+        lines.append(OA["detail_deadlines"].format(items=items))
+    events = [e for e in c.events if e.visible_to_consumer or person.role != StaffRole.MERCHANT]
+    if events:
+        last = events[-1]
+        lines.append(OA["detail_last"].format(at=_when(last.at), text=_short(last.text, 60)))
+    lines.append(OA["detail_hint"])
+    return "\n".join(lines)
+
+
+def _reply(person: Staff, rest: str, now: dt.datetime) -> str:
+    parts = _split(rest, 2)
+    if len(parts) < 2:
+        raise _Say(OA["reply_usage"])
+    c = _find_to_act(person, parts[0])
+    _say_to(person, c, parts[1])
+    return OA["done_replied"].format(number=c.number, text=_short(parts[1], 40))
+
+
+def _say_to(person: Staff, c: Complaint, text: str) -> None:
+    if person.role == StaffRole.MERCHANT:
+        flow.merchant_reply(c, _actor(person), text)
+    else:
+        flow.reply(c, _actor(person), text)
+
+
+def _plain_text(person: Staff, text: str, now: dt.datetime) -> str:
+    """Ordinary text: a reply to the case looked at within the last 30 minutes, else the help."""
+    until = person.context_until
+    if person.context_complaint_id is None or until is None:
+        return _help(person)
+    if until <= now:
+        return _help(person) + "\n" + OA["context_expired"]
+    c = db.session.get(Complaint, person.context_complaint_id)
+    if c is None:
+        return _help(person)
+    access.require_act(person, c)
+    _say_to(person, c, text)
+    return OA["done_replied_context"].format(number=c.number, text=_short(text, 40))
+
+
+# --- station commands -------------------------------------------------------------------------------
+
+
+def _accept(person: Staff, rest: str, now: dt.datetime) -> str:
+    c = _find_to_act(person, rest)
+    flow.accept(c, _actor(person))
+    return OA["done_accepted"].format(number=c.number, due=flow.due_text(c, "mediation") or "-")
+
+
+_DECLINE_WORDS = {
+    "not_within_authority": ("职责", "权限", "管辖", "不属于"),
+    "already_handled": ("法院", "仲裁", "已受理", "处理过", "已处理", "消费者协会", "消协", "行政机关"),
+    "not_consumer_dispute": ("生活消费", "不能证明", "非消费", "不是消费"),
+    "too_old": ("三年", "3年", "时效"),
+    "materials_missing": ("材料", "虚假"),
+    "identity_unverified": ("冒用", "身份", "核验"),
+    "other_legal_ground": ("其他",),
+}
+_TERMINATION_WORDS = {
+    "party_absent": ("不参加", "拒绝调解", "拒绝"),
+    "no_agreement": ("无法达成", "不能达成", "达不成", "无法协商"),
+    "testing_fee_dispute": ("费用", "鉴定费", "检测费"),
+    "time_limit": ("六十日", "60日", "60天", "六十天"),
+    "art16_found": ("第十六条", "第四十二条", "不予受理情形"),
+    "party_gone": ("死亡", "注销", "主体资格"),
+    "other_legal_ground": ("其他",),
+}
+
+
+def _pick(value: str, options: dict[str, str], words: dict[str, tuple[str, ...]]) -> str | None:
+    """A reason code from its number (1..n), its code, or Chinese text naming exactly one reason."""
+    plain = _plain(value)
+    codes = list(options)
+    if plain.isascii() and plain.isdigit() and 1 <= int(plain) <= len(codes):
+        return codes[int(plain) - 1]
+    if plain in options:
+        return plain
+    hits = {code for code, keys in words.items() if any(k in value for k in keys)}
+    hits |= {code for code, label in options.items() if value and value in label}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _numbered(head: str, options: dict[str, str]) -> str:
+    return "\n".join([head, *(f"{i}. {label}" for i, label in enumerate(options.values(), start=1))])
+
+
+def _decline(person: Staff, rest: str, now: dt.datetime) -> str:
+    parts = _split(rest, 2)
+    c = _find_to_act(person, parts[0] if parts else "")
+    why = parts[1] if len(parts) > 1 else ""
+    first, _, more = why.partition(" ")
+    code = _pick(first, DECLINE_REASONS, {})
+    extra = more.strip()
+    if code is None:
+        code, extra = _pick(why, DECLINE_REASONS, _DECLINE_WORDS), why
+    if code is None:
+        raise _Say(_numbered(OA["decline_options"].format(number=c.number), DECLINE_REASONS))
+    flow.decline(c, _actor(person), code, extra)
+    return OA["done_declined"].format(number=c.number, reason=_short(DECLINE_REASONS[code], 30))
+
+
+def _transfer(person: Staff, rest: str, now: dt.datetime) -> str:
+    parts = _split(rest, 3)
+    if len(parts) < 3:
+        example = parts[0] if parts else "T261122ABCDEF"
+        raise _Say(OA["transfer_usage"].format(number=_plain(example).upper()[:20]))
+    c = _find_to_act(person, parts[0])
+    try:
+        station = people.find_station(parts[1])
+    except DomainError:
+        raise _Say(OA["station_not_found"].format(name=_short(parts[1], 30))) from None
+    flow.transfer(c, _actor(person), station, parts[2])
+    return OA["done_transferred"].format(number=c.number, station=station.name)
+
+
+_SUSPEND_WORDS = {"testing": ("检测", "鉴定", "检验", "testing"), "recusal": ("回避", "recusal")}
+
+
+def _suspend(person: Staff, rest: str, now: dt.datetime) -> str:
+    parts = _split(rest, 2)
+    c = _find_to_act(person, parts[0] if parts else "")
+    why = parts[1] if len(parts) > 1 else ""
+    hits = [code for code, keys in _SUSPEND_WORDS.items() if any(k in why.lower() for k in keys)]
+    if len(hits) != 1:
+        raise _Say(OA["suspend_options"])
+    code = hits[0]
+    bare = why.strip().lower() in (*_SUSPEND_WORDS[code], SUSPEND_REASONS[code])
+    flow.suspend(c, _actor(person), code, "" if bare else f"说明：{why}")
+    return OA["done_suspended"].format(number=c.number, reason=SUSPEND_REASONS[code])
+
+
+def _resume(person: Staff, rest: str, now: dt.datetime) -> str:
+    c = _find_to_act(person, rest)
+    flow.resume(c, _actor(person))
+    due = flow.due_text(c, "mediation")
+    return OA["done_resumed"].format(number=c.number, due=f"调解期限：{due}" if due else "")
+
+
+_OUTCOME_WORDS = {
+    "调解成功": "agreement",
+    "调解达成协议": "agreement",
+    "达成协议": "agreement",
+    "调解": "agreement",
+    "和解": "settled",
+    "自行和解": "settled",
+    "撤回": "withdrawn",
+    "撤诉": "withdrawn",
+    "撤回投诉": "withdrawn",
+    "终止": "terminated",
+    "终止调解": "terminated",
+}
+
+
+def _amount_at_end(words: list[str]) -> tuple[list[str], Decimal | None]:
+    """Split off a trailing amount ("200", "200元", "¥200.5"); a malformed one is an error."""
+    if not words:
+        return words, None
+    last = _plain(words[-1]).removesuffix("元").lstrip("¥￥")
+    if not last or not (last[0].isdigit() or last[0] in "-."):
+        return words, None
+    try:
+        return words[:-1], input.parse_amount(last)
+    except ValueError as exc:
+        raise _Say(str(exc)) from None
+
+
+def _resolve(person: Staff, rest: str, now: dt.datetime) -> str:
+    words = rest.split()
+    c = _find_to_act(person, words[0] if words else "")
+    if len(words) < 2:
+        raise _Say(OA["outcome_options"].format(number=c.number))
+    outcome = _OUTCOME_WORDS.get(words[1]) or (words[1] if words[1] in OUTCOMES else None)
+    if outcome is None:
+        raise _Say(OA["outcome_options"].format(number=c.number))
+    rest_words, reason = words[2:], None
+    if outcome == "terminated":
+        # `办结 号 终止 2 [金额]`: a reason's number or code comes first, else words naming one reason.
+        if rest_words:
+            reason = _pick(rest_words[0], TERMINATION_REASONS, {})
+            rest_words = rest_words[1:] if reason else rest_words
+        others, amount = _amount_at_end(rest_words)
+        if reason is None and others:
+            reason = _pick(" ".join(others), TERMINATION_REASONS, _TERMINATION_WORDS)
+            others = []
+        if reason is None:
+            raise _Say(_numbered(OA["terminate_options"].format(number=c.number), TERMINATION_REASONS))
+    else:
+        others, amount = _amount_at_end(rest_words)
+    note = " ".join(others)
+    flow.resolve(c, _actor(person), outcome, amount, note, reason)
+    shown = OA["done_resolved_amount"].format(amount=f"{amount:.2f}") if amount else ""
+    return OA["done_resolved"].format(number=c.number, outcome=OUTCOMES[outcome], amount=shown)
+
+
+# --- merchant commands ------------------------------------------------------------------------------
+
+
+def _settle(person: Staff, rest: str, now: dt.datetime) -> str:
+    words = rest.split()
+    c = _find_to_act(person, words[0] if words else "")
+    others, amount = _amount_at_end(words[1:])
+    if not others:
+        raise _Say(OA["settle_usage"].format(number=c.number))
+    flow.merchant_settle(c, _actor(person), " ".join(others), amount)
+    return OA["done_settled"].format(number=c.number)
+
+
+def _give_up(person: Staff, rest: str, now: dt.datetime) -> str:
+    c = _find_to_act(person, rest)
+    flow.to_station(c, _actor(person), "merchant_failed")
+    return OA["done_to_station"].format(number=c.number, station=c.station.name)
+
+
+_Handler = Callable[[Staff, str, dt.datetime], str]
+#: Commands whose only write (查看's chat context) comes after every check that can refuse.
+_READ_ONLY = frozenset({"待办", "查看"})
+_STAFF: dict[str, _Handler] = {
+    "待办": _todo,
+    "查看": _view,
+    "回复": _reply,
+    "受理": _accept,
+    "不予受理": _decline,
+    "转办": _transfer,
+    "暂停": _suspend,
+    "恢复": _resume,
+    "办结": _resolve,
+}
+_MERCHANT: dict[str, _Handler] = {
+    "待办": _todo,
+    "查看": _view,
+    "回复": _reply,
+    "和解": _settle,
+    "协商不成": _give_up,
+}

@@ -1,0 +1,120 @@
+"""Chinese text of the official-account chat (station staff and merchant contacts) and `flask staff`.
+
+Kept apart from app/texts.py only for size; `app.core.texts.ERRORS` is extended from here at import.
+Every reply must fit a chat bubble: WeChat's passive text reply takes at most 2048 bytes.
+"""
+
+from app.core.texts import ERRORS
+
+ROLES = {"handler": "处理人员", "supervisor": "督办人员", "merchant": "商家联系人"}
+
+OA = {
+    "stranger": (
+        "您好！本公众号供消费维权站点工作人员和商家联系人处理投诉使用。\n"
+        "工作人员或商家联系人：请向管理员索取绑定二维码并扫码，或发送“绑定 六位绑定码”。\n"
+        "消费者投诉请使用“一店一码”小程序，或拨打 {hotline}。"
+    ),
+    "welcome_back": "欢迎回来，{name}（{where}）。发送“待办”查看待处理投诉，发送“帮助”查看全部指令。",
+    "bound": "绑定成功！您好，{name}（{where}）。发送“待办”查看待处理投诉，发送“帮助”查看全部指令。",
+    "already_bound": "本微信已绑定{name}（{where}），无需重复绑定。",
+    "bind_usage": "请发送“绑定 六位绑定码”，例如：绑定 123456。绑定码由管理员提供，24 小时内有效。",
+    "unbound": "已解除绑定（{name}）。本微信将不再收到投诉提醒，也不能再处理投诉。",
+    "not_bound": "本微信尚未绑定工作人员身份，无需解绑。",
+    "only_text": "暂只支持文字指令。",
+    "help_staff": (
+        "可用指令（“号”为投诉编号，也可只输末 6 位）：\n"
+        "待办 — 本站点未办结的投诉，期限最近的在前\n"
+        "查看 号 — 详情；之后 30 分钟内直接发文字即回复该投诉\n"
+        "回复 号 内容\n"
+        "受理 号\n"
+        "不予受理 号 理由（发“不予受理 号”查看可选理由）\n"
+        "转办 号 站点 原因\n"
+        "暂停 号 检测/回避 ／ 恢复 号\n"
+        "办结 号 调解成功|和解|撤回|终止 [挽回金额]\n"
+        "解绑 — 解除本微信的绑定"
+    ),
+    "help_merchant": (
+        "可用指令（“号”为投诉编号，也可只输末 6 位）：\n"
+        "待办 — 请您先行协商的投诉\n"
+        "查看 号 — 详情；之后 30 分钟内直接发文字即回复该投诉\n"
+        "回复 号 内容 — 答复消费者\n"
+        "和解 号 说明 [金额] — 已与消费者协商解决\n"
+        "协商不成 号 — 交由维权站点处理\n"
+        "解绑 — 解除本微信的绑定"
+    ),
+    "context_expired": "（上次查看的投诉已超过 30 分钟，如需回复请发送“回复 号 内容”。）",
+    "need_number": "请写明投诉编号，例如：{example}",
+    "not_found": "未找到投诉“{number}”，请核对编号。",
+    "ambiguous": "有多件投诉的编号以“{number}”结尾，请写完整编号。",
+    "todo_empty": "目前没有待处理的投诉。",
+    "todo_head": "待处理投诉 {count} 件（期限最近的在前）：",
+    "todo_more": "……另有更多，请先处理以上投诉。",
+    "todo_line": "{i}. {number} {store} {status}{due}",
+    "due": " {label}{at}前",
+    "detail_head": "{number}（{kind}·{status}）",
+    "detail_store": "店铺：{store}",
+    "detail_station": "负责站点：{station}",
+    "detail_category": "类别：{category}；诉求：{demand}{amount}",
+    "detail_amount": "；金额 {amount} 元",
+    "detail_person": "投诉人：{name} {phone}",
+    "detail_anonymous": "举报人：匿名",
+    "detail_description": "内容：{text}",
+    "detail_deadlines": "期限：{items}",
+    "detail_deadline_item": "{label} {at}{uncertain}",
+    "detail_last": "最近：{at} {text}",
+    "detail_hint": "30 分钟内直接发文字即回复此投诉。",
+    "done_replied": "已回复 {number}：{text}",
+    "done_replied_context": "已回复 {number}（您最近查看的投诉）：{text}",
+    "done_accepted": "已受理 {number}。调解期限：{due}",
+    "done_declined": "已对 {number} 作出不予受理决定（{reason}），已告知消费者其他解决途径。",
+    "done_transferred": "已将 {number} 转交{station}。",
+    "done_suspended": "{number} 已暂停（{reason}），期间不计入调解期限。恢复时发送“恢复 {number}”。",
+    "done_resumed": "{number} 已恢复处理。{due}",
+    "done_resolved": "{number} 已办结：{outcome}{amount}。等待消费者确认。",
+    "done_resolved_amount": "，挽回经济损失 {amount} 元",
+    "done_settled": "已告知消费者 {number} 已协商解决，等待消费者确认。",
+    "done_to_station": "{number} 已交由{station}处理。",
+    "decline_options": "请注明不予受理的理由，发送“不予受理 {number} 序号”：",
+    "terminate_options": "终止调解需注明理由，发送“办结 {number} 终止 序号”：",
+    "suspend_options": "暂停原因应为“检测”（商品或服务需鉴定、检测）或“回避”（当事人申请回避）。",
+    "outcome_options": "办结结果应为：调解成功、和解、撤回或终止，例如：办结 {number} 调解成功 200",
+    "transfer_usage": "请按“转办 号 站点 原因”发送，例如：转办 {number} 测试市场监管所 属地管辖",
+    "reply_usage": "请按“回复 号 内容”发送。",
+    "settle_usage": "请按“和解 号 说明 [金额]”发送，例如：和解 {number} 已退款 699",
+    "merchant_only": "该指令供商家联系人使用。",
+    "staff_only": "该指令供站点工作人员使用。",
+    "station_not_found": "未找到站点“{name}”，请写站点全称。",
+    "none_due": "",
+}
+
+# `flask staff ...` output.
+CLI = {
+    "staff_added": "已添加工作人员 {name}（{role}，{where}），编号 {id}",
+    "invite_code": "绑定码：{code}（{expires} 前有效，仅能使用一次）",
+    "invite_how": "请对方关注公众号后发送“绑定 {code}”，或用微信扫描二维码。",
+    "invite_qr": "二维码图片：{path}",
+    "invite_qr_url": "二维码内容：{url}",
+    "invite_qr_failed": "未能生成二维码（{error}）；绑定码仍然有效。",
+    "unbound": "已解除 {name}（编号 {id}）的微信绑定。",
+    "not_bound": "{name}（编号 {id}）尚未绑定微信。",
+    "list_empty": "（没有工作人员）",
+    "bound_yes": "已绑定",
+    "bound_no": "未绑定",
+    "inactive": "已停用",
+    "unfollowed": "已取消关注公众号，收不到提醒",
+}
+
+ERRORS.update(
+    {
+        "staff_not_found": "未找到该工作人员。",
+        "staff_inactive": "该工作人员已停用，不能绑定。",
+        "staff_role_invalid": "角色应为 handler（处理人员）或 supervisor（督办人员）。",
+        "staff_name_required": "请填写姓名（最多 50 个字）。",
+        "invite_not_found": "绑定码或二维码无效，请向管理员重新索取。",
+        "invite_expired": "该绑定码或二维码已过期（有效期 24 小时），请向管理员重新索取。",
+        "invite_used": "该绑定码或二维码已使用过，每个只能使用一次。如需重新绑定，请向管理员重新索取。",
+        "openid_bound_other": "本微信已绑定其他工作人员身份，不能重复绑定。如需更换，请先发送“解绑”。",
+        "bind_rate_limited": "绑定尝试次数过多，请一小时后再试。",
+        "bind_code_format": "绑定码为 6 位数字，例如：绑定 123456。",
+    }
+)

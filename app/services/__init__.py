@@ -1,1 +1,0 @@
-"""Domain services: plain values and a session in, domain errors out; callers commit."""

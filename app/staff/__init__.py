@@ -1,0 +1,7 @@
+"""Station staff and merchant contacts.
+
+People, invitations and WeChat binding (`models`, `people`) and who is at the staff H5 pages with their
+signed form tokens (`h5_sessions`).
+
+May import: `core`, `directory`, `stores`.
+"""

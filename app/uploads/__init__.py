@@ -1,0 +1,4 @@
+"""Evidence photos: accepted, cleaned, stored (`storage`) and read back by those allowed (`service`).
+
+May import: `core`, `consumers` (models), `staff` (models).
+"""

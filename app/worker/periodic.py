@@ -1,0 +1,118 @@
+"""Periodic jobs run by the worker process (`flask worker run`).
+
+Each job is a plain function run inside an app context with its own transaction; a failing job is
+logged and retried on its next tick, never taking the loop down. Jobs must be idempotent: the same
+job may run in two worker processes at once in production, or twice after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from app.core.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    name: str
+    every_seconds: float
+    func: Callable[[], object]
+    next_run: float = 0.0
+    config_key: str | None = None  # an app setting that overrides every_seconds
+
+
+JOBS: list[Job] = []
+
+
+def every(seconds: float, name: str | None = None, config_key: str | None = None):
+    def register(func):
+        JOBS.append(Job(name or func.__name__, seconds, func, config_key=config_key))
+        return func
+
+    return register
+
+
+def run_due(app: Flask, now: float | None = None) -> list[str]:
+    """Run every job whose time has come; return the names of those that ran."""
+    now = time.monotonic() if now is None else now
+    ran = []
+    for job in JOBS:
+        if now < job.next_run:
+            continue
+        interval = job.every_seconds
+        if job.config_key and app.config.get(job.config_key):
+            interval = float(app.config[job.config_key])
+        job.next_run = now + interval
+        with app.app_context():
+            try:
+                job.func()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("periodic job %s failed; it will run again", job.name)
+        ran.append(job.name)
+    return ran
+
+
+def loop(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
+    while not stop.is_set():
+        run_due(app)
+        stop.wait(tick)
+
+
+@every(30, "scans.persist")
+def _persist_scans() -> None:
+    from app.stores import scans
+
+    scans.flush()
+    scans.persist()
+
+
+@every(60, "complaints.escalate_missed")
+def _escalate() -> None:
+    from app.complaints import sweeps
+
+    sweeps.escalate_missed()
+
+
+@every(300, "complaints.warn_approaching")
+def _warn() -> None:
+    from app.complaints import sweeps
+
+    sweeps.warn_approaching()
+
+
+@every(3600, "complaints.auto_close")
+def _auto_close() -> None:
+    from app.complaints import sweeps
+
+    sweeps.auto_close()
+
+
+@every(120, "complaints.recheck_content")
+def _recheck_content() -> None:
+    from app.complaints import content_check
+
+    content_check.recheck_pending()
+
+
+@every(15, "delivery.sweep", config_key="OUTBOX_SWEEP_SECONDS")
+def _sweep_outbox() -> None:
+    from app.notifications import delivery
+
+    delivery.sweep()
+
+
+@every(3600, "oa.prune_inbound")
+def _prune_oa_inbound() -> None:
+    from app.official_account import callback
+
+    callback.prune_inbound()

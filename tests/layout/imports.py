@@ -1,0 +1,134 @@
+"""The project's own import graph, read from the source with `ast` (nothing is imported).
+
+Every `import` and `from ... import` counts, at module level or inside a function, except those under
+`if TYPE_CHECKING:` (they never run). Edges point from the importing module to the imported one;
+`from pkg import name` points at `pkg.name` when that is a module, else at `pkg`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("app", "wechat", "miniprogram_api")
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    line: int
+    in_function: bool
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def project_modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            found[module_name(path)] = path
+    return found
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _resolve(module: str, current: str, level: int, is_package: bool) -> str:
+    if not level:
+        return module
+    base = current.split(".")
+    base = base if is_package else base[:-1]
+    base = base[: len(base) - (level - 1)]
+    return ".".join([*base, module] if module else base)
+
+
+def edges(modules: dict[str, Path] | None = None) -> list[Edge]:
+    modules = modules if modules is not None else project_modules()
+    result: list[Edge] = []
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        is_package = path.name == "__init__.py"
+
+        def visit(node: ast.AST, in_function: bool, name=name, is_package=is_package) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.If) and _is_type_checking(child):
+                    for sub in child.orelse:
+                        visit(sub, in_function)
+                    continue
+                inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+                if isinstance(child, ast.Import):
+                    for alias in child.names:
+                        if alias.name.split(".")[0] in PACKAGES:
+                            result.append(Edge(name, _closest(alias.name, modules), child.lineno, in_function))
+                elif isinstance(child, ast.ImportFrom):
+                    base = _resolve(child.module or "", name, child.level, is_package)
+                    if base.split(".")[0] not in PACKAGES:
+                        continue
+                    for alias in child.names:
+                        full = f"{base}.{alias.name}"
+                        target = full if full in modules else _closest(base, modules)
+                        result.append(Edge(name, target, child.lineno, in_function))
+                visit(child, inner)
+
+        visit(tree, False)
+    return [e for e in result if e.source != e.target]
+
+
+def _closest(dotted: str, modules: dict[str, Path]) -> str:
+    parts = dotted.split(".")
+    while parts and ".".join(parts) not in modules:
+        parts.pop()
+    return ".".join(parts) or dotted
+
+
+def cycles(graph_edges: list[Edge]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    graph: dict[str, set[str]] = {}
+    for e in graph_edges:
+        graph.setdefault(e.source, set()).add(e.target)
+        graph.setdefault(e.target, set())
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = [0]
+
+    def strongconnect(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                strongconnect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            strongconnect(v)
+    return found
