@@ -71,7 +71,9 @@ def edges(modules: dict[str, Path] | None = None) -> list[Edge]:
                 if isinstance(child, ast.Import):
                     for alias in child.names:
                         if alias.name.split(".")[0] in PACKAGES:
-                            result.append(Edge(name, _closest(alias.name, modules), child.lineno, in_function))
+                            result.append(
+                                Edge(name, _closest(alias.name, modules), child.lineno, in_function)
+                            )
                 elif isinstance(child, ast.ImportFrom):
                     base = _resolve(child.module or "", name, child.level, is_package)
                     if base.split(".")[0] not in PACKAGES:
