@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from app.complaints import flow
+from app.complaints import access, flow
 from app.complaints import options as complaint_options
 from app.complaints.filing import service as complaint_filing
 from app.complaints.flow import Actor
@@ -67,11 +67,11 @@ def my_complaints():
 @bp.get("/complaints/<number>")
 @login_required
 def complaint_detail(number: str):
-    return ok(complaint_views.detail(complaint_views.owned(current_consumer().id, number)))
+    return ok(complaint_views.detail(access.for_view(number, consumer_id=current_consumer().id)))
 
 
 def _act(number: str, action) -> tuple:
-    complaint = complaint_views.owned(current_consumer().id, number)
+    complaint = access.for_action(number, consumer_id=current_consumer().id)
     action(complaint)
     db.session.commit()
     return ok(complaint_views.detail(complaint))

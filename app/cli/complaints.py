@@ -1,7 +1,8 @@
 """`flask complaints ...`: the station's side of a complaint from the command line.
 
-The same service functions serve the official account (chat and H5) later; here the actor is a staff
-member given with --staff (their id), or the system when omitted.
+The same transitions serve the official account's chat and the staff pages. With --staff (an id) the
+command acts as that person, on the cases they may see (`app.complaints.access`) and with their role's
+actions (`app.complaints.states`); without it the operator acts as the system, on any case.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app.complaints import flow, sweeps
+from app.complaints import access, flow, sweeps
 from app.complaints.filing import input
-from app.complaints.flow import Actor
 from app.complaints.models import Complaint
+from app.complaints.states import Actor
 from app.complaints.texts import DEADLINE_KINDS, STATUS
 from app.core.errors import DomainError, NotFound
 from app.core.extensions import db
@@ -29,26 +30,29 @@ complaints_cli = AppGroup("complaints", help="Work complaints as station staff."
 routing_cli = AppGroup("routing", help="Routing rules.")
 
 
-def _complaint(number: str) -> Complaint:
-    c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number.strip().upper()))
-    if c is None:
-        raise click.ClickException(f"未找到投诉 {number}")
-    return c
-
-
-def _actor(staff_id: int | None) -> Actor:
+def _staff(staff_id: int | None) -> Staff | None:
     if staff_id is None:
-        return Actor("system", None, "cli")
+        return None
     staff = db.session.get(Staff, staff_id)
     if staff is None:
         raise click.ClickException(f"未找到工作人员 {staff_id}")
-    return Actor("merchant" if staff.role.value == "merchant" else "staff", staff.id, "cli")
+    return staff
+
+
+def _complaint(number: str, staff: Staff | None = None, *, lock: bool = False) -> Complaint:
+    try:
+        find = access.for_action if lock else access.for_view
+        return find(number, staff=staff)
+    except NotFound:
+        raise click.ClickException(f"未找到投诉 {number}") from None
 
 
 def _run(number: str, staff_id: int | None, action) -> None:
-    complaint = _complaint(number)
+    staff = _staff(staff_id)
+    complaint = _complaint(number, staff, lock=True)
+    who = Actor("system", None, "cli") if staff is None else access.actor(staff, "cli")
     try:
-        action(complaint, _actor(staff_id))
+        action(complaint, who)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

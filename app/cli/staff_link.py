@@ -10,12 +10,11 @@ The `staff` group may also be defined by another module (`flask staff add`, `inv
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.complaints import access
-from app.complaints.models import Complaint
+from app.core.errors import NotFound
 from app.core.extensions import db
 from app.staff import h5_sessions
 from app.staff.models import Staff
@@ -30,14 +29,14 @@ def link_cmd(staff_id: int, number: str):
     staff = db.session.get(Staff, staff_id)
     if staff is None:
         raise click.ClickException(f"未找到工作人员 {staff_id}")
-    num = h5_sessions.normalise_number(number)
-    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.number == num)) if num else None
-    if complaint is None:
-        raise click.ClickException(f"未找到投诉 {number}")
+    try:
+        complaint = access.for_view(number)
+    except NotFound:
+        raise click.ClickException(f"未找到投诉 {number}") from None
     if not staff.active:
         raise click.ClickException(f"工作人员 {staff_id} 已停用")
     if not access.can_see(staff, complaint):
-        click.echo(f"注意：{staff.name} 无权查看投诉 {complaint.number}，打开后会显示“无权处理”。", err=True)
+        click.echo(f"注意：{staff.name} 无权查看投诉 {complaint.number}，打开后会显示“未找到”。", err=True)
     click.echo(h5_sessions.link_for(staff, complaint.number))
 
 

@@ -2,17 +2,18 @@
 
 Every transition writes a timeline event (actor, time, channel, reason code, text, whether the
 consumer sees it), updates the stored deadlines, and queues notifications in the same transaction.
-Functions flush, never commit. A forbidden transition raises Conflict("invalid_transition") (409).
+Functions flush, never commit. Which action is allowed in which state and for whom is the table in
+`states`; each transition checks it first (409 `invalid_transition` for the state, 403 for the role).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
-from app.complaints import deadlines
-from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, Status
+from app.complaints import deadlines, states
+from app.complaints.models import Complaint, ComplaintEvent, Status
+from app.complaints.states import Actor
 from app.complaints.texts import (
     DECLINE_REASONS,
     EVENTS,
@@ -21,31 +22,18 @@ from app.complaints.texts import (
     SUSPEND_REASONS,
     TERMINATION_REASONS,
 )
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.timeutil import CHINA, today_cn, utcnow
 from app.directory.models import Station
 from app.notifications import notify
 
-REOPEN_WINDOW = dt.timedelta(days=7)
 AUTO_CLOSE_DAYS = 7
 TEXT_MAX = 500
 
 
-@dataclass(frozen=True)
-class Actor:
-    kind: str  # consumer | staff | merchant | system
-    id: int | None = None
-    channel: str = "system"  # mp | oa | h5 | cli | system
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system", None, "system")
-
-
-def _require(complaint: Complaint, *allowed: Status) -> None:
-    if complaint.status not in allowed:
-        raise Conflict("invalid_transition")
+def _require(complaint: Complaint, action: str, actor: Actor, now: dt.datetime | None = None) -> None:
+    states.require(complaint, action, actor, now or utcnow())
 
 
 def _text(value: str | None, field: str = "text", *, required: bool = True) -> str:
@@ -150,7 +138,7 @@ def _station_name(complaint: Complaint) -> str:
 
 
 def merchant_reply(complaint: Complaint, actor: Actor, text: str) -> ComplaintEvent:
-    _require(complaint, Status.MERCHANT_NEGOTIATING)
+    _require(complaint, "merchant_reply", actor)
     text = _text(text)
     event = record(complaint, actor, "merchant_replied", text=EVENTS["merchant_replied"].format(text=text))
     deadlines.meet(complaint, event.at, "merchant_reply")
@@ -162,7 +150,7 @@ def merchant_settle(
     complaint: Complaint, actor: Actor, text: str, amount: Decimal | None = None
 ) -> ComplaintEvent:
     """The merchant reports a settlement; the consumer confirms (closed) or disputes (to the station)."""
-    _require(complaint, Status.MERCHANT_NEGOTIATING)
+    _require(complaint, "merchant_settle", actor)
     text = _text(text)
     now = utcnow()
     complaint.outcome = "settled"
@@ -183,16 +171,17 @@ def merchant_settle(
 
 
 def to_station(complaint: Complaint, actor: Actor, reason_code: str) -> ComplaintEvent:
-    """Merchant-first ends without settlement (failed, timed out, or the consumer asks)."""
-    _require(complaint, Status.MERCHANT_NEGOTIATING)
+    """Merchant-first ends without settlement: the merchant gave up, or the sweep found it timed out."""
+    _require(complaint, "to_station", actor)
+    if reason_code not in states.TO_STATION_REASONS:
+        raise ValueError(f"unknown to_station reason {reason_code!r}")  # a programming error, never input
     now = utcnow()
-    key = "merchant_timeout" if reason_code == "merchant_timeout" else "merchant_failed"
     event = record(
         complaint,
         actor,
         "to_station",
         reason_code=reason_code,
-        text=EVENTS[key].format(station=_station_name(complaint)),
+        text=EVENTS[reason_code].format(station=_station_name(complaint)),
         to_status=Status.WITH_STATION,
         now=now,
     )
@@ -206,7 +195,7 @@ def to_station(complaint: Complaint, actor: Actor, reason_code: str) -> Complain
 
 
 def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
-    _require(complaint, Status.SUBMITTED, Status.WITH_STATION)
+    _require(complaint, "accept", actor)
     now = utcnow()
     complaint.accepted_at = now
     complaint.first_response_at = complaint.first_response_at or now
@@ -225,7 +214,7 @@ def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
 
 
 def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
-    _require(complaint, Status.SUBMITTED, Status.WITH_STATION)
+    _require(complaint, "decline", actor)
     if reason_code not in DECLINE_REASONS:
         raise ValidationFailed({"reason_code": "请选择不予受理的理由：" + "、".join(DECLINE_REASONS)})
     extra = _text(text, required=False)
@@ -251,7 +240,7 @@ def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
 
 
 def suspend(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
-    _require(complaint, Status.ACCEPTED)
+    _require(complaint, "suspend", actor)
     if reason_code not in SUSPEND_REASONS:
         raise ValidationFailed({"reason_code": "暂停理由应为：" + "、".join(SUSPEND_REASONS)})
     now = utcnow()
@@ -272,7 +261,7 @@ def suspend(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
 
 def resume(complaint: Complaint, actor: Actor) -> ComplaintEvent:
     """The mediation clock restarts; whole China days spent suspended are added to its limit."""
-    _require(complaint, Status.SUSPENDED)
+    _require(complaint, "resume", actor)
     now = utcnow()
     paused = (today_cn(now) - today_cn(complaint.suspended_at)).days if complaint.suspended_at else 0
     complaint.suspended_days += max(0, paused)
@@ -285,7 +274,7 @@ def resume(complaint: Complaint, actor: Actor) -> ComplaintEvent:
 
 def transfer(complaint: Complaint, actor: Actor, station: Station, reason: str) -> ComplaintEvent:
     """To a named station, with a reason. Counted on its own; never a resolution; clocks keep running."""
-    _require(complaint, *OPEN_STATUSES)
+    _require(complaint, "transfer", actor)
     reason = _text(reason, "reason")
     if station.id == complaint.station_id:
         raise ValidationFailed({"station": "不能转给当前站点"})
@@ -312,7 +301,7 @@ def transfer(complaint: Complaint, actor: Actor, station: Station, reason: str) 
 
 
 def reply(complaint: Complaint, actor: Actor, text: str, *, internal: bool = False) -> ComplaintEvent:
-    _require(complaint, *OPEN_STATUSES, Status.RESOLVED)
+    _require(complaint, "reply", actor)
     text = _text(text)
     now = utcnow()
     shown = EVENTS["replied"].format(station=_station_name(complaint), text=text)
@@ -339,7 +328,7 @@ def resolve(
     text: str = "",
     reason_code: str | None = None,
 ) -> ComplaintEvent:
-    _require(complaint, Status.ACCEPTED)
+    _require(complaint, "resolve", actor)
     if outcome not in OUTCOMES:
         raise ValidationFailed(
             {"outcome": "办结结果应为：" + "、".join(f"{k}（{v}）" for k, v in OUTCOMES.items())}
@@ -386,7 +375,7 @@ def resolve(
 def confirm(complaint: Complaint, actor: Actor, resolved: bool) -> ComplaintEvent:
     """Confirmed → closed. Disputed → closed as disputed (may reopen once within 7 days), except a
     merchant's settlement, which goes to the station instead."""
-    _require(complaint, Status.RESOLVED)
+    _require(complaint, "confirm", actor)
     now = utcnow()
     complaint.consumer_confirmed = resolved
     if resolved:
@@ -408,7 +397,7 @@ def confirm(complaint: Complaint, actor: Actor, resolved: bool) -> ComplaintEven
 
 
 def withdraw(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent:
-    _require(complaint, *OPEN_STATUSES)
+    _require(complaint, "withdraw", actor)
     now = utcnow()
     complaint.closed_at = now
     event = record(
@@ -424,14 +413,8 @@ def withdraw(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEve
 
 
 def reopen(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent:
-    _require(complaint, Status.CLOSED)
-    if complaint.consumer_confirmed is not False or complaint.disputed_at is None:
-        raise Conflict("invalid_transition")
-    if complaint.reopen_count >= 1:
-        raise Conflict("reopen_used")
     now = utcnow()
-    if now - complaint.disputed_at > REOPEN_WINDOW:
-        raise Conflict("reopen_window_passed")
+    _require(complaint, "reopen", actor, now)
     complaint.reopen_count += 1
     complaint.closed_at = None
     complaint.resolved_at = None
@@ -451,9 +434,7 @@ def reopen(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent
 
 
 def rate(complaint: Complaint, actor: Actor, rating: int, comment: str = "") -> ComplaintEvent:
-    _require(complaint, Status.RESOLVED, Status.CLOSED, Status.DECLINED)
-    if complaint.rating is not None:
-        raise Conflict("already_rated")
+    _require(complaint, "rate", actor)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed({"rating": "评分应为 1 到 5 的整数"})
     comment = _text(comment, "comment", required=False)[:300]
@@ -468,7 +449,7 @@ def rate(complaint: Complaint, actor: Actor, rating: int, comment: str = "") -> 
 
 
 def consumer_message(complaint: Complaint, actor: Actor, text: str) -> ComplaintEvent:
-    _require(complaint, *OPEN_STATUSES, Status.RESOLVED)
+    _require(complaint, "message", actor)
     text = _text(text)
     event = record(complaint, actor, "consumer_message", text=EVENTS["consumer_message"].format(text=text))
     notify.staff_alert(
@@ -481,7 +462,7 @@ def consumer_message(complaint: Complaint, actor: Actor, text: str) -> Complaint
 
 
 def auto_close(complaint: Complaint, now: dt.datetime) -> ComplaintEvent | None:
-    if complaint.status != Status.RESOLVED or complaint.resolved_at is None:
+    if states.refusal(complaint, "auto_close", states.Role.SYSTEM, now) or complaint.resolved_at is None:
         return None
     if now - complaint.resolved_at < dt.timedelta(days=AUTO_CLOSE_DAYS):
         return None

@@ -12,7 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from app.calendar import workcal
-from app.complaints import deadlines, flow
+from app.complaints import deadlines, flow, states
 from app.complaints.flow import Actor, due_text, record
 from app.complaints.models import Complaint, ComplaintDeadline, Status
 from app.complaints.texts import DEADLINE_KINDS, EVENTS
@@ -36,7 +36,7 @@ def escalate_missed(now: dt.datetime | None = None) -> int:
             continue
         if row.kind in MERCHANT_KINDS:
             if complaint.status == Status.MERCHANT_NEGOTIATING:
-                flow.to_station(complaint, Actor.system(), "merchant_timeout")
+                flow.to_station(complaint, Actor.system(), states.MERCHANT_TIMEOUT)
             continue
         label = DEADLINE_KINDS.get(row.kind, row.kind)
         event = record(

@@ -57,6 +57,9 @@ DECLINE_REASONS = {
 }
 OTHER_ROUTES = "您还可以通过以下途径解决：与经营者协商和解；请求消费者协会或依法成立的其他调解组织调解；根据与经营者达成的仲裁协议提请仲裁；向人民法院提起诉讼。"
 
+#: A transition the case's current state does not allow (code `invalid_transition`).
+TRANSITION_REFUSED = "当前状态下不能进行此操作（该投诉目前为“{status}”）。"
+
 OUTCOMES = {
     "agreement": "调解达成协议",
     "settled": "双方自行和解",
@@ -96,7 +99,7 @@ EVENTS = {
     "merchant_first": "已请商家先行协商（首问负责），商家须在{due}前答复；站点同步知悉。",
     "merchant_replied": "商家答复：{text}",
     "merchant_settled": "商家表示已与您协商解决：{text}",
-    "merchant_failed": "商家未能协商解决，已转由{station}处理。",
+    "merchant_gave_up": "商家未能协商解决，已转由{station}处理。",
     "merchant_timeout": "商家未在规定时间内答复，已转由{station}处理。",
     "accepted": "{station}已受理您的投诉。",
     "declined": "{station}决定不予受理。理由：{reason}。",
@@ -153,6 +156,7 @@ ERRORS.update(
         "rate_limited_store_day": "今天您对该店铺的投诉已达上限，请明天再试或拨打 12315。",
         "rate_limited_address": "当前网络提交过于频繁，请稍后再试。",
         "complaint_not_found": "未找到该投诉。",
+        "complaint_number_ambiguous": "有多件投诉的编号以此结尾，请写完整编号。",
         "invalid_transition": "当前状态下不能进行此操作。",
         "reopen_window_passed": "结果异议后 7 天内才能申请重新处理。",
         "reopen_used": "每件投诉只能重新打开一次。",

@@ -1,9 +1,14 @@
 """The official-account chat: one incoming message or event in, one short text reply out.
 
 Station staff and merchant contacts work complaints by typing commands (`待办`, `查看 <号>`, `受理 <号>` ...).
-This module only parses and words things: who may see or act is `app.complaints.access`, binding is
-`app.staff.people`, every state change is the `complaint_flow` function the CLI calls too, with
-`Actor("staff" | "merchant", staff.id, "oa")`.
+This module only parses and words things: who may see a case, and how it is found and locked, is
+`app.complaints.access`; which command is offered when follows the table in `app.complaints.states`
+(the help and the commands listed after `查看` are derived from it); binding is `app.staff.people`;
+every state change is the `app.complaints.flow` function the staff pages and the CLI call too.
+
+Nothing a worker types by mistake reaches a consumer: a reply is always `回复 号 内容`. Other text after
+`查看` only reminds them of that form (the case they looked at is remembered for 30 minutes for this).
+A case of another station answers exactly as a number that does not exist.
 
 Nothing here commits: the callback commits once per message, together with its `OAInbound` row. Each
 command runs in a savepoint, so a refused command (a domain error) leaves no half-done change behind
@@ -22,10 +27,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from app.complaints import access, flow
+from app.complaints import access, flow, states
 from app.complaints.filing import input
-from app.complaints.flow import Actor
 from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
+from app.complaints.states import Role
 from app.complaints.texts import (
     CATEGORIES,
     DEADLINE_KINDS,
@@ -37,10 +42,10 @@ from app.complaints.texts import (
     SUSPEND_REASONS,
     TERMINATION_REASONS,
 )
-from app.core.errors import DomainError, Forbidden
+from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.timeutil import CHINA, utcnow
-from app.official_account.texts import OA
+from app.official_account.texts import HELP, OA
 from app.staff import people
 from app.staff.models import Staff, StaffRole
 from app.stores.models import Store
@@ -108,7 +113,19 @@ def _stranger() -> str:
 
 
 def _help(person: Staff) -> str:
-    return OA["help_merchant"] if person.role == StaffRole.MERCHANT else OA["help_staff"]
+    """Every command of the person's role: the read commands, then one line per action in the table."""
+    role = access.role(person)
+    words = _ACTION_WORDS[role]
+    lines = [HELP["head"], HELP[f"todo_{role}"], HELP["view"]]
+    lines += [HELP[action] for action in states.actions_for(role) if action in words]
+    return "\n".join([*lines, HELP["unbind"]])
+
+
+def _offered(person: Staff, c: Complaint, now: dt.datetime) -> str:
+    """The commands the table allows this person on `c` now, by their chat words."""
+    words = _ACTION_WORDS[access.role(person)]
+    names = [words[a] for a in states.allowed(c, access.role(person), now) if a in words]
+    return OA["detail_offered"].format(words="、".join(names)) if names else OA["detail_nothing_offered"]
 
 
 def _attempt(action: Callable[[], str], *, writes: bool = True) -> str:
@@ -207,13 +224,13 @@ def _text(person: Staff | None, openid: str, text: str, now: dt.datetime) -> str
         return _stranger()
     if word == "帮助" or (not word and text.lower() in _HELP_WORDS):
         return _help(person)
-    merchant = person.role == StaffRole.MERCHANT
-    table = _MERCHANT if merchant else _STAFF
-    if word in table:
-        return _attempt(lambda: table[word](person, rest, now), writes=word not in _READ_ONLY)
+    role = access.role(person)
+    handler = _commands(role).get(word)
+    if handler is not None:
+        return _attempt(lambda: handler(person, rest, now), writes=word not in _READ_COMMANDS)
     if word:
-        return OA["staff_only"] if merchant else OA["merchant_only"]
-    return _attempt(lambda: _plain_text(person, text, now))
+        return OA["staff_only"] if role == Role.MERCHANT else OA["merchant_only"]
+    return _plain_text(person, now)
 
 
 def _plain(value: str) -> str:
@@ -225,40 +242,31 @@ def _split(rest: str, parts: int) -> list[str]:
     return rest.split(maxsplit=parts - 1) if rest else []
 
 
-def _actor(person: Staff) -> Actor:
-    return Actor("merchant" if person.role == StaffRole.MERCHANT else "staff", person.id, "oa")
+def _actor(person: Staff) -> states.Actor:
+    return access.actor(person, "oa")
 
 
 # --- finding a complaint ----------------------------------------------------------------------------
 
 
-def _find(person: Staff, token: str) -> Complaint:
+def _find(person: Staff, token: str, *, lock: bool = False) -> Complaint:
     """By full number, or by its tail (4+ characters) among the cases this person may see."""
-    words = _plain(token).upper().split()
-    token = words[0] if words else ""
-    if not token:
+    words = token.split()
+    raw = words[0] if words else ""
+    if not raw:
         raise _Say(OA["need_number"].format(example=NUMBER_EXAMPLE))
-    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.number == token))
-    if complaint is not None:
-        return complaint
-    if len(token) >= 4 and token.isascii() and token.isalnum():
-        query = sa.select(Complaint).where(Complaint.number.endswith(token, autoescape=True))
-        if person.role == StaffRole.MERCHANT:
-            query = query.where(Complaint.store_id == person.store_id)
-        else:
-            query = query.where(Complaint.station_id.in_(access.visible_station_ids(person)))
-        hits = [c for c in db.session.scalars(query.limit(5)) if access.can_see(person, c)]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise _Say(OA["ambiguous"].format(number=token))
-    raise _Say(OA["not_found"].format(number=token[:20]))
+    find = access.for_action if lock else access.for_view
+    try:
+        return find(raw, staff=person, tails=True)
+    except DomainError as exc:
+        shown = _plain(raw).upper()[:20]
+        if exc.code == "complaint_number_ambiguous":
+            raise _Say(OA["ambiguous"].format(number=shown)) from None
+        raise _Say(OA["not_found"].format(number=shown)) from None
 
 
 def _find_to_act(person: Staff, token: str) -> Complaint:
-    complaint = _find(person, token)
-    access.require_act(person, complaint)
-    return complaint
+    return _find(person, token, lock=True)
 
 
 # --- commands (both roles) ------------------------------------------------------------------------
@@ -320,8 +328,6 @@ def _short(text: str, n: int) -> str:
 
 def _view(person: Staff, rest: str, now: dt.datetime) -> str:
     c = _find(person, rest)
-    if not access.can_see(person, c):
-        raise Forbidden("staff_not_allowed")
     person.context_complaint_id = c.id
     person.context_until = now + CONTEXT_TTL
     lines = [
@@ -362,7 +368,7 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
     if events:
         last = events[-1]
         lines.append(OA["detail_last"].format(at=_when(last.at), text=_short(last.text, 60)))
-    lines.append(OA["detail_hint"])
+    lines.append(_offered(person, c, now))
     return "\n".join(lines)
 
 
@@ -382,19 +388,15 @@ def _say_to(person: Staff, c: Complaint, text: str) -> None:
         flow.reply(c, _actor(person), text)
 
 
-def _plain_text(person: Staff, text: str, now: dt.datetime) -> str:
-    """Ordinary text: a reply to the case looked at within the last 30 minutes, else the help."""
+def _plain_text(person: Staff, now: dt.datetime) -> str:
+    """Ordinary text never reaches a consumer: after `查看`, how to reply to that case; else the help."""
     until = person.context_until
-    if person.context_complaint_id is None or until is None:
+    if person.context_complaint_id is None or until is None or until <= now:
         return _help(person)
-    if until <= now:
-        return _help(person) + "\n" + OA["context_expired"]
-    c = db.session.get(Complaint, person.context_complaint_id)
-    if c is None:
+    number = db.session.scalar(sa.select(Complaint.number).where(Complaint.id == person.context_complaint_id))
+    if number is None:
         return _help(person)
-    access.require_act(person, c)
-    _say_to(person, c, text)
-    return OA["done_replied_context"].format(number=c.number, text=_short(text, 40))
+    return OA["not_a_reply"].format(number=number)
 
 
 # --- station commands -------------------------------------------------------------------------------
@@ -566,28 +568,37 @@ def _settle(person: Staff, rest: str, now: dt.datetime) -> str:
 
 def _give_up(person: Staff, rest: str, now: dt.datetime) -> str:
     c = _find_to_act(person, rest)
-    flow.to_station(c, _actor(person), "merchant_failed")
+    flow.to_station(c, _actor(person), states.MERCHANT_GAVE_UP)
     return OA["done_to_station"].format(number=c.number, station=c.station.name)
 
 
 _Handler = Callable[[Staff, str, dt.datetime], str]
-#: Commands whose only write (查看's chat context) comes after every check that can refuse.
-_READ_ONLY = frozenset({"待办", "查看"})
-_STAFF: dict[str, _Handler] = {
-    "待办": _todo,
-    "查看": _view,
-    "回复": _reply,
-    "受理": _accept,
-    "不予受理": _decline,
-    "转办": _transfer,
-    "暂停": _suspend,
-    "恢复": _resume,
-    "办结": _resolve,
+#: Commands that only read (查看's chat context is written after every check that can refuse).
+_READ_COMMANDS: dict[str, _Handler] = {"待办": _todo, "查看": _view}
+#: The chat's word and handler for each action of the table in `states`, per role.
+_ACTION_COMMANDS: dict[Role, dict[str, tuple[str, _Handler]]] = {
+    Role.STATION: {
+        "accept": ("受理", _accept),
+        "decline": ("不予受理", _decline),
+        "reply": ("回复", _reply),
+        "transfer": ("转办", _transfer),
+        "suspend": ("暂停", _suspend),
+        "resume": ("恢复", _resume),
+        "resolve": ("办结", _resolve),
+    },
+    Role.MERCHANT: {
+        "merchant_reply": ("回复", _reply),
+        "merchant_settle": ("和解", _settle),
+        "to_station": ("协商不成", _give_up),
+    },
 }
-_MERCHANT: dict[str, _Handler] = {
-    "待办": _todo,
-    "查看": _view,
-    "回复": _reply,
-    "和解": _settle,
-    "协商不成": _give_up,
+_ACTION_WORDS = {
+    role: {a: word for a, (word, _h) in table.items()} for role, table in _ACTION_COMMANDS.items()
 }
+
+
+def _commands(role: Role) -> dict[str, _Handler]:
+    """The words this role may type: the read commands and the words of the role's actions."""
+    actions = states.actions_for(role)
+    table = {word: handler for a, (word, handler) in _ACTION_COMMANDS[role].items() if a in actions}
+    return {**_READ_COMMANDS, **table}

@@ -21,30 +21,11 @@ OA = {
     "unbound": "已解除绑定（{name}）。本微信将不再收到投诉提醒，也不能再处理投诉。",
     "not_bound": "本微信尚未绑定工作人员身份，无需解绑。",
     "only_text": "暂只支持文字指令。",
-    "help_staff": (
-        "可用指令（“号”为投诉编号，也可只输末 6 位）：\n"
-        "待办 — 本站点未办结的投诉，期限最近的在前\n"
-        "查看 号 — 详情；之后 30 分钟内直接发文字即回复该投诉\n"
-        "回复 号 内容\n"
-        "受理 号\n"
-        "不予受理 号 理由（发“不予受理 号”查看可选理由）\n"
-        "转办 号 站点 原因\n"
-        "暂停 号 检测/回避 ／ 恢复 号\n"
-        "办结 号 调解成功|和解|撤回|终止 [挽回金额]\n"
-        "解绑 — 解除本微信的绑定"
+    "not_a_reply": (
+        "这条消息没有发给消费者。如要回复 {number}，请发送：回复 {number} 内容。发送“帮助”查看全部指令。"
     ),
-    "help_merchant": (
-        "可用指令（“号”为投诉编号，也可只输末 6 位）：\n"
-        "待办 — 请您先行协商的投诉\n"
-        "查看 号 — 详情；之后 30 分钟内直接发文字即回复该投诉\n"
-        "回复 号 内容 — 答复消费者\n"
-        "和解 号 说明 [金额] — 已与消费者协商解决\n"
-        "协商不成 号 — 交由维权站点处理\n"
-        "解绑 — 解除本微信的绑定"
-    ),
-    "context_expired": "（上次查看的投诉已超过 30 分钟，如需回复请发送“回复 号 内容”。）",
     "need_number": "请写明投诉编号，例如：{example}",
-    "not_found": "未找到投诉“{number}”，请核对编号。",
+    "not_found": "未找到投诉“{number}”，请核对编号。已转交其他站点的投诉，您将不能再查看。",
     "ambiguous": "有多件投诉的编号以“{number}”结尾，请写完整编号。",
     "todo_empty": "目前没有待处理的投诉。",
     "todo_head": "待处理投诉 {count} 件（期限最近的在前）：",
@@ -62,9 +43,9 @@ OA = {
     "detail_deadlines": "期限：{items}",
     "detail_deadline_item": "{label} {at}{uncertain}",
     "detail_last": "最近：{at} {text}",
-    "detail_hint": "30 分钟内直接发文字即回复此投诉。",
+    "detail_offered": "现在可以：{words}（发送“帮助”查看用法）",
+    "detail_nothing_offered": "该投诉现在没有需要您办理的事项。",
     "done_replied": "已回复 {number}：{text}",
-    "done_replied_context": "已回复 {number}（您最近查看的投诉）：{text}",
     "done_accepted": "已受理 {number}。调解期限：{due}",
     "done_declined": "已对 {number} 作出不予受理决定（{reason}），已告知消费者其他解决途径。",
     "done_transferred": "已将 {number} 转交{station}。",
@@ -85,6 +66,25 @@ OA = {
     "staff_only": "该指令供站点工作人员使用。",
     "station_not_found": "未找到站点“{name}”，请写站点全称。",
     "none_due": "",
+}
+
+#: The chat's help, one line per command; the lines of actions follow the table in `app.complaints.states`.
+HELP = {
+    "head": "可用指令（“号”为投诉编号，也可只输末 6 位）：",
+    "todo_station": "待办 — 本站点未办结的投诉，期限最近的在前",
+    "todo_merchant": "待办 — 请您先行协商的投诉",
+    "view": "查看 号 — 详情，以及现在可以办理的指令",
+    "accept": "受理 号",
+    "decline": "不予受理 号 理由（发“不予受理 号”查看可选理由）",
+    "reply": "回复 号 内容 — 回复消费者",
+    "transfer": "转办 号 站点 原因",
+    "suspend": "暂停 号 检测/回避",
+    "resume": "恢复 号",
+    "resolve": "办结 号 调解成功|和解|撤回|终止 [挽回金额]",
+    "merchant_reply": "回复 号 内容 — 答复消费者",
+    "merchant_settle": "和解 号 说明 [金额] — 已与消费者协商解决",
+    "to_station": "协商不成 号 — 交由维权站点处理",
+    "unbind": "解绑 — 解除本微信的绑定",
 }
 
 # `flask staff ...` output.

@@ -33,6 +33,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.core.extensions import db
+from app.core.numbers import normalise_number
 from app.staff.models import Staff
 from wechat import oauth
 from wechat.client import is_sandbox
@@ -47,7 +48,6 @@ STATE_MAX_AGE = 600
 MODE_OAUTH = "oauth"
 MODE_LINK = "link"
 
-_NUMBER = re.compile(r"^[0-9A-Z]{1,20}$")
 _STATE = re.compile(r"^([0-9a-f]{32})([0-9a-f]{8})([0-9A-Z]{0,20})$")
 _NONCE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -72,12 +72,6 @@ def _mac(purpose: str, message: str) -> str:
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def normalise_number(number: str | None) -> str | None:
-    """A complaint number as stored (upper case), or None when it cannot be one."""
-    value = (number or "").strip().upper()
-    return value if _NUMBER.fullmatch(value) else None
 
 
 def page_path(number: str | None = None) -> str:

@@ -32,9 +32,6 @@ DONE = {
 ACTORS = {"consumer": "消费者", "staff": "工作人员", "merchant": "商家", "system": "系统"}
 CHANNELS = {"mp": "小程序", "oa": "公众号", "h5": "网页", "cli": "后台", "system": "系统"}
 
-#: Merchant gives up during merchant-first (首问负责): the station takes over.
-MERCHANT_GAVE_UP = "merchant_gave_up"
-
 #: (title, text) of the message pages.
 PAGES = {
     "not_bound": (
@@ -46,8 +43,8 @@ PAGES = {
     "login_expired": ("请重新打开", "登录已过期，请从公众号消息中重新打开本页面。"),
     "oauth_failed": ("授权失败", "微信授权未完成或已过期，请从公众号消息中重新打开本页面。"),
     "wechat_unreachable": ("请稍后再试", "暂时无法连接微信，请稍后从公众号消息中重新打开本页面。"),
-    "forbidden": ("无权处理", "该投诉不属于您所在站点，您无权查看或处理。"),
-    "not_found": ("未找到", "未找到该投诉，请核对投诉编号。"),
+    "forbidden": ("无权处理", "您无权进行此操作。"),
+    "not_found": ("未找到", "未找到该投诉，请核对投诉编号。已转交其他站点的投诉，您将不能再查看。"),
     "csrf_missing": ("请求无效", "页面已过期，请返回刷新后重新提交。"),
     "csrf_invalid": ("请求无效", "页面已过期或来源不明，请返回刷新后重新提交。"),
     "bad_action": ("请求无效", "不支持的操作。"),

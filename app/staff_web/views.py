@@ -1,8 +1,10 @@
 """Staff H5 pages: the open-case list, the complaint page with its action forms, evidence photos.
 
 Identity comes from `app.staff.h5_sessions` (WeChat OAuth, or a signed link in sandbox mode); who may
-see and act is `staff_access`; the page content and the actions are `staff_views`. Every POST needs
-the session's CSRF token and a same-site Origin/Referer, commits once and redirects back (PRG).
+see a case, and how it is loaded and locked, is `app.complaints.access`; the page content and the
+actions are `app.complaints.presenters.staff`. Every POST needs the session's CSRF token and a same-site
+Origin/Referer, commits once and redirects back (PRG). A case of another station answers exactly as a
+number that does not exist (404 "未找到"), so the pages never tell which numbers exist.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from app.complaints import access
 from app.complaints.presenters import staff as staff_views
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.numbers import normalise_number
 from app.staff import h5_sessions
 from app.staff.h5_sessions import COOKIE_PATH, NONCE_COOKIE, SESSION_COOKIE, STATE_MAX_AGE
 from app.staff_web.texts import ACTIONS, DONE, PAGES, SITE
@@ -134,7 +137,7 @@ def index():
 
 @bp.get("/complaints/<number>")
 def complaint_page(number: str):
-    num = h5_sessions.normalise_number(number)
+    num = normalise_number(number)
     if num is None:
         return _message("not_found", 404)
     if "sig" in request.args and is_sandbox():
@@ -148,9 +151,7 @@ def complaint_page(number: str):
     session = g.staff_session
     if session is None:
         return _login(num)
-    complaint = staff_views.find(num)
-    if not access.can_see(session.staff, complaint):
-        return _message("forbidden", 403)
+    complaint = access.for_view(num, staff=session.staff)
     return _detail(session, complaint, done=DONE.get(request.args.get("done", "")))
 
 
@@ -181,13 +182,13 @@ def complaint_action(number: str, action: str):
         h5_sessions.allowed_hosts(request.host),
     ):
         return _message("csrf_invalid", 403)
-    num = h5_sessions.normalise_number(number)
+    num = normalise_number(number)
     if num is None or action not in staff_views.ALL_ACTIONS:
         return _message("bad_action", 404)
     try:
         if any("\x00" in value for value in request.form.values()):  # no database stores it
             raise ValidationFailed({"form": "内容包含无效字符"})
-        complaint = staff_views.find(num, for_update=True)
+        complaint = access.for_action(num, staff=session.staff)
         done, _event = staff_views.act(session.staff, complaint, action, request.form)
         db.session.commit()
     except DomainError as exc:
@@ -202,11 +203,9 @@ def complaint_action(number: str, action: str):
 def _failed(session, number: str, action: str, exc: DomainError) -> Response:
     """The domain's own Chinese message on the page, with the status it carries (never a 500)."""
     try:
-        complaint = staff_views.find(number)
+        complaint = access.for_view(number, staff=session.staff)
     except NotFound:
         return _message("not_found", 404)
-    if not access.can_see(session.staff, complaint):
-        return _message("forbidden", 403)
     return _detail(
         session,
         complaint,

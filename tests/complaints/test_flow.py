@@ -21,6 +21,7 @@ from tests import factories
 
 STAFF = Actor("staff", 1, "cli")
 ME = Actor("consumer", 1, "mp")
+MERCHANT = Actor("merchant", 1, "oa")
 
 
 @pytest.fixture
@@ -72,14 +73,17 @@ def transitions(world):
             set(OPEN_STATUSES) | {Status.RESOLVED},
         ),
         "merchant_reply": (
-            lambda c: flow.merchant_reply(c, STAFF, "明天联系"),
+            lambda c: flow.merchant_reply(c, MERCHANT, "明天联系"),
             {Status.MERCHANT_NEGOTIATING},
         ),
         "merchant_settle": (
-            lambda c: flow.merchant_settle(c, STAFF, "已退款"),
+            lambda c: flow.merchant_settle(c, MERCHANT, "已退款"),
             {Status.MERCHANT_NEGOTIATING},
         ),
-        "to_station": (lambda c: flow.to_station(c, ME, "consumer_asked"), {Status.MERCHANT_NEGOTIATING}),
+        "to_station": (
+            lambda c: flow.to_station(c, MERCHANT, "merchant_gave_up"),
+            {Status.MERCHANT_NEGOTIATING},
+        ),
     }
 
 
@@ -203,7 +207,7 @@ def test_flow_rate_once_in_range(world):
 
 def test_flow_merchant_settlement_disputed_goes_to_station(world):
     c = _at(world, Status.MERCHANT_NEGOTIATING)
-    flow.merchant_settle(c, STAFF, "已退款 99 元", Decimal("99"))
+    flow.merchant_settle(c, MERCHANT, "已退款 99 元", Decimal("99"))
     assert c.status == Status.RESOLVED
     flow.confirm(c, ME, False)
     assert c.status == Status.WITH_STATION

@@ -19,8 +19,13 @@ from tests import factories, helpers
 from tests.official_account.test_callback import HANDLER, count, open_case, say
 
 SUPERVISOR = "oa-sup-1"
+MISSING = "T000000000000"  # a number no complaint has
 MERCHANT = "oa-merchant-1"
 API = "/api/mp/v1"
+
+
+def not_found(number: str) -> str:
+    return f"未找到投诉“{number}”，请核对编号。已转交其他站点的投诉，您将不能再查看。"
 
 
 def complaint(app, number: str) -> Complaint:
@@ -97,7 +102,8 @@ def test_view_shows_details_and_sets_context(app, client, shop):
     reply = say(app, client, HANDLER, f"查看 {number}").reply
 
     assert reply.startswith(f"{number}（投诉·已提交）")
-    for part in ("店铺：优衣坊服饰", "商品质量", "退款", "699.00", "张三 13812345678", "期限：", "30 分钟"):
+    offered = "现在可以：受理、不予受理、回复、转办"  # the state table's actions for a station, by chat word
+    for part in ("店铺：优衣坊服饰", "商品质量", "退款", "699.00", "张三 13812345678", "期限：", offered):
         assert part in reply
     with app.app_context():
         person = db.session.scalar(sa.select(Staff).where(Staff.oa_openid == HANDLER))
@@ -127,16 +133,17 @@ def test_view_unknown_number_not_found(app, client, shop):
     assert "请写明投诉编号" in say(app, client, HANDLER, "查看").reply
 
 
-def test_plain_text_within_context_is_a_reply_to_that_case(app, client, shop):
+@pytest.mark.parametrize("text", ["代办", "已电话联系商家，约明天上午到站调解"])
+def test_plain_text_after_view_never_reaches_the_consumer(app, client, shop, text):
+    """Issue 12 point 8: `代办` (a slip for `待办`) was once sent to the consumer as the station's reply."""
     number = open_case(app)
     say(app, client, HANDLER, f"查看 {number}")
 
-    reply = say(app, client, HANDLER, "已电话联系商家，约明天上午到站调解").reply
+    reply = say(app, client, HANDLER, text).reply
 
-    assert reply.startswith(f"已回复 {number}（您最近查看的投诉）")
-    action, actor, channel, text = events(app, number)[-1]
-    assert (action, actor, channel) == ("replied", "staff", "oa")
-    assert "已电话联系商家，约明天上午到站调解" in text
+    assert "没有发给消费者" in reply and f"回复 {number} 内容" in reply
+    assert [e for e in events(app, number) if e[0] == "replied"] == []
+    assert count(app, OutboxMessage, OutboxMessage.channel == "subscribe") == 0
 
 
 def test_plain_text_after_thirty_minutes_gets_help(app, client, shop):
@@ -149,7 +156,7 @@ def test_plain_text_after_thirty_minutes_gets_help(app, client, shop):
 
     reply = say(app, client, HANDLER, "这句话不该成为回复").reply
 
-    assert "可用指令" in reply and "超过 30 分钟" in reply
+    assert reply.startswith("可用指令") and "没有发给消费者" not in reply
     assert [e for e in events(app, number) if e[0] == "replied"] == []
 
 
@@ -188,7 +195,7 @@ def test_accept_then_accept_again_is_a_domain_error(app, client, shop):
 
     assert first.startswith(f"已受理 {number}。调解期限：")
     assert complaint(app, number).status == Status.ACCEPTED
-    assert again == "当前状态下不能进行此操作。"
+    assert again == "当前状态下不能进行此操作（该投诉目前为“已受理”）。"
     assert [e[0] for e in events(app, number)].count("accepted") == 1
 
 
@@ -233,7 +240,7 @@ def test_transfer_then_the_old_station_may_not_act(app, client, shop):
 
     assert reply == f"已将 {number} 转交测试市场监管所。"
     assert complaint(app, number).station_id == shop["office_id"]
-    assert say(app, client, HANDLER, f"受理 {number}").reply == "无权处理该投诉。"
+    assert say(app, client, HANDLER, f"受理 {number}").reply == not_found(number)
 
 
 def test_transfer_usage_and_unknown_station(app, client, shop):
@@ -338,7 +345,9 @@ def test_another_stations_worker_is_refused(app, client, shop, command):
 
     reply = say(app, client, "oa-elsewhere", command.format(n=number)).reply
 
-    assert reply == "无权处理该投诉。"
+    # Issue 11 point 5: the same answer as for a number that does not exist.
+    missing = say(app, client, "oa-elsewhere", command.format(n=MISSING)).reply
+    assert reply == not_found(number) and missing == not_found(MISSING)
     assert complaint(app, number).status == Status.SUBMITTED
     assert [e[0] for e in events(app, number)] == []  # the factory writes no timeline
     assert number not in say(app, client, "oa-elsewhere", "待办").reply
@@ -415,7 +424,8 @@ def test_merchant_gives_up_then_may_no_longer_act(app, client, emulator, merchan
 
     assert reply == f"{number} 已交由测试商圈服务站处理。"
     assert complaint(app, number).status == Status.WITH_STATION
-    assert say(app, client, MERCHANT, f"回复 {number} 再说两句").reply == "无权处理该投诉。"
+    refused = say(app, client, MERCHANT, f"回复 {number} 再说两句").reply
+    assert refused == "当前状态下不能进行此操作（该投诉目前为“待站点处理”）。"
     assert number not in say(app, client, MERCHANT, "待办").reply
     assert say(app, client, HANDLER, f"受理 {number}").reply.startswith(f"已受理 {number}")
 
@@ -424,8 +434,8 @@ def test_merchant_never_sees_a_report(app, client, emulator, merchant_shop):
     number = _file(app, client, emulator, merchant_shop["code"], kind="report", amount=None)
 
     assert number not in say(app, client, MERCHANT, "待办").reply
-    assert say(app, client, MERCHANT, f"查看 {number}").reply == "无权处理该投诉。"
-    assert say(app, client, MERCHANT, f"回复 {number} 我知道是谁").reply == "无权处理该投诉。"
+    assert say(app, client, MERCHANT, f"查看 {number}").reply == not_found(number)
+    assert say(app, client, MERCHANT, f"回复 {number} 我知道是谁").reply == not_found(number)
     assert "未找到投诉" in say(app, client, MERCHANT, f"查看 {number[-6:]}").reply
 
 
@@ -444,7 +454,11 @@ def test_merchant_context_reply(app, client, emulator, merchant_shop):
     number = _file(app, client, emulator, merchant_shop["code"], amount="120")
     say(app, client, MERCHANT, f"查看 {number}")
     reply = say(app, client, MERCHANT, "明天下午三点请到店").reply
-    assert reply.startswith(f"已回复 {number}（您最近查看的投诉）")
+    assert "没有发给消费者" in reply and f"回复 {number} 内容" in reply
+    assert "merchant_replied" not in [e[0] for e in events(app, number)]
+    assert say(app, client, MERCHANT, f"回复 {number} 明天下午三点请到店").reply.startswith(
+        f"已回复 {number}"
+    )
     assert events(app, number)[-1][0] == "merchant_replied"
 
 
@@ -455,9 +469,9 @@ def test_whole_case_in_safe_mode(app, client, shop):
     number = open_case(app)
     steps = [
         ("待办", number),
-        (f"查看 {number}", "30 分钟"),
+        (f"查看 {number}", "现在可以"),
         (f"受理 {number}", "已受理"),
-        ("已约双方周五到站调解", "您最近查看的投诉"),
+        (f"回复 {number} 已约双方周五到站调解", "已回复"),
         (f"暂停 {number} 鉴定", "已暂停"),
         (f"恢复 {number}", "已恢复"),
         (f"办结 {number} 调解成功 300", "挽回经济损失 300.00 元"),

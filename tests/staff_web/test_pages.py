@@ -306,7 +306,7 @@ def test_page_photos_readable_by_station_staff_only(app, client, oauth, wechat_a
     login_as(other, wechat_api_base, "oa-other-1")
     assert other.get(f"/oa/uploads/{photo}", base_url=BASE).status_code == 404
     refused = other.get(f"/oa/complaints/{number}", base_url=BASE)
-    assert refused.status_code == 403 and "无权处理" in refused.get_data(as_text=True)
+    assert refused.status_code == 404 and "未找到" in refused.get_data(as_text=True)
     assert "羽绒服" not in refused.get_data(as_text=True)
 
 
@@ -431,7 +431,7 @@ def test_transfer_to_parent_station_supervisor_sees_it(app, client, oauth, wecha
     detail = consumer_view(client, number, alice)
     assert detail["station"]["name"] == "测试市场监管所"
     assert any("涉及计量器具" in t["text"] for t in detail["timeline"])
-    assert page(client, number).status_code == 403  # no longer the handler's station
+    assert page(client, number).status_code == 404  # no longer the handler's station: as if none
 
     supervisor = app.test_client()
     login_as(supervisor, wechat_api_base, "oa-sup-1")
@@ -478,10 +478,8 @@ def test_merchant_replies_settles_or_gives_up(app, client, oauth, wechat_api_bas
     assert consumer_view(client, second, bob)["status"] == "with_station"
     after = page(client, second)  # still the merchant's store, but no longer theirs to act on
     assert after.status_code == 200 and "<h2>办理</h2>" not in after.get_data(as_text=True)
-    assert (
-        post(client, second, "merchant_reply", {"text": "再谈谈"}, token=own_token(app, client)).status_code
-        == 403
-    )
+    late = post(client, second, "merchant_reply", {"text": "再谈谈"}, token=own_token(app, client))
+    assert late.status_code == 409 and "待站点处理" in late.get_data(as_text=True)
 
 
 def test_merchant_never_sees_a_report(app, client, oauth, wechat_api_base):
@@ -489,7 +487,7 @@ def test_merchant_never_sees_a_report(app, client, oauth, wechat_api_base):
     number, _ = file_complaint(app, client, oauth, shop, kind="report")
     login_as(client, wechat_api_base, "oa-merchant-1")
     resp = page(client, number)
-    assert resp.status_code == 403 and "13812345678" not in resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "13812345678" not in resp.get_data(as_text=True)
     assert number not in client.get("/oa/", base_url=BASE).get_data(as_text=True)
 
 
@@ -564,10 +562,14 @@ def test_other_station_worker_refused_on_get_and_post(app, client, oauth, wechat
     other_station_handler(app)
     login_as(client, wechat_api_base, "oa-other-1")
     assert number not in client.get("/oa/", base_url=BASE).get_data(as_text=True)
-    refused = page(client, number)
-    assert refused.status_code == 403 and "无权处理" in refused.get_data(as_text=True)
-    resp = post(client, number, "accept", token=own_token(app, client))  # their own, valid token
-    assert resp.status_code == 403 and "无权处理" in resp.get_data(as_text=True)
+    # Issue 11 point 5: another station's case answers exactly as a number that does not exist.
+    missing = "T000000000000"
+    refused, none = page(client, number), page(client, missing)
+    assert refused.status_code == none.status_code == 404 and "未找到" in refused.get_data(as_text=True)
+    assert refused.get_data() == none.get_data()
+    token = own_token(app, client)  # their own, valid token
+    resp, none = post(client, number, "accept", token=token), post(client, missing, "accept", token=token)
+    assert resp.status_code == none.status_code == 404 and resp.get_data() == none.get_data()
     assert status_of(app, number) == "submitted"
 
 

@@ -5,28 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from app.complaints import deadlines
-from app.complaints.flow import REOPEN_WINDOW
-from app.complaints.models import Complaint, Status
+from app.complaints import deadlines, states
+from app.complaints.models import Complaint
+from app.complaints.states import Role
 from app.complaints.texts import CATEGORIES, DEMANDS, KINDS, OUTCOMES, STATUS
-from app.core.errors import NotFound
 from app.core.extensions import db
 from app.core.texts import STATION_KINDS
 from app.core.timeutil import utcnow
-
-
-def owned(consumer_id: int, number: str) -> Complaint:
-    """The consumer's own complaint; anyone else's (or none) is the same 404."""
-    complaint = db.session.scalar(
-        sa.select(Complaint)
-        .where(Complaint.number == (number or "").strip().upper(), Complaint.consumer_id == consumer_id)
-        .options(selectinload(Complaint.events), selectinload(Complaint.deadlines))
-    )
-    if complaint is None:
-        raise NotFound("complaint_not_found")
-    return complaint
 
 
 def _money(value) -> str | None:
@@ -49,17 +35,9 @@ def summary(c: Complaint) -> dict:
 
 
 def actions(c: Complaint, now: dt.datetime) -> dict:
-    return {
-        "withdraw": c.is_open,
-        "message": c.is_open or c.status == Status.RESOLVED,
-        "confirm": c.status == Status.RESOLVED,
-        "reopen": c.status == Status.CLOSED
-        and c.consumer_confirmed is False
-        and c.reopen_count == 0
-        and c.disputed_at is not None
-        and now - c.disputed_at <= REOPEN_WINDOW,
-        "rate": c.status in (Status.RESOLVED, Status.CLOSED, Status.DECLINED) and c.rating is None,
-    }
+    """Each consumer action of the table in `states`, and whether it is open now."""
+    allowed = states.allowed(c, Role.CONSUMER, now)
+    return {name: name in allowed for name in states.actions_for(Role.CONSUMER, c.kind)}
 
 
 def detail(c: Complaint) -> dict:

@@ -2,8 +2,9 @@
 
 The consumer's view is `app.complaints.presenters.consumer`; this one adds what only the station sees:
 internal notes and system events on the timeline, abuse flags and the consumer's contact (a merchant
-sees none of these; a reporter who left no contact shows as anonymous). Who may see and act is `app.complaints.access`; which
-transition is allowed when is `app.complaints.flow`. Functions flush, never commit.
+sees none of these; a reporter who left no contact shows as anonymous). Who may see a case and how it is
+loaded and locked is `app.complaints.access`; which action is offered when is the table in
+`app.complaints.states`, which the transitions in `app.complaints.flow` check. Functions flush, never commit.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from app.complaints import access, flow
+from app.complaints import access, flow, states
 from app.complaints.filing import input as complaint_input
-from app.complaints.flow import Actor
-from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Status
+from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind
+from app.complaints.states import Role
 from app.complaints.texts import (
     ABUSE_FLAGS,
     CATEGORIES,
@@ -31,7 +31,7 @@ from app.complaints.texts import (
     SUSPEND_REASONS,
     TERMINATION_REASONS,
 )
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import STATION_KINDS
@@ -42,14 +42,12 @@ from app.staff_web.texts import (
     ACTORS,
     CHANNELS,
     CONTACT_HIDDEN_FOR_MERCHANT,
-    MERCHANT_GAVE_UP,
     REPORT_ANONYMOUS,
 )
 from app.uploads import service
 
-STATION_ACTIONS = ("accept", "decline", "reply", "transfer", "suspend", "resume", "resolve")
-MERCHANT_ACTIONS = ("merchant_reply", "merchant_settle", "to_station")
-ALL_ACTIONS = STATION_ACTIONS + MERCHANT_ACTIONS
+#: Every action a form on the staff pages may post: the station's and the merchant's, from the table.
+ALL_ACTIONS = states.actions_for(Role.STATION) + states.actions_for(Role.MERCHANT)
 
 
 def _cn(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -64,48 +62,14 @@ def is_merchant(staff: Staff) -> bool:
     return staff.role == StaffRole.MERCHANT
 
 
-def actor(staff: Staff) -> Actor:
-    return Actor("merchant" if is_merchant(staff) else "staff", staff.id, "h5")
-
-
-# -------------------------------------------------------------------------------------------- loading
-
-
-def find(number: str, *, for_update: bool = False) -> Complaint:
-    """The complaint by number (NotFound otherwise); locked for the transaction when acting on it."""
-    query = sa.select(Complaint).where(Complaint.number == number)
-    if for_update:
-        query = query.with_for_update()
-    else:
-        query = query.options(
-            selectinload(Complaint.events), selectinload(Complaint.deadlines), selectinload(Complaint.uploads)
-        )
-    complaint = db.session.scalar(query)
-    if complaint is None:
-        raise NotFound("complaint_not_found")
-    return complaint
-
-
 # -------------------------------------------------------------------------------------------- actions
 
 
-def available_actions(staff: Staff, c: Complaint) -> list[str]:
-    """The actions this person may take now: their role's, in the states complaint_flow allows."""
-    if not access.can_act(staff, c):
+def available_actions(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> list[str]:
+    """The actions this person may take now (the table in `states`, for their role)."""
+    if not access.can_see(staff, c):
         return []
-    if is_merchant(staff):
-        return list(MERCHANT_ACTIONS) if c.status == Status.MERCHANT_NEGOTIATING else []
-    status = c.status
-    allowed = {
-        "accept": status in (Status.SUBMITTED, Status.WITH_STATION),
-        "decline": status in (Status.SUBMITTED, Status.WITH_STATION),
-        "reply": status in (*OPEN_STATUSES, Status.RESOLVED),
-        "transfer": status in OPEN_STATUSES,
-        "suspend": status == Status.ACCEPTED,
-        "resume": status == Status.SUSPENDED,
-        "resolve": status == Status.ACCEPTED,
-    }
-    return [name for name in STATION_ACTIONS if allowed[name]]
+    return states.allowed(c, access.role(staff), now or utcnow())
 
 
 def _field(form: Mapping[str, str], name: str) -> str:
@@ -136,15 +100,11 @@ def act(
 ) -> tuple[str, ComplaintEvent]:
     """Take `action` on `complaint` as `staff`, with the submitted form values.
 
-    Returns (what was done, the timeline event). Raises Forbidden("staff_not_allowed") when the person
-    may not act on this case or the action is not their role's, and complaint_flow's errors (409 for a
-    transition the state does not allow, 422 for bad input). Flushes; the caller commits.
+    `complaint` comes from `access.for_action` (seen by `staff`, locked). Returns (what was done, the
+    timeline event). Raises the transitions' errors: 403 for an action not the person's role's, 409
+    for one the state does not allow, 422 for bad input. Flushes; the caller commits.
     """
-    access.require_act(staff, complaint)
-    mine = MERCHANT_ACTIONS if is_merchant(staff) else STATION_ACTIONS
-    if action not in mine:
-        raise Forbidden("staff_not_allowed")
-    who = actor(staff)
+    who = access.actor(staff, "h5")
     done = action
     if action == "accept":
         event = flow.accept(complaint, who)
@@ -176,7 +136,7 @@ def act(
     elif action == "merchant_settle":
         event = flow.merchant_settle(complaint, who, _field(form, "text"), _amount(form, "amount"))
     else:  # to_station
-        event = flow.to_station(complaint, who, MERCHANT_GAVE_UP)
+        event = flow.to_station(complaint, who, states.MERCHANT_GAVE_UP)
     return done, event
 
 
@@ -277,7 +237,7 @@ def transfer_targets(c: Complaint) -> list[dict]:
 def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
     """Everything the complaint page shows to `staff` (who must be allowed to see it)."""
     now = now or utcnow()
-    actions = available_actions(staff, c)
+    actions = available_actions(staff, c, now)
     station_side = not is_merchant(staff)  # internal notes and abuse flags stay with the station
     return {
         "number": c.number,

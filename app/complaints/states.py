@@ -1,0 +1,166 @@
+"""The one table of which action is allowed in which state, and for whom.
+
+Each case kind has its own path: a dict from action name to a `Rule` (the states it may start from, the
+roles that may take it, and an optional further condition). The transitions in `flow` check it before
+they change anything; every presenter derives what it offers from it: the consumer's `actions`, the staff
+page's forms, the chat's help and the commands it offers after `查看`. Complaints and reports follow the
+same path today; a report's own path (verify → 立案/不予立案 → closed) is a second dict in `PATHS`.
+
+Roles: the consumer who filed; station staff (handlers and supervisors alike: who sees which station is
+`access`); a merchant contact during merchant-first (首问负责); the system, which is the worker's sweeps
+and the operator at the command line (`flask complaints ...` without `--staff`), and may take the
+station's and the merchant's actions but never the consumer's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintKind, Status
+from app.complaints.texts import STATUS, TRANSITION_REFUSED
+from app.core.errors import Conflict, DomainError, Forbidden
+
+#: A consumer who disputed a result may reopen it once, within this window.
+REOPEN_WINDOW = dt.timedelta(days=7)
+
+#: Reason codes of `to_station` (merchant-first ends without a settlement). One code per outcome: the
+#: chat once recorded a merchant giving up as `merchant_failed`; the 2026-12 data migration renamed them.
+MERCHANT_GAVE_UP = "merchant_gave_up"
+MERCHANT_TIMEOUT = "merchant_timeout"
+TO_STATION_REASONS = (MERCHANT_GAVE_UP, MERCHANT_TIMEOUT)
+
+
+class Role(enum.StrEnum):
+    CONSUMER = "consumer"
+    STATION = "station"
+    MERCHANT = "merchant"
+    SYSTEM = "system"
+
+
+#: `Actor.kind` (what the timeline stores) → the role the table speaks of.
+_ROLE_OF_ACTOR = {
+    "consumer": Role.CONSUMER,
+    "staff": Role.STATION,
+    "merchant": Role.MERCHANT,
+    "system": Role.SYSTEM,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who takes an action, as the timeline records it."""
+
+    kind: str  # consumer | staff | merchant | system
+    id: int | None = None
+    channel: str = "system"  # mp | oa | h5 | cli | system
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system", None, "system")
+
+    @property
+    def role(self) -> Role:
+        return _ROLE_OF_ACTOR[self.kind]
+
+
+#: A further condition: the error code that refuses the action now, or None when it is allowed.
+Condition = Callable[[Complaint, dt.datetime], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    states: frozenset[Status]
+    roles: frozenset[Role]
+    condition: Condition | None = None
+
+
+def _reopen_refusal(c: Complaint, now: dt.datetime) -> str | None:
+    if c.consumer_confirmed is not False or c.disputed_at is None:
+        return "invalid_transition"
+    if c.reopen_count >= 1:
+        return "reopen_used"
+    if now - c.disputed_at > REOPEN_WINDOW:
+        return "reopen_window_passed"
+    return None
+
+
+def _rate_refusal(c: Complaint, now: dt.datetime) -> str | None:
+    return "already_rated" if c.rating is not None else None
+
+
+def _rule(states, *roles: Role, condition: Condition | None = None) -> Rule:
+    return Rule(frozenset(states), frozenset(roles), condition)
+
+
+_OPEN = frozenset(OPEN_STATUSES)
+_STATION = (Role.STATION, Role.SYSTEM)
+_MERCHANT = (Role.MERCHANT, Role.SYSTEM)
+
+#: The complaint's path (投诉). Order matters: presenters offer actions in this order.
+COMPLAINT_PATH: dict[str, Rule] = {
+    # merchant first (首问负责)
+    "merchant_reply": _rule({Status.MERCHANT_NEGOTIATING}, *_MERCHANT),
+    "merchant_settle": _rule({Status.MERCHANT_NEGOTIATING}, *_MERCHANT),
+    "to_station": _rule({Status.MERCHANT_NEGOTIATING}, *_MERCHANT),
+    # the station
+    "accept": _rule({Status.SUBMITTED, Status.WITH_STATION}, *_STATION),
+    "decline": _rule({Status.SUBMITTED, Status.WITH_STATION}, *_STATION),
+    "reply": _rule(_OPEN | {Status.RESOLVED}, *_STATION),
+    "transfer": _rule(_OPEN, *_STATION),
+    "suspend": _rule({Status.ACCEPTED}, *_STATION),
+    "resume": _rule({Status.SUSPENDED}, *_STATION),
+    "resolve": _rule({Status.ACCEPTED}, *_STATION),
+    # the consumer
+    "message": _rule(_OPEN | {Status.RESOLVED}, Role.CONSUMER),
+    "withdraw": _rule(_OPEN, Role.CONSUMER),
+    "confirm": _rule({Status.RESOLVED}, Role.CONSUMER),
+    "reopen": _rule({Status.CLOSED}, Role.CONSUMER, condition=_reopen_refusal),
+    "rate": _rule({Status.RESOLVED, Status.CLOSED, Status.DECLINED}, Role.CONSUMER, condition=_rate_refusal),
+    # the system
+    "auto_close": _rule({Status.RESOLVED}, Role.SYSTEM),
+}
+
+#: Each case kind's path. Reports (举报) follow the complaint's until they get their own rows.
+PATHS: dict[ComplaintKind, dict[str, Rule]] = {
+    ComplaintKind.COMPLAINT: COMPLAINT_PATH,
+    ComplaintKind.REPORT: COMPLAINT_PATH,
+}
+
+
+def actions_for(role: Role, kind: ComplaintKind = ComplaintKind.COMPLAINT) -> tuple[str, ...]:
+    """Every action `role` may ever take on a case of `kind`, in the table's order."""
+    return tuple(name for name, rule in PATHS[kind].items() if role in rule.roles)
+
+
+def acting_states(role: Role, kind: ComplaintKind = ComplaintKind.COMPLAINT) -> frozenset[Status]:
+    """The states in which `role` has something to do on a case of `kind`."""
+    path = PATHS[kind]
+    return frozenset().union(*(path[name].states for name in actions_for(role, kind)))
+
+
+def refusal(c: Complaint, action: str, role: Role, now: dt.datetime) -> DomainError | None:
+    """Why `role` may not take `action` on `c` now (None when it may)."""
+    rule = PATHS[c.kind].get(action)
+    if rule is None or role not in rule.roles:
+        return Forbidden("staff_not_allowed")
+    if c.status not in rule.states:
+        return Conflict(
+            "invalid_transition", TRANSITION_REFUSED.format(status=STATUS.get(c.status.value, ""))
+        )
+    code = rule.condition(c, now) if rule.condition else None
+    return Conflict(code) if code else None
+
+
+def require(c: Complaint, action: str, actor: Actor, now: dt.datetime) -> None:
+    """Raise the refusal, if any (403 for a role that never takes this action, 409 for the state)."""
+    refused = refusal(c, action, actor.role, now)
+    if refused is not None:
+        raise refused
+
+
+def allowed(c: Complaint, role: Role, now: dt.datetime) -> list[str]:
+    """The actions `role` may take on `c` now, in the table's order."""
+    return [name for name in actions_for(role, c.kind) if refusal(c, name, role, now) is None]
