@@ -24,15 +24,6 @@ ME = Actor("consumer", 1, "mp")
 MERCHANT = Actor("merchant", 1, "oa")
 
 
-@pytest.fixture
-def world(ctx):
-    city = factories.city()
-    store = factories.store(circle=city["circle"], region=city["region"])
-    other = factories.station(name="另一服务站", parent=city["office"], region=city["region"])
-    db.session.flush()
-    return {"city": city, "store": store, "other": other}
-
-
 def _at(world, status: Status, **kw):
     c = factories.complaint(world["store"], **kw)
     c.status = status

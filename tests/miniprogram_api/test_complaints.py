@@ -473,6 +473,27 @@ def test_my_complaints_and_detail_only_mine(app, client, emulator):
     assert client.post(f"{API}/complaints/{number}/withdraw", headers=bob, json={}).status_code == 404
 
 
+def test_any_number_form_finds_mine_and_anothers_answers_as_none(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator, "alice")
+    bob = helpers.login(client, emulator, "bob")
+    number = _file(client, alice, shop["code"]).get_json()["data"]["number"]
+    fullwidth = "".join(chr(ord(ch) + 0xFEE0) for ch in number)
+    for typed in (number.lower(), fullwidth, f" {number} "):
+        resp = client.get(f"{API}/complaints/{typed}", headers=alice)
+        assert resp.status_code == 200 and resp.get_json()["data"]["number"] == number, typed
+    # Issue 11 point 5: someone else's complaint is answered exactly as one that does not exist.
+    for method, path, body in (
+        ("get", "", None),
+        ("post", "/withdraw", {}),
+        ("post", "/rating", {"rating": 5}),
+    ):
+        theirs = getattr(client, method)(f"{API}/complaints/{number}{path}", headers=bob, json=body)
+        none = getattr(client, method)(f"{API}/complaints/T000000000000{path}", headers=bob, json=body)
+        assert theirs.status_code == none.status_code == 404 and theirs.get_json() == none.get_json()
+    assert client.get(f"{API}/complaints/{number}", headers=alice).get_json()["data"]["status"] != "withdrawn"
+
+
 def test_consumer_actions_withdraw_then_forbidden(app, client, emulator):
     shop = helpers.shop(app)
     alice = helpers.login(client, emulator)

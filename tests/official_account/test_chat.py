@@ -166,6 +166,32 @@ def test_help_and_unknown_text_answer_with_the_help(app, client, shop, text):
     assert reply.startswith("可用指令") and "不予受理" in reply
 
 
+def test_help_lists_each_roles_actions_from_the_state_table(app, client, emulator, merchant_shop):
+    station = say(app, client, HANDLER, "帮助").reply.splitlines()
+    merchant = say(app, client, MERCHANT, "帮助").reply.splitlines()
+    words = [line.split()[0] for line in station[3:-1]]
+    assert words == ["受理", "不予受理", "回复", "转办", "暂停", "恢复", "办结"]  # the table's order
+    assert [line.split()[0] for line in merchant[3:-1]] == ["回复", "和解", "协商不成"]
+    assert station[-1].startswith("解绑") and merchant[-1].startswith("解绑")
+
+
+def test_view_offers_only_what_the_state_allows(app, client, shop):
+    number = open_case(app)
+    say(app, client, HANDLER, f"受理 {number}")
+    assert say(app, client, HANDLER, f"查看 {number}").reply.endswith(
+        "现在可以：回复、转办、暂停、办结（发送“帮助”查看用法）"
+    )
+    say(app, client, HANDLER, f"办结 {number} 调解成功")
+    with app.app_context():
+        c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        c.status = Status.CLOSED
+        db.session.commit()
+    assert say(app, client, HANDLER, f"查看 {number}").reply.endswith("该投诉现在没有需要您办理的事项。")
+    refused = say(app, client, HANDLER, f"回复 {number} 还有问题吗").reply  # nothing goes to a closed case
+    assert refused == "当前状态下不能进行此操作（该投诉目前为“已结案”）。"
+    assert [e[0] for e in events(app, number)].count("replied") == 0
+
+
 # --- station actions ----------------------------------------------------------------------------------
 
 

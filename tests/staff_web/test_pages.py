@@ -447,6 +447,7 @@ def test_supervisor_of_parent_station_sees_and_works_the_case(app, client, oauth
     assert number in client.get("/oa/", base_url=BASE).get_data(as_text=True)
     html = page(client, number).get_data(as_text=True)
     assert "羽绒服第二天就开线了" in html and "测试商圈服务站" in html
+    assert page(client, f" {number.lower()}").get_data(as_text=True) == html  # any form of the number
     assert post(client, number, "reply", {"text": "所里已知悉，请服务站尽快处理"}).status_code == 303
     assert any("所里已知悉" in t["text"] for t in consumer_view(client, number, alice)["timeline"])
 
