@@ -147,6 +147,25 @@ def _number(raw: str | None, staff: Staff | None, tails: bool) -> str:
     return hits[0] if hits else number
 
 
+def closed_cases(staff: Staff, limit: int = 50) -> list[Complaint]:
+    """Cases this person may see that are no longer open (resolved, closed, declined, withdrawn), latest first."""
+    query = sa.select(Complaint).where(Complaint.status.not_in(OPEN_STATUSES))
+    if staff.role == StaffRole.MERCHANT:
+        query = query.where(
+            Complaint.store_id == staff.store_id,
+            Complaint.kind == ComplaintKind.COMPLAINT,
+            Complaint.merchant_first.is_(True),
+        )
+    else:
+        ids = visible_station_ids(staff)
+        if not ids:
+            return []
+        query = query.where(Complaint.station_id.in_(ids))
+    return list(
+        db.session.scalars(query.order_by(Complaint.updated_at.desc(), Complaint.id.desc()).limit(limit))
+    )
+
+
 def open_cases(staff: Staff, limit: int = 20) -> list[Complaint]:
     """Open complaints this person may act on, most urgent deadline first."""
     query = sa.select(Complaint).where(Complaint.status.in_(OPEN_STATUSES))

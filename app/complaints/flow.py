@@ -15,7 +15,11 @@ from app.complaints import deadlines, states
 from app.complaints.models import Complaint, ComplaintEvent, Status
 from app.complaints.states import Actor
 from app.complaints.texts import (
-    DECLINE_REASONS,
+    CHOOSE_DECLINE_REASON,
+    CHOOSE_OUTCOME,
+    CHOOSE_SUSPEND_REASON,
+    CHOOSE_TERMINATION_REASON,
+    DECLINE_RULES,
     EVENTS,
     OTHER_ROUTES,
     OUTCOMES,
@@ -24,7 +28,7 @@ from app.complaints.texts import (
 )
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
-from app.core.timeutil import CHINA, today_cn, utcnow
+from app.core.timeutil import cn_moment, today_cn, utcnow
 from app.directory.models import Station
 from app.notifications import notify
 
@@ -213,15 +217,23 @@ def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
     return event
 
 
+def decline_rules(complaint: Complaint) -> tuple[str, str, dict[str, str]]:
+    """(statute, article, grounds) of a decline under the rules the complaint was filed under."""
+    return DECLINE_RULES.get(complaint.rule_set, DECLINE_RULES["order121"])
+
+
 def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
     _require(complaint, "decline", actor)
-    if reason_code not in DECLINE_REASONS:
-        raise ValidationFailed({"reason_code": "请选择不予受理的理由：" + "、".join(DECLINE_REASONS)})
+    statute, article, reasons = decline_rules(complaint)
+    if reason_code not in reasons:
+        raise ValidationFailed(
+            {"reason_code": CHOOSE_DECLINE_REASON.format(statute=statute, article=article)}
+        )
     extra = _text(text, required=False)
     now = utcnow()
     complaint.first_response_at = complaint.first_response_at or now
     complaint.closed_at = now
-    body = EVENTS["declined"].format(station=_station_name(complaint), reason=DECLINE_REASONS[reason_code])
+    body = EVENTS["declined"].format(station=_station_name(complaint), reason=reasons[reason_code])
     if extra:
         body += f"说明：{extra}。"
     event = record(
@@ -242,7 +254,8 @@ def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
 def suspend(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
     _require(complaint, "suspend", actor)
     if reason_code not in SUSPEND_REASONS:
-        raise ValidationFailed({"reason_code": "暂停理由应为：" + "、".join(SUSPEND_REASONS)})
+        labels = "、".join(SUSPEND_REASONS.values())
+        raise ValidationFailed({"reason_code": CHOOSE_SUSPEND_REASON.format(labels=labels)})
     now = utcnow()
     complaint.suspended_at = now
     event = record(
@@ -330,11 +343,9 @@ def resolve(
 ) -> ComplaintEvent:
     _require(complaint, "resolve", actor)
     if outcome not in OUTCOMES:
-        raise ValidationFailed(
-            {"outcome": "办结结果应为：" + "、".join(f"{k}（{v}）" for k, v in OUTCOMES.items())}
-        )
+        raise ValidationFailed({"outcome": CHOOSE_OUTCOME.format(labels="、".join(OUTCOMES.values()))})
     if outcome == "terminated" and reason_code not in TERMINATION_REASONS:
-        raise ValidationFailed({"reason_code": "终止调解需注明理由：" + "、".join(TERMINATION_REASONS)})
+        raise ValidationFailed({"reason_code": CHOOSE_TERMINATION_REASON})
     if amount_recovered is not None and amount_recovered < 0:
         raise ValidationFailed({"amount_recovered": "挽回金额不能为负数"})
     note = _text(text, required=False)
@@ -484,4 +495,4 @@ def due_text(complaint: Complaint, kind: str) -> str:
 
 def due_label(due_at: dt.datetime, uncertain: bool) -> str:
     """A deadline as staff alerts and timeline texts show it."""
-    return due_at.astimezone(CHINA).strftime("%m-%d %H:%M") + ("（待确认）" if uncertain else "")
+    return cn_moment(due_at) + ("（待确认）" if uncertain else "")

@@ -55,6 +55,24 @@ DECLINE_REASONS = {
     "identity_unverified": "冒用他人名义或拒不配合核验真实身份（第十六条第六项）",
     "other_legal_ground": "法律、法规、规章规定不予受理的其他情形（第十六条第七项）",
 }
+# The 2019 interim measures (2022 text) Art. 15 grounds, for complaints filed before Order 121 took effect.
+DECLINE_REASONS_INTERIM = {
+    "not_within_authority": "投诉事项不属于市场监督管理部门职责，或本单位不具有处理权限（第十五条第一项）",
+    "already_handled": "法院、仲裁机构、行政机关、消费者协会或其他调解组织已受理或处理过同一争议（第十五条第二项）",
+    "not_consumer_dispute": "非生活消费需要，或不能证明存在消费者权益争议（第十五条第三项）",
+    "too_old": "知道或应当知道权益受侵害之日起已超过三年（第十五条第四项）",
+    "materials_missing": "未提供规定的材料（第十五条第五项）",
+    "other_legal_ground": "法律、法规、规章规定不予受理的其他情形（第十五条第六项）",
+}
+#: The rules a complaint falls under (`Complaint.rule_set`), as a decline cites them: (statute, article, grounds).
+DECLINE_RULES = {
+    "order121": ("《市场监督管理投诉举报处理办法》", "第十六条", DECLINE_REASONS),
+    "interim2022": ("《市场监督管理投诉举报处理暂行办法》", "第十五条", DECLINE_REASONS_INTERIM),
+}
+CHOOSE_DECLINE_REASON = "请选择不予受理的理由（{statute}{article}所列情形之一）。"
+CHOOSE_SUSPEND_REASON = "请选择暂停的原因：{labels}。"
+CHOOSE_OUTCOME = "请选择办结结果：{labels}。"
+CHOOSE_TERMINATION_REASON = "终止调解需注明理由（第二十三条所列情形之一）。"
 OTHER_ROUTES = "您还可以通过以下途径解决：与经营者协商和解；请求消费者协会或依法成立的其他调解组织调解；根据与经营者达成的仲裁协议提请仲裁；向人民法院提起诉讼。"
 
 #: A transition the case's current state does not allow (code `invalid_transition`).
@@ -86,6 +104,9 @@ DEADLINE_KINDS = {
     "small_dispute_close": "小额纠纷办结",
     "ordinary_close": "一般纠纷办结",
     "mediation": "调解期限",
+    "termination_notice": "终止调解告知",
+    "clue_verification": "违法线索核查",
+    "jurisdiction_dispute": "管辖争议报请指定",
 }
 
 PRIVACY_NOTICE = (

@@ -30,11 +30,11 @@ from flask import current_app
 from app.complaints import access, flow, states
 from app.complaints.filing import input
 from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
+from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Role
 from app.complaints.texts import (
     CATEGORIES,
     DEADLINE_KINDS,
-    DECLINE_REASONS,
     DEMANDS,
     KINDS,
     OUTCOMES,
@@ -44,7 +44,8 @@ from app.complaints.texts import (
 )
 from app.core.errors import DomainError
 from app.core.extensions import db
-from app.core.timeutil import CHINA, utcnow
+from app.core.timeutil import cn_moment, utcnow
+from app.directory.models import Station
 from app.official_account.texts import HELP, OA
 from app.staff import people
 from app.staff.models import Staff, StaffRole
@@ -318,7 +319,7 @@ def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
 
 
 def _when(at: dt.datetime) -> str:
-    return at.astimezone(CHINA).strftime("%m-%d %H:%M")
+    return cn_moment(at)
 
 
 def _short(text: str, n: int) -> str:
@@ -441,7 +442,8 @@ def _pick(value: str, options: dict[str, str], words: dict[str, tuple[str, ...]]
     return hits.pop() if len(hits) == 1 else None
 
 
-def _numbered(head: str, options: dict[str, str]) -> str:
+def _numbered(head: str, options: dict) -> str:
+    """Choices offered by number and Chinese name: `1. 调解达成协议` ..."""
     return "\n".join([head, *(f"{i}. {label}" for i, label in enumerate(options.values(), start=1))])
 
 
@@ -449,44 +451,63 @@ def _decline(person: Staff, rest: str, now: dt.datetime) -> str:
     parts = _split(rest, 2)
     c = _find_to_act(person, parts[0] if parts else "")
     why = parts[1] if len(parts) > 1 else ""
+    statute, article, reasons = flow.decline_rules(c)  # the rules the complaint was filed under
     first, _, more = why.partition(" ")
-    code = _pick(first, DECLINE_REASONS, {})
+    code = _pick(first, reasons, {})
     extra = more.strip()
     if code is None:
-        code, extra = _pick(why, DECLINE_REASONS, _DECLINE_WORDS), why
+        code, extra = _pick(why, reasons, _DECLINE_WORDS), why
     if code is None:
-        raise _Say(_numbered(OA["decline_options"].format(number=c.number), DECLINE_REASONS))
+        head = OA["decline_options"].format(number=c.number, statute=statute + article)
+        raise _Say(_numbered(head, reasons))
     flow.decline(c, _actor(person), code, extra)
-    return OA["done_declined"].format(number=c.number, reason=_short(DECLINE_REASONS[code], 30))
+    return OA["done_declined"].format(number=c.number, reason=_short(reasons[code], 30))
 
 
 def _transfer(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`转办 号 站点 原因`, the station by its number in the list offered or by its full name."""
     parts = _split(rest, 3)
+    c = _find_to_act(person, parts[0] if parts else "")
+    targets = staff_views.transfer_targets(c)
     if len(parts) < 3:
-        example = parts[0] if parts else "T261122ABCDEF"
-        raise _Say(OA["transfer_usage"].format(number=_plain(example).upper()[:20]))
-    c = _find_to_act(person, parts[0])
-    try:
-        station = people.find_station(parts[1])
-    except DomainError:
-        raise _Say(OA["station_not_found"].format(name=_short(parts[1], 30))) from None
+        raise _Say(_stations(c, targets))
+    pick = _plain(parts[1])
+    if pick.isascii() and pick.isdigit() and 1 <= int(pick) <= len(targets):
+        station_id = targets[int(pick) - 1]["id"]
+    else:
+        station_id = next((t["id"] for t in targets if t["name"] == parts[1]), None)
+    if station_id is None:
+        raise _Say(OA["station_not_found"].format(name=_short(parts[1], 30)) + "\n" + _stations(c, targets))
+    station = db.session.get(Station, station_id)
     flow.transfer(c, _actor(person), station, parts[2])
     return OA["done_transferred"].format(number=c.number, station=station.name)
 
 
-_SUSPEND_WORDS = {"testing": ("检测", "鉴定", "检验", "testing"), "recusal": ("回避", "recusal")}
+def _stations(c: Complaint, targets: list[dict]) -> str:
+    """The numbered stations a case may be transferred to, with an example naming a real one."""
+    if not targets:
+        return OA["transfer_nowhere"]
+    head = OA["transfer_usage"].format(number=c.number, first=targets[0]["name"])
+    return _numbered(head, {t["id"]: f"{t['name']}（{t['kind_label']}）" for t in targets})
+
+
+_SUSPEND_WORDS = {"testing": ("检测", "鉴定", "检验"), "recusal": ("回避",)}
 
 
 def _suspend(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`暂停 号 原因`: the reason by its number, or words naming one (`送质检院检测`, kept as the note)."""
     parts = _split(rest, 2)
     c = _find_to_act(person, parts[0] if parts else "")
     why = parts[1] if len(parts) > 1 else ""
-    hits = [code for code, keys in _SUSPEND_WORDS.items() if any(k in why.lower() for k in keys)]
-    if len(hits) != 1:
-        raise _Say(OA["suspend_options"])
-    code = hits[0]
-    bare = why.strip().lower() in (*_SUSPEND_WORDS[code], SUSPEND_REASONS[code])
-    flow.suspend(c, _actor(person), code, "" if bare else f"说明：{why}")
+    first, _, more = why.partition(" ")
+    code, note = _pick(first, SUSPEND_REASONS, {}), more.strip()
+    if code is None:
+        code = _pick(why, SUSPEND_REASONS, _SUSPEND_WORDS)
+        bare = code is not None and why.strip() in (*_SUSPEND_WORDS[code], SUSPEND_REASONS[code])
+        note = "" if bare else why
+    if code is None:
+        raise _Say(_numbered(OA["suspend_options"].format(number=c.number), SUSPEND_REASONS))
+    flow.suspend(c, _actor(person), code, f"说明：{note}" if note else "")
     return OA["done_suspended"].format(number=c.number, reason=SUSPEND_REASONS[code])
 
 
@@ -528,11 +549,11 @@ def _amount_at_end(words: list[str]) -> tuple[list[str], Decimal | None]:
 def _resolve(person: Staff, rest: str, now: dt.datetime) -> str:
     words = rest.split()
     c = _find_to_act(person, words[0] if words else "")
-    if len(words) < 2:
-        raise _Say(OA["outcome_options"].format(number=c.number))
-    outcome = _OUTCOME_WORDS.get(words[1]) or (words[1] if words[1] in OUTCOMES else None)
+    outcome = None
+    if len(words) >= 2:
+        outcome = _OUTCOME_WORDS.get(words[1]) or _pick(words[1], OUTCOMES, {})
     if outcome is None:
-        raise _Say(OA["outcome_options"].format(number=c.number))
+        raise _Say(_numbered(OA["outcome_options"].format(number=c.number), OUTCOMES))
     rest_words, reason = words[2:], None
     if outcome == "terminated":
         # `办结 号 终止 2 [金额]`: a reason's number or code comes first, else words naming one reason.

@@ -127,10 +127,12 @@ def index():
     session = g.staff_session
     if session is None:
         return _login(None)
+    closed = request.args.get("closed") == "1"
     return _page(
         "list",
         staff=session.staff,
-        cases=staff_views.case_list(session.staff),
+        cases=staff_views.case_list(session.staff, closed=closed),
+        closed=closed,
         done=DONE.get(request.args.get("done", "")),
     )
 

@@ -111,6 +111,17 @@ def test_view_shows_details_and_sets_context(app, client, shop):
         assert dt.timedelta(minutes=29) < person.context_until - utcnow() <= dt.timedelta(minutes=30)
 
 
+def test_view_dates_carry_the_year_when_not_this_year(app, client, shop):
+    number = open_case(app)
+    with app.app_context():
+        c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        row = min(c.deadlines, key=lambda d: d.due_at)
+        row.due_at = row.due_at.replace(year=utcnow().year + 1)
+        db.session.commit()
+    reply = say(app, client, HANDLER, f"查看 {number}").reply
+    assert f"{utcnow().year + 1}-" in reply and f"{utcnow().year}-" not in reply
+
+
 def test_view_long_description_fits_one_bubble(app, client, shop):
     number = open_case(app)
     with app.app_context():
@@ -271,10 +282,39 @@ def test_transfer_then_the_old_station_may_not_act(app, client, shop):
 
 def test_transfer_usage_and_unknown_station(app, client, shop):
     number = open_case(app)
-    assert "转办 号 站点 原因" in say(app, client, HANDLER, f"转办 {number}").reply
+    usage = say(app, client, HANDLER, f"转办 {number}").reply
+    assert "转办 号 站点序号 原因" in usage and "1. 测试区12315中心（12315 投诉举报中心）" in usage
+    assert f"例如：转办 {number} 1 属地管辖（转给测试区12315中心）" in usage  # a real station
+    assert "测试商圈服务站" not in usage  # not the station it is at
     assert "未找到站点“月球站”" in say(app, client, HANDLER, f"转办 {number} 月球站 太远").reply
     assert "未找到站点“2147483648”" in say(app, client, HANDLER, f"转办 {number} 2147483648 太远").reply
     assert complaint(app, number).station_id == shop["service_id"]
+
+
+def test_transfer_by_the_number_in_the_list(app, client, shop):
+    number = open_case(app)
+    usage = say(app, client, HANDLER, f"转办 {number}").reply
+    position = next(line.split(".")[0] for line in usage.splitlines() if "测试市场监管所" in line)
+
+    reply = say(app, client, HANDLER, f"转办 {number} {position} 涉及计量器具").reply
+
+    assert reply == f"已将 {number} 转交测试市场监管所。"
+    assert complaint(app, number).station_id == shop["office_id"]
+
+
+def test_every_choice_by_number_and_chinese_name(app, client, shop):
+    number = open_case(app)
+    say(app, client, HANDLER, f"受理 {number}")
+    options = say(app, client, HANDLER, f"暂停 {number}").reply
+    assert "1. 商品或服务需鉴定、检测\n2. 当事人申请回避" in options and "recusal" not in options
+    assert say(app, client, HANDLER, f"暂停 {number} 2").reply.startswith(
+        f"{number} 已暂停（当事人申请回避）"
+    )
+    say(app, client, HANDLER, f"恢复 {number}")
+    terminate = say(app, client, HANDLER, f"办结 {number} 4").reply
+    assert "1. 一方无正当理由不参加或明确拒绝调解" in terminate and "party_absent" not in terminate
+    done = say(app, client, HANDLER, f"办结 {number} 1 300").reply
+    assert done.startswith(f"{number} 已办结：调解达成协议，挽回经济损失 300.00 元")
 
 
 def test_suspend_for_testing_then_resume(app, client, shop):
@@ -346,7 +386,9 @@ def test_resolve_terminated_by_reason_number_with_amount(app, client, shop):
 def test_resolve_bad_outcome_or_amount(app, client, shop):
     number = open_case(app)
     say(app, client, HANDLER, f"受理 {number}")
-    assert "办结结果应为" in say(app, client, HANDLER, f"办结 {number} 搞定了").reply
+    options = say(app, client, HANDLER, f"办结 {number} 搞定了").reply
+    assert "1. 调解达成协议\n2. 双方自行和解\n3. 投诉人撤回\n4. 终止调解" in options
+    assert not any(code in options for code in ("agreement", "settled", "terminated"))
     assert "金额" in say(app, client, HANDLER, f"办结 {number} 和解 12.345").reply
     assert complaint(app, number).status == Status.ACCEPTED
 

@@ -351,6 +351,57 @@ def test_list_most_urgent_first_overdue_in_red(app, client, oauth, wechat_api_ba
     assert 'class="overdue"' in block and "已超期" in block
 
 
+def test_case_page_actions_first_deadlines_as_time_left(app, client, oauth, wechat_api_base):
+    helpers.shop(app)
+    with app.app_context():
+        store = db.session.scalar(sa.select(Store))
+        old = factories.complaint(store, filed_at=utcnow() - dt.timedelta(days=40)).number
+        db.session.commit()
+    login_as(client, wechat_api_base, "oa-handler-1")
+    html = page(client, old).get_data(as_text=True)
+    assert html.index("<h2>办理</h2>") < html.index("<h2>基本信息</h2>") < html.index("<h2>处理期限</h2>")
+    header = html[html.index("<header>") : html.index("</header>")]
+    assert 'class="overdue"' in header and "已超期 " in header and " 天 " in header  # the next deadline
+    deadlines = html[html.index("<h2>处理期限</h2>") :]
+    assert re.search(r'<strong class="overdue">已超期 \d+ 天 \d+ 小时</strong>', deadlines)
+    assert "clue_verification" not in html and "first_response" not in html
+
+
+def test_closed_cases_are_reachable_from_the_list(app, client, oauth, wechat_api_base):
+    shop = helpers.shop(app)
+    number, _ = file_complaint(app, client, oauth, shop)
+    login_as(client, wechat_api_base, "oa-handler-1")
+    post(client, number, "decline", {"reason_code": "too_old"})
+    listing = client.get("/oa/", base_url=BASE).get_data(as_text=True)
+    assert number not in listing and 'href="/oa/?closed=1"' in listing
+    closed = client.get("/oa/?closed=1", base_url=BASE)
+    assert closed.status_code == 200 and number in closed.get_data(as_text=True)
+    assert "不予受理" in closed.get_data(as_text=True)
+    other_station_handler(app)
+    stranger = app.test_client()
+    login_as(stranger, wechat_api_base, "oa-other-1")
+    assert number not in stranger.get("/oa/?closed=1", base_url=BASE).get_data(as_text=True)
+
+
+def test_decline_form_cites_the_rules_the_complaint_falls_under(app, client, oauth, wechat_api_base):
+    shop = helpers.shop(app)
+    number, _ = file_complaint(app, client, oauth, shop)
+    earlier, bob = file_complaint(app, client, oauth, shop, user="bob")
+    with app.app_context():  # filed before 2026-04-15: the 2022 interim measures apply
+        db.session.scalar(sa.select(Complaint).where(Complaint.number == earlier)).rule_set = "interim2022"
+        db.session.commit()
+    login_as(client, wechat_api_base, "oa-handler-1")
+    now = page(client, number).get_data(as_text=True)
+    assert "理由（《市场监督管理投诉举报处理办法》第十六条）" in now and "第十六条第六项" in now
+    then = page(client, earlier).get_data(as_text=True)
+    assert "理由（《市场监督管理投诉举报处理暂行办法》第十五条）" in then and "第十六条" not in then
+    refused = post(client, earlier, "decline", {"reason_code": "identity_unverified"})  # an Order 121 ground
+    assert refused.status_code == 422 and "暂行办法》第十五条所列情形之一" in refused.get_data(as_text=True)
+    assert post(client, earlier, "decline", {"reason_code": "too_old"}).status_code == 303
+    timeline = consumer_view(client, earlier, bob)["timeline"]
+    assert any("第十五条第四项" in t["text"] for t in timeline)
+
+
 # -------------------------------------------------------------------------------------- the actions
 
 

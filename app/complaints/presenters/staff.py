@@ -23,7 +23,6 @@ from app.complaints.texts import (
     ABUSE_FLAGS,
     CATEGORIES,
     DEADLINE_KINDS,
-    DECLINE_REASONS,
     DEMANDS,
     KINDS,
     OUTCOMES,
@@ -35,7 +34,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import STATION_KINDS
-from app.core.timeutil import CHINA, utcnow
+from app.core.timeutil import CHINA, time_left, utcnow
 from app.directory.models import Station
 from app.staff.models import Staff, StaffRole
 from app.staff_web.texts import (
@@ -43,6 +42,7 @@ from app.staff_web.texts import (
     CHANNELS,
     CONTACT_HIDDEN_FOR_MERCHANT,
     REPORT_ANONYMOUS,
+    TIME_LEFT,
 )
 from app.uploads import service
 
@@ -148,11 +148,27 @@ def _next_deadline(c: Complaint):
     return min(pending, key=lambda d: d.due_at, default=None)
 
 
-def case_list(staff: Staff, now: dt.datetime | None = None, limit: int = 50) -> list[dict]:
-    """The person's open cases, most urgent deadline first (access.open_cases' order)."""
+def left_label(due: dt.datetime, now: dt.datetime) -> str:
+    """A deadline as time left (`剩余 2 天 3 小时`) or overdue (`已超期 5 小时 10 分钟`)."""
+    overdue, days, hours, minutes = time_left(due, now)
+    if days:
+        span = TIME_LEFT["days"].format(days=days, hours=hours)
+    elif hours:
+        span = TIME_LEFT["hours"].format(hours=hours, minutes=minutes)
+    else:
+        span = TIME_LEFT["minutes"].format(minutes=minutes)
+    return TIME_LEFT["overdue" if overdue else "left"].format(span=span)
+
+
+def case_list(
+    staff: Staff, now: dt.datetime | None = None, limit: int = 50, *, closed: bool = False
+) -> list[dict]:
+    """The person's open cases, most urgent deadline first (access.open_cases' order); or (`closed`)
+    the cases no longer open, latest first."""
     now = now or utcnow()
     rows = []
-    for c in access.open_cases(staff, limit=limit):
+    cases = access.closed_cases(staff, limit=limit) if closed else access.open_cases(staff, limit=limit)
+    for c in cases:
         due = _next_deadline(c)
         rows.append(
             {
@@ -168,6 +184,7 @@ def case_list(staff: Staff, now: dt.datetime | None = None, limit: int = 50) -> 
                 else {
                     "label": DEADLINE_KINDS.get(due.kind, due.kind),
                     "at": _cn(due.due_at),
+                    "left": left_label(due.due_at, now),
                     "uncertain": due.uncertain,
                     "overdue": due.due_at < now,
                 },
@@ -224,6 +241,7 @@ def _deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
             "met_at": _cn(d.met_at),
             "cancelled": d.cancelled_at is not None,
             "overdue": d.met_at is None and d.cancelled_at is None and d.due_at < now,
+            "left": left_label(d.due_at, now) if d.met_at is None and d.cancelled_at is None else "",
         }
         for d in sorted(c.deadlines, key=lambda d: d.due_at)
     ]
@@ -239,6 +257,8 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
     actions = available_actions(staff, c, now)
     station_side = not is_merchant(staff)  # internal notes and abuse flags stay with the station
+    statute, article, decline_reasons = flow.decline_rules(c)
+    deadline_rows = _deadlines(c, now)
     return {
         "number": c.number,
         "kind": c.kind.value,
@@ -258,7 +278,8 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "contact": _contact(staff, c),
         "photos": [u.public_id for u in c.uploads if service.can_read(u, staff=staff)],
         "timeline": _timeline(c, internal=station_side),
-        "deadlines": _deadlines(c, now),
+        "deadlines": deadline_rows,
+        "next_due": next((d for d in deadline_rows if d["left"]), None),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
         "commitments": c.commitments_snapshot or [],
         "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])] if station_side else [],
@@ -267,7 +288,8 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "consumer_confirmed": c.consumer_confirmed,
         "rating": c.rating,
         "actions": actions,
-        "decline_reasons": DECLINE_REASONS,
+        "decline_reasons": decline_reasons,
+        "decline_statute": statute + article,
         "suspend_reasons": SUSPEND_REASONS,
         "outcomes": OUTCOMES,
         "termination_reasons": TERMINATION_REASONS,
