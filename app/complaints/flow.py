@@ -19,12 +19,12 @@ from app.complaints.texts import (
     CHOOSE_OUTCOME,
     CHOOSE_SUSPEND_REASON,
     CHOOSE_TERMINATION_REASON,
-    DECLINE_RULES,
     EVENTS,
+    GROUNDS,
     OTHER_ROUTES,
     OUTCOMES,
+    STATUTES,
     SUSPEND_REASONS,
-    TERMINATION_REASONS,
 )
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
@@ -217,18 +217,19 @@ def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
     return event
 
 
-def decline_rules(complaint: Complaint) -> tuple[str, str, dict[str, str]]:
-    """(statute, article, grounds) of a decline under the rules the complaint was filed under."""
-    return DECLINE_RULES.get(complaint.rule_set, DECLINE_RULES["order121"])
+def grounds(complaint: Complaint, decision: str) -> tuple[str, dict[str, str]]:
+    """The citation (statute and article) and the grounds of a `decision` ("decline" or "terminate")
+    under the rules the complaint was filed under (Order 121 from 2026-04-15, the interim measures before)."""
+    rules = complaint.rule_set if complaint.rule_set in GROUNDS else "order121"
+    article, reasons = GROUNDS[rules][decision]
+    return STATUTES[rules] + article, reasons
 
 
 def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
     _require(complaint, "decline", actor)
-    statute, article, reasons = decline_rules(complaint)
+    rules, reasons = grounds(complaint, "decline")
     if reason_code not in reasons:
-        raise ValidationFailed(
-            {"reason_code": CHOOSE_DECLINE_REASON.format(statute=statute, article=article)}
-        )
+        raise ValidationFailed({"reason_code": CHOOSE_DECLINE_REASON.format(rules=rules)})
     extra = _text(text, required=False)
     now = utcnow()
     complaint.first_response_at = complaint.first_response_at or now
@@ -344,8 +345,9 @@ def resolve(
     _require(complaint, "resolve", actor)
     if outcome not in OUTCOMES:
         raise ValidationFailed({"outcome": CHOOSE_OUTCOME.format(labels="、".join(OUTCOMES.values()))})
-    if outcome == "terminated" and reason_code not in TERMINATION_REASONS:
-        raise ValidationFailed({"reason_code": CHOOSE_TERMINATION_REASON})
+    rules, reasons = grounds(complaint, "terminate")
+    if outcome == "terminated" and reason_code not in reasons:
+        raise ValidationFailed({"reason_code": CHOOSE_TERMINATION_REASON.format(rules=rules)})
     if amount_recovered is not None and amount_recovered < 0:
         raise ValidationFailed({"amount_recovered": "挽回金额不能为负数"})
     note = _text(text, required=False)
@@ -358,7 +360,7 @@ def resolve(
         station=_station_name(complaint), outcome=OUTCOMES[outcome], amount=amount_text
     )
     if reason_code:
-        body += f"（{TERMINATION_REASONS[reason_code]}）"
+        body += f"（{reasons[reason_code]}）"
     if note:
         body += note
     event = record(

@@ -64,15 +64,10 @@ DECLINE_REASONS_INTERIM = {
     "materials_missing": "未提供规定的材料（第十五条第五项）",
     "other_legal_ground": "法律、法规、规章规定不予受理的其他情形（第十五条第六项）",
 }
-#: The rules a complaint falls under (`Complaint.rule_set`), as a decline cites them: (statute, article, grounds).
-DECLINE_RULES = {
-    "order121": ("《市场监督管理投诉举报处理办法》", "第十六条", DECLINE_REASONS),
-    "interim2022": ("《市场监督管理投诉举报处理暂行办法》", "第十五条", DECLINE_REASONS_INTERIM),
-}
-CHOOSE_DECLINE_REASON = "请选择不予受理的理由（{statute}{article}所列情形之一）。"
+CHOOSE_DECLINE_REASON = "请选择不予受理的理由（{rules}所列情形之一）。"
 CHOOSE_SUSPEND_REASON = "请选择暂停的原因：{labels}。"
 CHOOSE_OUTCOME = "请选择办结结果：{labels}。"
-CHOOSE_TERMINATION_REASON = "终止调解需注明理由（第二十三条所列情形之一）。"
+CHOOSE_TERMINATION_REASON = "终止调解需注明理由（{rules}所列情形之一）。"
 OTHER_ROUTES = "您还可以通过以下途径解决：与经营者协商和解；请求消费者协会或依法成立的其他调解组织调解；根据与经营者达成的仲裁协议提请仲裁；向人民法院提起诉讼。"
 
 #: A transition the case's current state does not allow (code `invalid_transition`).
@@ -93,6 +88,28 @@ TERMINATION_REASONS = {
     "art16_found": "受理后发现存在第十六条、第四十二条规定情形（第二十三条第六项）",
     "party_gone": "当事人死亡或主体资格灭失（第二十三条第七项）",
     "other_legal_ground": "法律、法规、规章规定的其他情形（第二十三条第八项）",
+}
+# The 2019 interim measures (2022 text) Art. 21 grounds for terminating mediation.
+TERMINATION_REASONS_INTERIM = {
+    "party_absent": "投诉人或被投诉人无正当理由不参加调解，或被投诉人明确拒绝调解（第二十一条第三项）",
+    "no_agreement": "经调解双方明确表示无法达成协议（第二十一条第四项）",
+    "testing_fee_dispute": "对检定、检验、检测、鉴定的技术机构或费用承担无法协商一致（第二十一条第二项）",
+    "time_limit": "自受理之日起四十五个工作日内未能达成调解协议（第二十一条第五项）",
+    "art16_found": "受理后发现存在第十五条规定情形（第二十一条第六项）",
+    "other_legal_ground": "法律、法规、规章规定的其他情形（第二十一条第七项）",
+}
+#: The rules each `Complaint.rule_set` stands for, as a decision cites them: the statute, and per decision
+#: the article and its grounds (reason code → text). Complaints filed from 2026-04-15 fall under Order 121.
+STATUTES = {
+    "order121": "《市场监督管理投诉举报处理办法》",
+    "interim2022": "《市场监督管理投诉举报处理暂行办法》",
+}
+GROUNDS = {
+    "order121": {"decline": ("第十六条", DECLINE_REASONS), "terminate": ("第二十三条", TERMINATION_REASONS)},
+    "interim2022": {
+        "decline": ("第十五条", DECLINE_REASONS_INTERIM),
+        "terminate": ("第二十一条", TERMINATION_REASONS_INTERIM),
+    },
 }
 SUSPEND_REASONS = {"testing": "商品或服务需鉴定、检测", "recusal": "当事人申请回避"}
 

@@ -40,7 +40,6 @@ from app.complaints.texts import (
     OUTCOMES,
     STATUS,
     SUSPEND_REASONS,
-    TERMINATION_REASONS,
 )
 from app.core.errors import DomainError
 from app.core.extensions import db
@@ -437,7 +436,7 @@ def _pick(value: str, options: dict[str, str], words: dict[str, tuple[str, ...]]
         return codes[int(plain) - 1]
     if plain in options:
         return plain
-    hits = {code for code, keys in words.items() if any(k in value for k in keys)}
+    hits = {code for code, keys in words.items() if code in options and any(k in value for k in keys)}
     hits |= {code for code, label in options.items() if value and value in label}
     return hits.pop() if len(hits) == 1 else None
 
@@ -451,14 +450,14 @@ def _decline(person: Staff, rest: str, now: dt.datetime) -> str:
     parts = _split(rest, 2)
     c = _find_to_act(person, parts[0] if parts else "")
     why = parts[1] if len(parts) > 1 else ""
-    statute, article, reasons = flow.decline_rules(c)  # the rules the complaint was filed under
+    rules, reasons = flow.grounds(c, "decline")  # the rules the complaint was filed under
     first, _, more = why.partition(" ")
     code = _pick(first, reasons, {})
     extra = more.strip()
     if code is None:
         code, extra = _pick(why, reasons, _DECLINE_WORDS), why
     if code is None:
-        head = OA["decline_options"].format(number=c.number, statute=statute + article)
+        head = OA["decline_options"].format(number=c.number, rules=rules)
         raise _Say(_numbered(head, reasons))
     flow.decline(c, _actor(person), code, extra)
     return OA["done_declined"].format(number=c.number, reason=_short(reasons[code], 30))
@@ -556,16 +555,18 @@ def _resolve(person: Staff, rest: str, now: dt.datetime) -> str:
         raise _Say(_numbered(OA["outcome_options"].format(number=c.number), OUTCOMES))
     rest_words, reason = words[2:], None
     if outcome == "terminated":
+        rules, reasons = flow.grounds(c, "terminate")  # the rules the complaint was filed under
         # `办结 号 终止 2 [金额]`: a reason's number or code comes first, else words naming one reason.
         if rest_words:
-            reason = _pick(rest_words[0], TERMINATION_REASONS, {})
+            reason = _pick(rest_words[0], reasons, {})
             rest_words = rest_words[1:] if reason else rest_words
         others, amount = _amount_at_end(rest_words)
         if reason is None and others:
-            reason = _pick(" ".join(others), TERMINATION_REASONS, _TERMINATION_WORDS)
+            reason = _pick(" ".join(others), reasons, _TERMINATION_WORDS)
             others = []
         if reason is None:
-            raise _Say(_numbered(OA["terminate_options"].format(number=c.number), TERMINATION_REASONS))
+            head = OA["terminate_options"].format(number=c.number, rules=rules)
+            raise _Say(_numbered(head, reasons))
     else:
         others, amount = _amount_at_end(rest_words)
     note = " ".join(others)

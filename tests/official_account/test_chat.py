@@ -317,6 +317,24 @@ def test_every_choice_by_number_and_chinese_name(app, client, shop):
     assert done.startswith(f"{number} 已办结：调解达成协议，挽回经济损失 300.00 元")
 
 
+def test_decisions_cite_the_rules_the_complaint_was_filed_under(app, client, shop):
+    number = open_case(app)
+    with app.app_context():  # filed before 2026-04-15: the 2022 interim measures apply
+        db.session.scalar(sa.select(Complaint).where(Complaint.number == number)).rule_set = "interim2022"
+        db.session.commit()
+    decline = say(app, client, HANDLER, f"不予受理 {number}").reply
+    assert "《市场监督管理投诉举报处理暂行办法》第十五条" in decline and "6. 法律、法规、规章" in decline
+    assert "第十六条" not in decline and "冒用" not in decline  # an Order 121 ground only
+    say(app, client, HANDLER, f"受理 {number}")
+    terminate = say(app, client, HANDLER, f"办结 {number} 终止").reply
+    assert (
+        "暂行办法》第二十一条" in terminate and "四十五个工作日" in terminate and "主体资格" not in terminate
+    )
+    done = say(app, client, HANDLER, f"办结 {number} 终止 4").reply
+    assert done.startswith(f"{number} 已办结：终止调解")
+    assert "第二十一条第五项" in events(app, number)[-1][3]
+
+
 def test_suspend_for_testing_then_resume(app, client, shop):
     number = open_case(app)
     say(app, client, HANDLER, f"受理 {number}")

@@ -400,6 +400,16 @@ def test_decline_form_cites_the_rules_the_complaint_falls_under(app, client, oau
     assert post(client, earlier, "decline", {"reason_code": "too_old"}).status_code == 303
     timeline = consumer_view(client, earlier, bob)["timeline"]
     assert any("第十五条第四项" in t["text"] for t in timeline)
+    post(client, number, "accept")  # the termination grounds too
+    assert "仅“终止调解”时填写，《市场监督管理投诉举报处理办法》第二十三条" in page(client, number).get_data(
+        as_text=True
+    )
+    with app.app_context():
+        db.session.scalar(sa.select(Complaint).where(Complaint.number == number)).rule_set = "interim2022"
+        db.session.commit()
+    then = page(client, number).get_data(as_text=True)
+    assert "仅“终止调解”时填写，《市场监督管理投诉举报处理暂行办法》第二十一条" in then
+    assert "第二十三条" not in then and "四十五个工作日" in then
 
 
 # -------------------------------------------------------------------------------------- the actions

@@ -28,7 +28,6 @@ from app.complaints.texts import (
     OUTCOMES,
     STATUS,
     SUSPEND_REASONS,
-    TERMINATION_REASONS,
 )
 from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
@@ -257,7 +256,8 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
     actions = available_actions(staff, c, now)
     station_side = not is_merchant(staff)  # internal notes and abuse flags stay with the station
-    statute, article, decline_reasons = flow.decline_rules(c)
+    decline_rules, decline_reasons = flow.grounds(c, "decline")
+    termination_rules, termination_reasons = flow.grounds(c, "terminate")
     deadline_rows = _deadlines(c, now)
     return {
         "number": c.number,
@@ -289,9 +289,10 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "rating": c.rating,
         "actions": actions,
         "decline_reasons": decline_reasons,
-        "decline_statute": statute + article,
+        "decline_rules": decline_rules,
         "suspend_reasons": SUSPEND_REASONS,
         "outcomes": OUTCOMES,
-        "termination_reasons": TERMINATION_REASONS,
+        "termination_reasons": termination_reasons,
+        "termination_rules": termination_rules,
         "stations": transfer_targets(c) if "transfer" in actions else [],
     }
