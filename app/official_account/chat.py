@@ -313,8 +313,7 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
 
 def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
     due_at, kind = due
-    phrase = OA["due"].format(label=DEADLINE_KINDS.get(kind, kind), at=_when(due_at))
-    return phrase + ("（已超期）" if due_at <= now else "")
+    return OA["due"].format(label=DEADLINE_KINDS.get(kind, kind), left=staff_views.left_label(due_at, now))
 
 
 def _when(at: dt.datetime) -> str:

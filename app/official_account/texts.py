@@ -31,7 +31,7 @@ OA = {
     "todo_head": "待处理投诉 {count} 件（期限最近的在前）：",
     "todo_more": "……另有更多，请先处理以上投诉。",
     "todo_line": "{i}. {number} {store} {status}{due}",
-    "due": " {label}{at}前",
+    "due": " {label}：{left}",
     "detail_head": "{number}（{kind}·{status}）",
     "detail_store": "店铺：{store}",
     "detail_station": "负责站点：{station}",

@@ -77,7 +77,13 @@ def test_todo_lists_open_cases_most_urgent_first(app, client, shop):
     assert lines[0].startswith("待处理投诉 2 件")
     assert lines[1].startswith(f"1. {sooner} 优衣坊服饰 已提交")
     assert lines[2].startswith(f"2. {later} ")
-    assert "前" in lines[1]
+    assert "：剩余 " in lines[2] and ("：剩余 " in lines[1] or "：已超期 " in lines[1])  # as time left
+
+
+def test_todo_marks_overdue(app, client, shop):
+    overdue = open_case(app, filed_at=utcnow() - dt.timedelta(days=30))
+    line = say(app, client, HANDLER, "待办").reply.splitlines()[1]
+    assert line.startswith(f"1. {overdue} ") and "：已超期 " in line and " 天 " in line
 
 
 def test_todo_empty(app, client, shop):
