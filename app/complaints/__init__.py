@@ -1,6 +1,7 @@
 """Complaints (投诉) and reports (举报): the service's heart.
 
-Models (`models`), who may see and act on a case (`access`), the transitions (`flow`), stored deadlines
+Models (`models`), which action is allowed in which state and for whom (`states`, the one table), who
+may see a case and the one way to get it for viewing or acting (`access`), the transitions (`flow`), stored deadlines
 (`deadlines`) and the worker's sweeps (`sweeps`), the content check (`content_check`), the choices a
 consumer picks from (`options`), filing (`filing/`), what consumers and staff see (`presenters/`) and the
 Chinese text of all of it (`texts`).
