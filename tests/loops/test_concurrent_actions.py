@@ -6,6 +6,11 @@ To be sure they overlap, the test first holds the complaint's lock itself (Postg
 UPDATE`; SQLite: the database's write lock, `BEGIN IMMEDIATE`), waits until both requests have sent the
 statement that must wait for it, and only then lets go. `app.complaints.access.for_action` locks the row
 before reading it, so whichever request gets it second reads what the first committed and is refused.
+
+On PostgreSQL the test fails without the row lock (neither request would wait for the held row before
+reading it). On SQLite the held lock is the whole database's: the chat's first write (recording the push)
+already comes before it reads the case, so without `for_action`'s lock only the staff page would read a
+stale case, and the test would catch that only when the chat happens to win.
 """
 
 from __future__ import annotations
