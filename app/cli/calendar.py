@@ -9,13 +9,13 @@ from flask.cli import AppGroup
 
 from app.calendar import rulesets, workcal
 from app.calendar.rulesets import RuleSet
-from app.calendar.workcal import Basis, DayInfo, DaySource, Deadline, WorkCalendar
+from app.calendar.workcal import DayInfo, DaySource, Deadline, WorkCalendar
 from app.core.extensions import db
 from app.core.texts import CALENDAR as T
 from app.core.timeutil import CHINA
 
 calendar_cli = AppGroup("calendar", help="Working days, deadlines and the rule sets' time limits.")
-override_cli = AppGroup("override", help="Days set by hand; they beat the chinesecalendar package.")
+override_cli = AppGroup("override", help="Days set by hand; they beat everything else.")
 calendar_cli.add_command(override_cli)
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -28,14 +28,16 @@ def _day(value: dt.date) -> str:
 def _describe(info: DayInfo) -> str:
     """'2026-10-01 星期四 休息日（国庆节）'."""
     kind = T["day_workday"] if info.is_workday else T["day_off"]
-    if info.source is DaySource.FALLBACK:
-        detail = T["day_fallback"]
-    elif info.source is DaySource.OVERRIDE:
+    if info.source is DaySource.OVERRIDE:
         detail = T["day_override"] + (f"：{info.label}" if info.label else "")
     elif info.label:
-        detail = f"{T['day_makeup']}，{info.label}" if info.is_workday else info.label
+        detail = info.label
+    elif info.is_workday:
+        detail = T["day_makeup"] if info.day.weekday() >= 5 else ""
     else:
-        detail = T["day_weekend"] if not info.is_workday else ""
+        detail = T["day_weekend"]
+    if not info.certain:
+        detail += ("，" if detail else "") + T["day_unsettled"].format(year=info.unsettled_year)
     return f"{_day(info.day)} {kind}" + (f"（{detail}）" if detail else "")
 
 
@@ -53,23 +55,12 @@ def _echo_deadline(deadline: Deadline, cal: WorkCalendar) -> None:
         click.echo(T["deadline_skipped"].format(count=len(deadline.skipped)))
         for day in deadline.skipped:
             click.echo(f"  {_describe(cal.info(day))}")
-    if deadline.uncertain:
-        first = _first_uncertain(deadline, cal)
-        first_year, last_year = workcal.LIBRARY_YEARS
-        click.echo(T["deadline_uncertain"].format(day=first.isoformat(), first=first_year, last=last_year))
+    first = cal.unsettled_by(deadline)
+    if first is not None:
+        reason = T["unsettled"].format(year=first.unsettled_year)
+        click.echo(T["deadline_uncertain"].format(reason=reason, day=first.day.isoformat()))
     else:
         click.echo(T["deadline_certain"])
-
-
-def _first_uncertain(deadline: Deadline, cal: WorkCalendar) -> dt.date:
-    """The first day that decided the deadline and came from the fallback."""
-    if deadline.basis == Basis.WORKING_DAYS:
-        day = deadline.start + dt.timedelta(days=1)
-    else:  # a period counted in days, months or years turns only on its last day and the move
-        day = deadline.moved_from or deadline.due
-    while day < deadline.due and cal.info(day).certain:
-        day += dt.timedelta(days=1)
-    return day
 
 
 def _get_rules(name: str) -> RuleSet:

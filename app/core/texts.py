@@ -86,7 +86,8 @@ CALENDAR: dict[str, str] = {
     "day_off": "休息日",
     "day_weekend": "周末",
     "day_makeup": "调休上班",
-    "day_fallback": "按周一至周五推算",
+    "day_unsettled": "{year} 年调休安排未公布，可能调整",
+    "unsettled": "{year} 年调休安排尚未公布，按法定节假日推算",
     "day_override": "人工设置",
     "ruleset_order121": "《市场监督管理投诉举报处理办法》（总局令第121号）",
     "ruleset_interim2022": "《市场监督管理投诉举报处理暂行办法》（2022年修正）",
@@ -124,8 +125,8 @@ CALENDAR: dict[str, str] = {
     "deadline_skipped": "跳过的休息日（{count} 天）：",
     "deadline_certain": "日历：确定",
     "deadline_uncertain": (
-        "日历：不确定——{day} 等日期超出节假日数据（{first}–{last} 年），按周一至周五推算；"
-        "国务院公布放假安排后请用 flask calendar override set 录入"
+        "日历：不确定——{reason}，{day} 起的日期可能因调休而变；"
+        "国务院公布放假安排后请用 flask calendar import 录入"
     ),
     "deadline_need_n": "请给出 --working-days N 或 --days N（二选一），或只给 --rules NAME 列出该规则的全部期限。",
     "hours_need_time": "按小时计，需具体时刻",
