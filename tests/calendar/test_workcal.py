@@ -387,7 +387,7 @@ def test_cli_override_set_list_delete(app, runner):
     set_args = ["calendar", "override", "set", "2027-01-01", "--holiday", "--note", "元旦"]
     result = runner.invoke(args=set_args)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "已设置：2027-01-01 星期五 休息日（元旦）"
+    assert result.output.splitlines() == ["已设置：2027-01-01 星期五 休息日（元旦）", "没有需要调整的期限。"]
     assert (
         runner.invoke(args=["calendar", "override", "list"]).output.strip() == "2027-01-01 星期五 休息日 元旦"
     )
