@@ -63,6 +63,9 @@ ONE_DAY = dt.timedelta(days=1)
 #: Years whose State Council notice (its 调休 swaps) the installed `holidays` package carries.
 NOTICE_YEARS: frozenset[int] = frozenset(ChinaStaticHolidays.special_public_holidays)
 
+#: Names the installed holiday data: a new value means a `holidays` upgrade (the worker then replans).
+LIBRARY_VERSION = f"holidays {holidays.__version__}, notices {min(NOTICE_YEARS)}-{max(NOTICE_YEARS)}"
+
 #: How far from a statutory holiday an unknown swap can reach (the farthest since 2004: 10 days).
 SWAP_REACH = dt.timedelta(days=14)
 

@@ -8,6 +8,10 @@ the consumer too, since the consumer sees every deadline; a warning or escalatio
 old date is cleared when the new date is still ahead, so the sweeps act on the new one. A clock whose
 date stays but whose "uncertain" flag changes (a notice entered) is updated without an event. Running
 it again changes nothing.
+
+The CLI replans after every override and import; the worker replans once per installed version of the
+holiday data (`after_library_upgrade`), so a `holidays` upgrade carrying a new year's notice reaches
+stored deadlines without anyone running `flask calendar replan`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from app.complaints.flow import Actor, record
 from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintDeadline
 from app.complaints.texts import DEADLINE_WORDS
 from app.core.extensions import db
+from app.core.redis_client import get_redis
+from app.core.texts import CALENDAR
 from app.core.timeutil import as_utc, utcnow
 
 
@@ -106,3 +112,23 @@ def _apply(row: ComplaintDeadline, move: Move, why: str, now: dt.datetime) -> No
         },
         now=now,
     )
+
+
+def after_library_upgrade(now: dt.datetime | None = None) -> list[Move] | None:
+    """Replan once for the installed holiday data (`workcal.LIBRARY_VERSION`); None when already done.
+
+    One process claims the version in Redis (SET NX), so two workers never replan it twice; a failed
+    run releases the claim and the next tick tries again. Commits its own transaction.
+    """
+    key = f"calendar:replanned:{workcal.LIBRARY_VERSION}"
+    redis = get_redis()
+    if not redis.set(key, utcnow().isoformat(), nx=True):
+        return None
+    try:
+        moves = replan(CALENDAR["why_library"].format(year=max(workcal.NOTICE_YEARS)), now=now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        redis.delete(key)
+        raise
+    return moves

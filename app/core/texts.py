@@ -153,6 +153,7 @@ CALENDAR: dict[str, str] = {
     "why_override_set": "人工设置 {day} 为{kind}{note}",
     "why_override_deleted": "撤销 {day} 的人工设置",
     "why_replan": "节假日数据更新",
+    "why_library": "节假日数据更新，已收录至 {year} 年放假安排",
     "ruleset_unknown": "没有名为 {name} 的规则（可用：{names}）。",
     "ruleset_none_in_force": "{day} 没有适用的法定规则。",
 }

@@ -186,3 +186,18 @@ def test_describe_days_hours_overdue_and_this_year():
     )
     assert deadlines.describe(close, cn(2026, 12, 14, 20, 0).astimezone(dt.UTC), cal)["left"] == "剩余 4 小时"
     assert deadlines.label("clue_verification") == "线索核查" and deadlines.label("no_such_key") == "处理期限"
+
+
+def test_worker_replans_once_per_installed_holiday_data(app, cases, monkeypatch):
+    late, _ = cases
+    workcal.set_override(dt.date(2027, 1, 5), False, "地方补充通知")  # a change nobody replanned
+    db.session.commit()
+    moves = replan.after_library_upgrade(now=NOW)
+    assert [(m.number, m.kind) for m in moves] == [(late.number, "accept_decline")]
+    event = db.session.scalars(
+        sa.select(ComplaintEvent).where(ComplaintEvent.action == "deadline_moved")
+    ).one()
+    assert event.text.endswith("：节假日数据更新，已收录至 2026 年放假安排。")
+    assert replan.after_library_upgrade(now=NOW) is None  # this version is done
+    monkeypatch.setattr(workcal, "LIBRARY_VERSION", "holidays 9.99, notices 2001-2030")
+    assert replan.after_library_upgrade(now=NOW) == []  # a new version replans again; nothing left to move
