@@ -308,6 +308,14 @@ def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
     return phrase + ("（已超期）" if due_at <= now else "")
 
 
+def _due_words(c: Complaint, kind: str) -> str:
+    """The running deadline `kind` as people read it, or "" when there is none."""
+    row = next(
+        (d for d in c.deadlines if d.kind == kind and d.met_at is None and d.cancelled_at is None), None
+    )
+    return deadlines.describe(row, utcnow())["text"] if row is not None else ""
+
+
 def _when(at: dt.datetime) -> str:
     return at.astimezone(CHINA).strftime("%m-%d %H:%M")
 
@@ -401,7 +409,7 @@ def _plain_text(person: Staff, text: str, now: dt.datetime) -> str:
 def _accept(person: Staff, rest: str, now: dt.datetime) -> str:
     c = _find_to_act(person, rest)
     flow.accept(c, _actor(person))
-    return OA["done_accepted"].format(number=c.number, due=flow.due_text(c, "mediation") or "-")
+    return OA["done_accepted"].format(number=c.number, due=_due_words(c, "mediation") or "-")
 
 
 _DECLINE_WORDS = {
@@ -489,7 +497,7 @@ def _suspend(person: Staff, rest: str, now: dt.datetime) -> str:
 def _resume(person: Staff, rest: str, now: dt.datetime) -> str:
     c = _find_to_act(person, rest)
     flow.resume(c, _actor(person))
-    due = flow.due_text(c, "mediation")
+    due = _due_words(c, "mediation")
     return OA["done_resumed"].format(number=c.number, due=f"调解期限：{due}" if due else "")
 
 
