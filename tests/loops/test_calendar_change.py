@@ -70,6 +70,8 @@ def test_loop_override_moves_filed_deadline_visible_to_consumer_and_staff(
     html = client.get(f"/oa/complaints/{number}", base_url=BASE).get_data(as_text=True)
     assert moved[0]["text"] in html
     assert f"受理或不予受理：{new_words}前" in html
+    listing = client.get("/oa/", base_url=BASE).get_data(as_text=True)
+    assert "站点首次响应：" in listing and "前，剩余 " in listing  # the most urgent clock, in words
 
     again = runner.invoke(args=["calendar", "replan"])
     assert again.exit_code == 0 and again.output.strip() == "没有需要调整的期限。"
