@@ -1,7 +1,8 @@
 """Complaints (投诉) and reports (举报): the service's heart.
 
 Models (`models`), who may see and act on a case (`access`), the transitions (`flow`), stored deadlines
-(`deadlines`) and the worker's sweeps (`sweeps`), the content check (`content_check`), the choices a
+and how they read (`deadlines`), recounting them when the calendar changes (`replan`), the worker's sweeps
+(`sweeps`), the content check (`content_check`), the choices a
 consumer picks from (`options`), filing (`filing/`), what consumers and staff see (`presenters/`) and the
 Chinese text of all of it (`texts`).
 

@@ -60,7 +60,7 @@ OA = {
     "detail_anonymous": "举报人：匿名",
     "detail_description": "内容：{text}",
     "detail_deadlines": "期限：{items}",
-    "detail_deadline_item": "{label} {at}{uncertain}",
+    "detail_deadline_item": "{label}，{text}",
     "detail_last": "最近：{at} {text}",
     "detail_hint": "30 分钟内直接发文字即回复此投诉。",
     "done_replied": "已回复 {number}：{text}",

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from app.complaints import deadlines
 from app.complaints.models import Complaint, ComplaintEvent, Status
 from app.complaints.texts import DECLINE_REASONS
 from app.core.extensions import db
@@ -476,3 +477,14 @@ def test_complaint_station_is_unchanged_for_other_tests(app, shop):
         assert complaint(app, number).station_id == db.session.scalar(
             sa.select(Station.id).where(Station.name == "测试商圈服务站")
         )
+
+
+def test_view_reads_deadlines_in_plain_chinese_with_year_and_why(app, client, shop):
+    # Filed Mon 28 Dec 2026: 7 working days end Thu 7 Jan 2027 (元旦 by law), which 2027's notice may move.
+    number = open_case(app, filed_at=dt.datetime(2026, 12, 28, 2, 0, tzinfo=dt.UTC))
+    reply = say(app, client, HANDLER, f"查看 {number}").reply
+    when = deadlines.date_words(dt.date(2027, 1, 7), utcnow())
+    line = next(line for line in reply.splitlines() if line.startswith("期限："))
+    assert f"受理或不予受理，{when}前，" in line
+    assert "（2027 年调休安排尚未公布，按法定节假日推算）" in line
+    assert "accept_decline" not in reply and "待确认" not in line

@@ -15,14 +15,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.complaints import access, flow
+from app.complaints import access, deadlines, flow
 from app.complaints.filing import input as complaint_input
 from app.complaints.flow import Actor
 from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Status
 from app.complaints.texts import (
     ABUSE_FLAGS,
     CATEGORIES,
-    DEADLINE_KINDS,
     DECLINE_REASONS,
     DEMANDS,
     KINDS,
@@ -206,10 +205,10 @@ def case_list(staff: Staff, now: dt.datetime | None = None, limit: int = 50) -> 
                 "due": None
                 if due is None
                 else {
-                    "label": DEADLINE_KINDS.get(due.kind, due.kind),
-                    "at": _cn(due.due_at),
+                    "label": deadlines.label(due.kind),
                     "uncertain": due.uncertain,
                     "overdue": due.due_at < now,
+                    **deadlines.describe(due, now),
                 },
             }
         )
@@ -257,13 +256,13 @@ def _timeline(c: Complaint, *, internal: bool) -> list[dict]:
 def _deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
     return [
         {
-            "label": DEADLINE_KINDS.get(d.kind, d.kind),
-            "at": _cn(d.due_at),
+            "label": deadlines.label(d.kind),
             "uncertain": d.uncertain,
             "met": d.met_at is not None,
             "met_at": _cn(d.met_at),
             "cancelled": d.cancelled_at is not None,
             "overdue": d.met_at is None and d.cancelled_at is None and d.due_at < now,
+            **deadlines.describe(d, now),
         }
         for d in sorted(c.deadlines, key=lambda d: d.due_at)
     ]
