@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from app.calendar.models import CalendarOverride
+from app.calendar.models import CalendarOverride, CalendarYear
 from app.complaints.models import (
     OPEN_STATUSES,
     Complaint,
@@ -34,6 +34,7 @@ __all__ = [
     "Badge",
     "BusinessCircle",
     "CalendarOverride",
+    "CalendarYear",
     "CodeStatus",
     "Commitment",
     "CommitmentKind",

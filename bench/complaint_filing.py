@@ -855,7 +855,7 @@ COMPONENTS = (
     ("flask/", "Flask / Werkzeug"),
     ("werkzeug/", "Flask / Werkzeug"),
     ("gunicorn/", "gunicorn (accept, read, write)"),
-    ("chinese_calendar/", "chinesecalendar"),
+    ("holidays/", "holidays (China calendar)"),
     ("app/", "app code itself"),
     ("miniprogram_api/", "app code itself"),
     ("wechat/", "app code itself"),

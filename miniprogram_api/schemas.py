@@ -135,10 +135,16 @@ class DeadlineOut(BaseModel):
     kind: str
     label: str
     due_at: str
-    uncertain: bool = Field(description="true：超出法定节假日数据年份，按周一至周五推算，待确认")
+    uncertain: bool = Field(description="true：当年调休安排尚未公布，按法定节假日推算，公布后可能调整")
     met: bool
     overdue: bool
     cancelled: bool
+    when: str = Field(description="届满日，如“2月11日（星期四）”；不是今年时带年份")
+    left: str = Field(description="“剩余 3 个工作日”“剩余 5 天”“剩余 20 小时”“已超期 2 天”“已完成”“已取消”")
+    why_uncertain: str = Field(
+        description="可能调整的原因，如“2027 年调休安排尚未公布，按法定节假日推算”；确定时为空"
+    )
+    text: str = Field(description="一句话：届满日、剩余时间和可能调整的原因")
 
 
 class StationBriefOut(BaseModel):

@@ -1,7 +1,9 @@
-"""Days whose working status is set by hand and beats the `chinesecalendar` package.
+"""Days whose working status is set by hand or imported, and the years whose arrangement was imported.
 
-Used for a year the package does not know yet (it covers 2004–2026 in 1.11.0) and for a late or
-local State Council notice. Read by `app.calendar.workcal`; edited with `flask calendar override`.
+An override beats everything else (`app.calendar.workcal`): a late or local State Council notice, a
+one-off holiday, or a row of a year's arrangement entered with `flask calendar import`. A year listed in
+`calendar_years` has its notice entered: its days not overridden are ordinary days, and no deadline is
+uncertain for want of its swaps.
 """
 
 from __future__ import annotations
@@ -24,4 +26,14 @@ class CalendarOverride(db.Model):
     created_at = created_at_column()
 
 
-__all__ = ["CalendarOverride"]
+class CalendarYear(db.Model):
+    """A year whose whole arrangement (every day off, every make-up working day) was imported."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at = created_at_column()
+
+
+__all__ = ["CalendarOverride", "CalendarYear"]

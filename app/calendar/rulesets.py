@@ -108,27 +108,9 @@ class RuleSet:
             if not limit.excludes or excluded < 0:
                 raise ValueError(f"{key} excludes no time")
             n += excluded
-        if limit.basis is Basis.HOURS:
-            return workcal.add_hours(_instant(start), n)
-        cal = cal or workcal.load()
-        if limit.basis is Basis.WORKING_HOURS:
-            return cal.add_working_hours(_instant(start), n)
-        day = today_cn(start) if isinstance(start, dt.datetime) else start
-        if limit.basis is Basis.WORKING_DAYS:
-            return cal.add_working_days(day, n)
-        if limit.basis is Basis.CALENDAR_DAYS:
-            return cal.add_calendar_days(day, n)
-        if limit.basis is Basis.MONTHS:
-            return cal.add_months(day, n)
-        return cal.add_years(day, n)
-
-
-def _instant(start: dt.date | dt.datetime) -> dt.datetime:
-    if not isinstance(start, dt.datetime):
-        raise TypeError("an hour limit needs an aware datetime, not a date")
-    if start.tzinfo is None:
-        raise ValueError("a timezone-aware datetime is required")
-    return start
+        if cal is None:  # wall-clock hours need no calendar, so no read of the override table
+            cal = workcal.WorkCalendar() if limit.basis is Basis.HOURS else workcal.load()
+        return cal.count(limit.basis, start, n)
 
 
 WD, CD, YEARS, HOURS = Basis.WORKING_DAYS, Basis.CALENDAR_DAYS, Basis.YEARS, Basis.HOURS

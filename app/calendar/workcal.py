@@ -2,10 +2,22 @@
 
 Where a day's status comes from, first match wins:
 
-1. the `calendar_overrides` table (an admin's entry for a year the package lacks, or a late notice);
-2. the `chinesecalendar` package: statutory holidays and 调休 make-up working days (2004–2026 in 1.11.0);
-3. Monday to Friday. The package raises for years it does not know, so such days are *uncertain* and
-   every deadline whose outcome depended on one says so (`Deadline.uncertain`).
+1. the `calendar_overrides` table: a day set by hand, or a row of an imported year's arrangement
+   (`flask calendar import`); always certain;
+2. a year whose arrangement was imported (`calendar_years`): its other days are ordinary days, Monday to
+   Friday, certain (the notice lists every day off and every make-up working day);
+3. the `holidays` package's China calendar for a year whose State Council notice it carries
+   (`NOTICE_YEARS`, 2001–2026 in 0.109): holidays and 调休 swaps, certain;
+4. the same package for any later year: the statutory holidays of 《全国年节及纪念日放假办法》 (2024
+   revision: lunar dates and 清明 computed) with a holiday on a weekend made up on the next working day.
+   Only the State Council's swaps are unknown, and every notice since 2004 swapped days within
+   `SWAP_REACH` of a statutory holiday (the one exception, the 2015 Victory Day, was a one-off holiday,
+   not a swap), so a day is *uncertain* only within that reach of a holiday of a year without a notice.
+   Every deadline a decisive day of which is uncertain says so (`Deadline.uncertain`).
+
+The package replaces `chinesecalendar`: day by day over 2004–2026 the two agree except on 2005-12-31,
+a Saturday worked for the 2006 New Year by that year's notice, which the package has right
+(tests/calendar/test_library_choice.py).
 
 Counting follows SAMR Order 121 Art. 45:
 
@@ -31,26 +43,31 @@ import calendar as _stdlib_calendar
 import datetime as dt
 import enum
 import functools
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import chinese_calendar
+import holidays
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from holidays.countries.china import ChinaStaticHolidays
 
-from app.calendar.models import CalendarOverride
+from app.calendar.models import CalendarOverride, CalendarYear
 from app.core.extensions import db
 from app.core.timeutil import CHINA
 
 ONE_DAY = dt.timedelta(days=1)
 
-#: Years the installed chinesecalendar knows (it raises NotImplementedError outside them).
-LIBRARY_YEARS: tuple[int, int] = (
-    min(chinese_calendar.holidays).year,
-    max(chinese_calendar.holidays).year,
-)
+#: Years whose State Council notice (its 调休 swaps) the installed `holidays` package carries.
+NOTICE_YEARS: frozenset[int] = frozenset(ChinaStaticHolidays.special_public_holidays)
+
+#: Names the installed holiday data: a new value means a `holidays` upgrade (the worker then replans).
+LIBRARY_VERSION = f"holidays {holidays.__version__}, notices {min(NOTICE_YEARS)}-{max(NOTICE_YEARS)}"
+
+#: How far from a statutory holiday an unknown swap can reach (the farthest since 2004: 10 days).
+SWAP_REACH = dt.timedelta(days=14)
 
 NOTE_MAX_LENGTH = CalendarOverride.__table__.c.note.type.length
 
@@ -68,9 +85,10 @@ class Basis(enum.StrEnum):
 
 
 class DaySource(enum.StrEnum):
-    OVERRIDE = "override"
-    LIBRARY = "library"
-    FALLBACK = "fallback"
+    OVERRIDE = "override"  # set by hand or imported
+    IMPORTED = "imported"  # an ordinary day of a year whose arrangement was imported
+    NOTICE = "notice"  # the package, for a year whose notice it carries
+    LAW = "law"  # the package's statutory holidays, for a year without a notice
 
 
 class DayKind(NamedTuple):
@@ -83,11 +101,12 @@ class DayInfo:
     day: dt.date
     is_workday: bool
     source: DaySource
-    label: str = ""  # the holiday's Chinese name, the make-up day's holiday, or the override's note
+    label: str = ""  # the holiday's Chinese name, or the override's note
+    unsettled_year: int | None = None  # a year without a notice whose swaps could still change this day
 
     @property
     def certain(self) -> bool:
-        return self.source is not DaySource.FALLBACK
+        return self.unsettled_year is None
 
 
 @dataclass(frozen=True)
@@ -95,7 +114,7 @@ class Deadline:
     """The last day of a period (a China date), and for hour limits the exact instant."""
 
     due: dt.date
-    uncertain: bool  # a day that decided `due` came from the Monday–Friday fallback
+    uncertain: bool  # a day that decided `due` could still be changed by an unpublished swap
     basis: str  # a Basis value
     n: int
     start: dt.date  # the day the period runs from (not itself counted)
@@ -146,20 +165,36 @@ def working_hours() -> WorkingHours:
     return WorkingHours.parse(raw) if raw else WorkingHours()
 
 
-@functools.lru_cache(maxsize=16384)
-def _library_day(day: dt.date) -> tuple[bool, str] | None:
-    """(is_workday, Chinese holiday name) from chinesecalendar, or None for a year it does not know."""
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None
-    label = ""
-    if name:
-        try:
-            label = chinese_calendar.Holiday(name).chinese
-        except ValueError:
-            label = name
-    return (not on_holiday, label)
+@functools.lru_cache(maxsize=256)
+def _library_year(year: int) -> tuple[Mapping[dt.date, str], frozenset[dt.date]]:
+    """The package's days off of `year` (with their Chinese names) and its weekend days worked.
+
+    The neighbouring years are loaded too: a notice may swap a day of the year before or after
+    (2005-12-31 was worked for the 2006 New Year).
+    """
+    china = holidays.China(years=(year - 1, year, year + 1), language="zh_CN")
+    days_off = {day: _label(name) for day, name in china.items() if day.year == year}
+    return days_off, frozenset(day for day in china.weekend_workdays if day.year == year)
+
+
+def _label(name: str) -> str:
+    """The package's names, unbracketed to sit in a sentence: '国庆节补假', '调休，2026-09-20 上班'."""
+    name = name.replace("（补假）", "补假")
+    return re.sub(r"^休息日（由 (\S+) 调休）$", r"调休，\1 上班", name)
+
+
+@functools.lru_cache(maxsize=256)
+def _swap_reach(year: int) -> frozenset[dt.date]:
+    """The days an unknown swap of `year`'s holidays could change: within SWAP_REACH of one of them."""
+    days_off = _library_year(year)[0]
+    span = SWAP_REACH.days
+    return frozenset(day + dt.timedelta(days=i) for day in days_off for i in range(-span, span + 1))
+
+
+def _instant(start: dt.date | dt.datetime) -> dt.datetime:
+    if not isinstance(start, dt.datetime):
+        raise TypeError("an hour limit needs an aware datetime, not a date")
+    return _aware(start)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -178,15 +213,28 @@ def _check_n(n: int) -> None:
 
 
 class WorkCalendar:
-    """One snapshot of the override table layered over chinesecalendar. Pure: no database access."""
+    """One snapshot of the override tables layered over the `holidays` package. Pure: no database access."""
 
     def __init__(
         self,
         overrides: Mapping[dt.date, bool] | None = None,
         notes: Mapping[dt.date, str] | None = None,
+        imported_years: frozenset[int] | set[int] = frozenset(),
     ):
         self.overrides = dict(overrides or {})
         self.notes = dict(notes or {})
+        self.imported_years = frozenset(imported_years)
+
+    def has_notice(self, year: int) -> bool:
+        """Whether `year`'s swaps are known: the package carries its notice, or it was imported."""
+        return year in NOTICE_YEARS or year in self.imported_years
+
+    def unsettled_year(self, day: dt.date) -> int | None:
+        """The year without a notice whose swaps could still change `day`, if any."""
+        for year in (day.year, day.year + 1, day.year - 1):
+            if not self.has_notice(year) and day in _swap_reach(year):
+                return year
+        return None
 
     # -- single days ---------------------------------------------------------------------------
 
@@ -195,10 +243,28 @@ class WorkCalendar:
             raise TypeError("a date is required, not a datetime")
         if day in self.overrides:
             return DayInfo(day, self.overrides[day], DaySource.OVERRIDE, self.notes.get(day, ""))
-        known = _library_day(day)
-        if known is not None:
-            return DayInfo(day, known[0], DaySource.LIBRARY, known[1])
-        return DayInfo(day, day.weekday() < 5, DaySource.FALLBACK)
+        weekday, unsettled = day.weekday() < 5, self.unsettled_year(day)  # late December: next year's swaps
+        if day.year in self.imported_years and day.year not in NOTICE_YEARS:
+            return DayInfo(day, weekday, DaySource.IMPORTED, "", unsettled)
+        days_off, weekend_worked = _library_year(day.year)
+        is_workday = day not in days_off if weekday else day in weekend_worked
+        source = DaySource.NOTICE if day.year in NOTICE_YEARS else DaySource.LAW
+        return DayInfo(day, is_workday, source, days_off.get(day, ""), unsettled)
+
+    def unsettled_by(self, deadline: Deadline) -> DayInfo | None:
+        """The first day that decided `deadline` and could still be changed by an unpublished swap."""
+        if not deadline.uncertain:
+            return None
+        if deadline.basis in (Basis.WORKING_DAYS, Basis.WORKING_HOURS):
+            day = deadline.start + ONE_DAY if deadline.basis == Basis.WORKING_DAYS else deadline.start
+        else:  # a period counted in days, months or years turns only on its last day and the move
+            day = deadline.moved_from or deadline.due
+        while day <= deadline.due:
+            info = self.info(day)
+            if not info.certain:
+                return info
+            day += ONE_DAY
+        return None
 
     def day_kind(self, day: dt.date) -> DayKind:
         info = self.info(day)
@@ -282,6 +348,23 @@ class WorkCalendar:
             moved_from=last_day if skipped else None,
             skipped=tuple(skipped),
         )
+
+    def count(self, basis: Basis | str, start: dt.date | dt.datetime, n: int) -> Deadline:
+        """n units of `basis` from `start`: an aware instant for hour limits, else a China date
+        (a datetime's China date is taken)."""
+        basis = Basis(basis)
+        if basis is Basis.HOURS:
+            return self.add_hours(_instant(start), n)
+        if basis is Basis.WORKING_HOURS:
+            return self.add_working_hours(_instant(start), n)
+        day = _china(start).date() if isinstance(start, dt.datetime) else start
+        if basis is Basis.WORKING_DAYS:
+            return self.add_working_days(day, n)
+        if basis is Basis.CALENDAR_DAYS:
+            return self.add_calendar_days(day, n)
+        if basis is Basis.MONTHS:
+            return self.add_months(day, n)
+        return self.add_years(day, n)
 
     # -- hours ---------------------------------------------------------------------------------
 
@@ -388,11 +471,12 @@ def _shift_months(start: dt.date, months: int) -> dt.date:
 
 
 def load() -> WorkCalendar:
-    """A snapshot of the override table (needs an app context). Cheap: one query on a small table."""
+    """A snapshot of the override tables (needs an app context). Cheap: two queries on small tables."""
     rows = db.session.execute(
         sa.select(CalendarOverride.day, CalendarOverride.is_workday, CalendarOverride.note)
     ).all()
-    return WorkCalendar({r.day: r.is_workday for r in rows}, {r.day: r.note for r in rows if r.note})
+    years = frozenset(db.session.scalars(sa.select(CalendarYear.year)))
+    return WorkCalendar({r.day: r.is_workday for r in rows}, {r.day: r.note for r in rows if r.note}, years)
 
 
 #: The filing path reuses a snapshot of the override table this long (it changes a few times a year,
@@ -415,7 +499,7 @@ def forget_cached() -> None:
 
 
 def day_kind(day: dt.date, *, cal: WorkCalendar | None = None) -> DayKind:
-    """(is_workday, certain): override table, then chinesecalendar, then Monday–Friday (uncertain)."""
+    """(is_workday, certain): overrides, then imported years, then the `holidays` package."""
     return (cal or load()).day_kind(day)
 
 

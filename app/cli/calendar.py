@@ -1,21 +1,28 @@
-"""`flask calendar ...`: deadlines, hand-set working days, and the rule sets' time limits."""
+"""`flask calendar ...`: deadlines, hand-set working days, a year's arrangement, replanning stored deadlines,
+and the rule sets' time limits. Every change of the calendar replans the open cases' deadlines in the
+same transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from app.calendar import rulesets, workcal
+from app.calendar import arrangement, rulesets, workcal
 from app.calendar.rulesets import RuleSet
-from app.calendar.workcal import Basis, DayInfo, DaySource, Deadline, WorkCalendar
+from app.calendar.workcal import DayInfo, DaySource, Deadline, WorkCalendar
+from app.cli.imports import ImportFailed
+from app.complaints import deadlines, replan
+from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.texts import CALENDAR as T
 from app.core.timeutil import CHINA
+from app.directory import importing
 
 calendar_cli = AppGroup("calendar", help="Working days, deadlines and the rule sets' time limits.")
-override_cli = AppGroup("override", help="Days set by hand; they beat the chinesecalendar package.")
+override_cli = AppGroup("override", help="Days set by hand; they beat everything else.")
 calendar_cli.add_command(override_cli)
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -28,14 +35,16 @@ def _day(value: dt.date) -> str:
 def _describe(info: DayInfo) -> str:
     """'2026-10-01 星期四 休息日（国庆节）'."""
     kind = T["day_workday"] if info.is_workday else T["day_off"]
-    if info.source is DaySource.FALLBACK:
-        detail = T["day_fallback"]
-    elif info.source is DaySource.OVERRIDE:
+    if info.source is DaySource.OVERRIDE:
         detail = T["day_override"] + (f"：{info.label}" if info.label else "")
     elif info.label:
-        detail = f"{T['day_makeup']}，{info.label}" if info.is_workday else info.label
+        detail = info.label
+    elif info.is_workday:
+        detail = T["day_makeup"] if info.day.weekday() >= 5 else ""
     else:
-        detail = T["day_weekend"] if not info.is_workday else ""
+        detail = T["day_weekend"]
+    if not info.certain:
+        detail += ("，" if detail else "") + T["day_unsettled"].format(year=info.unsettled_year)
     return f"{_day(info.day)} {kind}" + (f"（{detail}）" if detail else "")
 
 
@@ -53,23 +62,12 @@ def _echo_deadline(deadline: Deadline, cal: WorkCalendar) -> None:
         click.echo(T["deadline_skipped"].format(count=len(deadline.skipped)))
         for day in deadline.skipped:
             click.echo(f"  {_describe(cal.info(day))}")
-    if deadline.uncertain:
-        first = _first_uncertain(deadline, cal)
-        first_year, last_year = workcal.LIBRARY_YEARS
-        click.echo(T["deadline_uncertain"].format(day=first.isoformat(), first=first_year, last=last_year))
+    first = cal.unsettled_by(deadline)
+    if first is not None:
+        reason = T["unsettled"].format(year=first.unsettled_year)
+        click.echo(T["deadline_uncertain"].format(reason=reason, day=first.day.isoformat()))
     else:
         click.echo(T["deadline_certain"])
-
-
-def _first_uncertain(deadline: Deadline, cal: WorkCalendar) -> dt.date:
-    """The first day that decided the deadline and came from the fallback."""
-    if deadline.basis == Basis.WORKING_DAYS:
-        day = deadline.start + dt.timedelta(days=1)
-    else:  # a period counted in days, months or years turns only on its last day and the move
-        day = deadline.moved_from or deadline.due
-    while day < deadline.due and cal.info(day).certain:
-        day += dt.timedelta(days=1)
-    return day
 
 
 def _get_rules(name: str) -> RuleSet:
@@ -109,21 +107,44 @@ def deadline_cmd(start: dt.datetime, working_days: int | None, days: int | None,
             _echo_deadline(rules.deadline(key, day, cal=cal), cal)
 
 
+def _replan(why: str, *, dry_run: bool = False) -> None:
+    """Recount the open cases' deadlines on the calendar as it now stands, and say what moved."""
+    moves = replan.replan(why, dry_run=dry_run)
+    for move in moves:
+        click.echo(
+            T["replan_move"].format(
+                number=move.number,
+                label=deadlines.label(move.kind),
+                old=move.old_text,
+                new=move.new_text,
+                uncertain=T["replan_uncertain"] if move.uncertain else "",
+            )
+        )
+    if not moves:
+        click.echo(T["replan_none"])
+    elif dry_run:
+        click.echo(T["replan_dry_run"].format(count=len(moves)))
+    else:
+        click.echo(T["replan_done"].format(count=len(moves)))
+
+
 @override_cli.command("set")
 @click.argument("day", type=DATE, metavar="DATE")
 @click.option("--workday/--holiday", "is_workday", default=None, help="A working day, or a day off.")
 @click.option("--note", default="", help="Why, e.g. the State Council notice (国办发明电〔2026〕X号).")
 def override_set_cmd(day: dt.datetime, is_workday: bool | None, note: str):
-    """Make DAY a working day or a day off, whatever the package says."""
+    """Make DAY a working day or a day off, whatever else says; open deadlines are replanned."""
     if is_workday is None:
         raise click.UsageError(T["override_need_kind"])
     try:
         row = workcal.set_override(day.date(), is_workday, note)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     kind = T["day_workday"] if row.is_workday else T["day_off"]
     click.echo(T["override_set"].format(day=_day(row.day), kind=kind, note=f"（{note}）" if note else ""))
+    why = T["why_override_set"].format(day=row.day.isoformat(), kind=kind, note=f"（{note}）" if note else "")
+    _replan(why)
+    db.session.commit()
 
 
 @override_cli.command("list")
@@ -141,11 +162,73 @@ def override_list_cmd(year: int | None):
 @override_cli.command("delete")
 @click.argument("day", type=DATE, metavar="DATE")
 def override_delete_cmd(day: dt.datetime):
-    """Remove the hand-set status of DAY (the package, or the fallback, decides again)."""
+    """Remove the hand-set status of DAY (the package decides again); open deadlines are replanned."""
     if not workcal.delete_override(day.date()):
         raise click.ClickException(T["override_missing"].format(day=day.date().isoformat()))
-    db.session.commit()
     click.echo(T["override_deleted"].format(day=_day(day.date())))
+    _replan(T["why_override_deleted"].format(day=day.date().isoformat()))
+    db.session.commit()
+
+
+@calendar_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--note", default="", help="The notice, e.g. 国办发明电〔2026〕X号; kept with the year.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would move; save nothing.")
+def import_cmd(file: Path, note: str, dry_run: bool):
+    """Enter a year's arrangement from a CSV or .xlsx FILE: date, holiday|workday, note.
+
+    All rows or none; a file that says a day is both a holiday and a workday is refused. Importing
+    the same file again changes nothing. Open deadlines are replanned.
+    """
+    try:
+        table = importing.read_table(file)
+    except DomainError as exc:
+        raise ImportFailed(exc.message) from exc
+    # A file without a header line: its first line is a row too.
+    rows = ([(1, table.headers)] if _is_date(table.headers[0]) else []) + table.rows
+    outcome = arrangement.import_rows(rows, note=note)
+    if not outcome.ok:
+        db.session.rollback()
+        for problem in outcome.problems:
+            click.echo(problem, err=True)
+        raise ImportFailed(T["import_refused"].format(count=len(outcome.problems)))
+    years = T["import_years"].format(years="、".join(map(str, outcome.years))) if outcome.years else ""
+    if dry_run:
+        click.echo(T["import_dry_run"].format(count=len(outcome.days), years=years))
+    else:
+        click.echo(
+            T["import_done"].format(
+                created=outcome.created, updated=outcome.updated, unchanged=outcome.unchanged, years=years
+            )
+        )
+    why_years = "、".join(map(str, outcome.years)) or "、".join(sorted({str(d.year) for d in outcome.days}))
+    _replan(T["why_import"].format(years=why_years, note=f"（{note}）" if note else ""), dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+        workcal.forget_cached()
+    else:
+        db.session.commit()
+
+
+def _is_date(cell: object) -> bool:
+    if isinstance(cell, dt.date):
+        return True
+    try:
+        dt.date.fromisoformat(str(cell).strip())
+    except ValueError:
+        return False
+    return True
+
+
+@calendar_cli.command("replan")
+@click.option("--dry-run", is_flag=True, help="Show what would move; save nothing.")
+def replan_cmd(dry_run: bool):
+    """Recount every open case's deadlines on the calendar as it now stands (after a package upgrade)."""
+    _replan(T["why_replan"], dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
 
 
 def _echo_rules(rules: RuleSet) -> None:

@@ -13,14 +13,14 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app.complaints import access, flow, sweeps
+from app.complaints import access, deadlines, flow, sweeps
 from app.complaints.filing import input
 from app.complaints.models import Complaint
 from app.complaints.states import Actor
-from app.complaints.texts import DEADLINE_KINDS, STATUS
+from app.complaints.texts import STATUS
 from app.core.errors import DomainError, NotFound
 from app.core.extensions import db
-from app.core.timeutil import CHINA
+from app.core.timeutil import CHINA, utcnow
 from app.directory import routing
 from app.directory.models import Station
 from app.staff import people
@@ -79,11 +79,7 @@ def list_cmd(station: str | None, only_open: bool):
             continue
         pending = [d for d in c.deadlines if d.met_at is None and d.cancelled_at is None]
         nxt = min(pending, key=lambda d: d.due_at, default=None)
-        due = (
-            f"{DEADLINE_KINDS.get(nxt.kind, nxt.kind)} {nxt.due_at.astimezone(CHINA):%m-%d %H:%M}"
-            if nxt
-            else "-"
-        )
+        due = f"{deadlines.label(nxt.kind)} {deadlines.when_words(nxt, utcnow())}" if nxt else "-"
         click.echo(f"{c.number}\t{STATUS[c.status.value]}\t{c.store.name}\t{c.station.name}\t{due}")
 
 
@@ -93,12 +89,9 @@ def show_cmd(number: str):
     c = _complaint(number)
     click.echo(f"{c.number} {STATUS[c.status.value]} {c.store.name} → {c.station.name}（{c.routing_rule}）")
     click.echo(c.description)
+    now = utcnow()
     for d in c.deadlines:
-        state = "已完成" if d.met_at else ("已取消" if d.cancelled_at else "进行中")
-        mark = "（待确认）" if d.uncertain else ""
-        click.echo(
-            f"  {DEADLINE_KINDS.get(d.kind, d.kind)}: {d.due_at.astimezone(CHINA):%Y-%m-%d %H:%M}{mark} {state}"
-        )
+        click.echo(f"  {deadlines.label(d.kind)}：{deadlines.describe(d, now)['text']}")
     for e in c.events:
         seen = "" if e.visible_to_consumer else "［内部］"
         click.echo(f"  {e.at.astimezone(CHINA):%m-%d %H:%M} {e.actor}/{e.channel} {e.action} {seen}{e.text}")

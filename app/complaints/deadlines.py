@@ -8,10 +8,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.calendar import rulesets, workcal
-from app.calendar.workcal import Deadline
+from app.calendar.workcal import Basis, Deadline, WorkCalendar
 from app.complaints.models import Complaint, ComplaintDeadline
+from app.complaints.texts import DEADLINE_KIND_UNKNOWN, DEADLINE_KINDS
+from app.complaints.texts import DEADLINE_WORDS as W
 from app.core.extensions import db
-from app.core.timeutil import today_cn
+from app.core.texts import CALENDAR
+from app.core.timeutil import CHINA, as_utc, today_cn
 
 
 @dataclass(frozen=True)
@@ -22,20 +25,43 @@ class Planned:
     due_at: dt.datetime
     basis: str
     uncertain: bool
+    starts_at: dt.datetime  # the instant the clock started; day limits count from its China date
+    rule: str  # the rule set's key, e.g. "station_first_response"
     met_at: None = None
     cancelled_at: None = None
 
     @classmethod
-    def of(cls, kind: str, deadline: Deadline) -> Planned:
-        return cls(kind, deadline.ends_at, f"{deadline.basis}:{deadline.n}", deadline.uncertain)
+    def of(cls, kind: str, deadline: Deadline, rule: str, starts_at: dt.datetime) -> Planned:
+        basis = f"{deadline.basis}:{deadline.n}"
+        return cls(kind, deadline.ends_at, basis, deadline.uncertain, starts_at, rule)
 
     def values(self) -> dict:
-        return {"kind": self.kind, "due_at": self.due_at, "basis": self.basis, "uncertain": self.uncertain}
+        return {
+            "kind": self.kind,
+            "due_at": self.due_at,
+            "basis": self.basis,
+            "uncertain": self.uncertain,
+            "starts_at": self.starts_at,
+            "rule": self.rule,
+        }
 
 
-def add(complaint: Complaint, kind: str, deadline: Deadline) -> ComplaintDeadline:
+def recompute(row: ComplaintDeadline | Planned, cal: WorkCalendar) -> Deadline | None:
+    """The deadline `row` stands for, counted again on `cal`; None when it cannot move (wall-clock
+    hours) or its start was not kept (stored before it was)."""
+    if row.starts_at is None:
+        return None
+    unit, _, n = row.basis.partition(":")
+    if unit == Basis.HOURS:
+        return None
+    return cal.count(unit, as_utc(row.starts_at), int(n))
+
+
+def add(
+    complaint: Complaint, kind: str, deadline: Deadline, rule: str, starts_at: dt.datetime
+) -> ComplaintDeadline:
     """Store (or replace, while unmet) the deadline `kind` of the complaint."""
-    return _put(complaint, Planned.of(kind, deadline))
+    return _put(complaint, Planned.of(kind, deadline, rule, starts_at))
 
 
 def _put(complaint: Complaint, planned: Planned) -> ComplaintDeadline:
@@ -44,6 +70,7 @@ def _put(complaint: Complaint, planned: Planned) -> ComplaintDeadline:
         row = ComplaintDeadline(kind=planned.kind)
         complaint.deadlines.append(row)
     row.due_at, row.basis, row.uncertain = planned.due_at, planned.basis, planned.uncertain
+    row.starts_at, row.rule = planned.starts_at, planned.rule
     row.met_at = row.cancelled_at = row.warned_at = row.escalated_at = None
     return row
 
@@ -77,13 +104,18 @@ def station_plan(
         if small:
             keys.append(("small_dispute_close", "small_dispute_close"))
         keys.append(("ordinary_close", "ordinary_close"))
-    return [Planned.of(name, rules.deadline(key, received_at, cal=cal)) for name, key in keys]
+    return [
+        Planned.of(name, rules.deadline(key, received_at, cal=cal), key, received_at) for name, key in keys
+    ]
 
 
 def merchant_plan(rules: rulesets.RuleSet, filed_at: dt.datetime, cal: workcal.WorkCalendar) -> list[Planned]:
     return [
-        Planned.of("merchant_reply", rules.deadline("merchant_first_reply", filed_at, cal=cal)),
-        Planned.of("merchant_settle", rules.deadline("merchant_settlement", filed_at, cal=cal)),
+        Planned.of(kind, rules.deadline(key, filed_at, cal=cal), key, filed_at)
+        for kind, key in (
+            ("merchant_reply", "merchant_first_reply"),
+            ("merchant_settle", "merchant_settlement"),
+        )
     ]
 
 
@@ -108,7 +140,8 @@ def mediation_clock(complaint: Complaint) -> None:
     """Mediation runs from acceptance; time suspended for testing does not count (Art. 22)."""
     rules = rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)
     accepted_on = today_cn(complaint.accepted_at)
-    add(complaint, "mediation", rules.deadline("mediation", accepted_on, excluded=complaint.suspended_days))
+    deadline = rules.deadline("mediation", accepted_on, excluded=complaint.suspended_days)
+    add(complaint, "mediation", deadline, "mediation", complaint.accepted_at)
 
 
 def missed(now: dt.datetime, limit: int = 500) -> list[ComplaintDeadline]:
@@ -129,15 +162,96 @@ def missed(now: dt.datetime, limit: int = 500) -> list[ComplaintDeadline]:
     return list(db.session.scalars(query))
 
 
-def serialise(row: ComplaintDeadline, now: dt.datetime) -> dict:
-    from app.complaints.texts import DEADLINE_KINDS
+def label(kind: str) -> str:
+    """The deadline's name as people read it (never the internal key)."""
+    return DEADLINE_KINDS.get(kind, DEADLINE_KIND_UNKNOWN)
 
+
+def serialise(row: ComplaintDeadline | Planned, now: dt.datetime, cal: WorkCalendar | None = None) -> dict:
     return {
         "kind": row.kind,
-        "label": DEADLINE_KINDS.get(row.kind, row.kind),
+        "label": label(row.kind),
         "due_at": row.due_at.isoformat(),
         "uncertain": row.uncertain,
         "met": row.met_at is not None,
         "overdue": row.met_at is None and row.cancelled_at is None and row.due_at < now,
         "cancelled": row.cancelled_at is not None,
+        **describe(row, now, cal),
+    }
+
+
+# -- the one way a deadline reads -------------------------------------------------------------------
+
+
+def _by_the_hour(row: ComplaintDeadline | Planned) -> bool:
+    return row.basis.partition(":")[0] in (Basis.HOURS, Basis.WORKING_HOURS)
+
+
+def due_day(row: ComplaintDeadline | Planned) -> dt.date:
+    """The last day of a day limit (stored as the midnight after it), or an hour limit's China date."""
+    due_at = as_utc(row.due_at)
+    return today_cn(due_at if _by_the_hour(row) else due_at - dt.timedelta(microseconds=1))
+
+
+def date_words(day: dt.date, now: dt.datetime) -> str:
+    """'2月11日（星期四）', with the year when it is not this year: '2027年2月11日（星期四）'."""
+    key = "date_this_year" if day.year == today_cn(now).year else "date_other_year"
+    weekday = CALENDAR[f"weekday_{day.weekday()}"]
+    return W[key].format(year=day.year, month=day.month, day=day.day, weekday=weekday)
+
+
+def when_words(row: ComplaintDeadline | Planned, now: dt.datetime) -> str:
+    """The day a limit ends on, and for an hour limit the time as well (China)."""
+    day = due_day(row)
+    if not _by_the_hour(row):
+        return date_words(day, now)
+    at = as_utc(row.due_at).astimezone(CHINA)
+    return W["time"].format(date=date_words(day, now), hh=at.hour, mm=at.minute)
+
+
+def _ceil(delta: dt.timedelta, unit: dt.timedelta) -> int:
+    return max(1, -(-delta // unit))
+
+
+def left_words(row: ComplaintDeadline | Planned, now: dt.datetime, cal: WorkCalendar) -> str:
+    """'剩余 3 个工作日', '剩余 5 天', '剩余 20 小时', '已超期 2 天'; '已完成' or '已取消' once it no longer runs."""
+    if row.met_at is not None:
+        return W["met"]
+    if row.cancelled_at is not None:
+        return W["cancelled"]
+    due_at, today, day = as_utc(row.due_at), today_cn(now), due_day(row)
+    if now >= due_at:
+        if day < today:
+            return W["overdue_days"].format(n=(today - day).days)
+        return W["overdue_hours"].format(n=_ceil(now - due_at, dt.timedelta(hours=1)))
+    unit = row.basis.partition(":")[0]
+    if _by_the_hour(row) or day == today:
+        return W["left_hours"].format(n=_ceil(due_at - now, dt.timedelta(hours=1)))
+    if unit == Basis.WORKING_DAYS:
+        return W["left_working_days"].format(n=max(1, cal.working_days_between(today, day)))
+    return W["left_days"].format(n=(day - today).days)
+
+
+def uncertain_words(row: ComplaintDeadline | Planned, cal: WorkCalendar) -> str:
+    """Why an uncertain deadline may still move: '2027 年调休安排尚未公布，按法定节假日推算'."""
+    if not row.uncertain:
+        return ""
+    deadline = recompute(row, cal)
+    first = cal.unsettled_by(deadline) if deadline is not None else None
+    day = due_day(row)
+    year = first.unsettled_year if first is not None else (cal.unsettled_year(day) or day.year)
+    return CALENDAR["unsettled"].format(year=year)
+
+
+def describe(row: ComplaintDeadline | Planned, now: dt.datetime, cal: WorkCalendar | None = None) -> dict:
+    """Everything a person reads of a deadline, in Chinese: `when`, `left`, `why_uncertain`, and `text`,
+    the one line: '2027年2月11日（星期四）前，剩余 40 个工作日（2027 年调休安排尚未公布，按法定节假日推算）'."""
+    cal = cal or workcal.load_cached()
+    when, left, why = when_words(row, now), left_words(row, now, cal), uncertain_words(row, cal)
+    text = W["text_uncertain"] if why else W["text"]
+    return {
+        "when": when,
+        "left": left,
+        "why_uncertain": why,
+        "text": text.format(when=when, left=left, why=why),
     }

@@ -161,8 +161,12 @@ class ComplaintDeadline(db.Model):
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(32))
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    basis: Mapped[str] = mapped_column(sa.String(64), default="")
+    basis: Mapped[str] = mapped_column(sa.String(64), default="")  # "unit:n", e.g. "working_days:7"
     uncertain: Mapped[bool] = mapped_column(default=False)
+    # What the clock counts from and the rule-set key it follows: enough to recompute `due_at` when the
+    # calendar changes (`deadlines.replan`). None on deadlines stored before these were kept.
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    rule: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     met_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     warned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

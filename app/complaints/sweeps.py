@@ -15,7 +15,7 @@ from app.calendar import workcal
 from app.complaints import deadlines, flow, states
 from app.complaints.flow import Actor, due_text, record
 from app.complaints.models import Complaint, ComplaintDeadline, Status
-from app.complaints.texts import DEADLINE_KINDS, EVENTS
+from app.complaints.texts import EVENTS
 from app.core.extensions import db
 from app.core.timeutil import utcnow
 from app.notifications import notify
@@ -38,7 +38,7 @@ def escalate_missed(now: dt.datetime | None = None) -> int:
             if complaint.status == Status.MERCHANT_NEGOTIATING:
                 flow.to_station(complaint, Actor.system(), states.MERCHANT_TIMEOUT)
             continue
-        label = DEADLINE_KINDS.get(row.kind, row.kind)
+        label = deadlines.label(row.kind)
         event = record(
             complaint,
             Actor.system(),
@@ -104,7 +104,7 @@ def warn_approaching(now: dt.datetime | None = None) -> int:
         row.warned_at = now
         if not complaint.is_open:
             continue
-        label = DEADLINE_KINDS.get(row.kind, row.kind)
+        label = deadlines.label(row.kind)
         event = record(
             complaint,
             Actor.system(),

@@ -121,9 +121,27 @@ DEADLINE_KINDS = {
     "small_dispute_close": "小额纠纷办结",
     "ordinary_close": "一般纠纷办结",
     "mediation": "调解期限",
+    "clue_verification": "线索核查",
     "termination_notice": "终止调解告知",
-    "clue_verification": "违法线索核查",
     "jurisdiction_dispute": "管辖争议报请指定",
+}
+DEADLINE_KIND_UNKNOWN = "处理期限"
+
+#: How a deadline reads (`deadlines.describe`): the day, what is left, and why it may still move.
+DEADLINE_WORDS = {
+    "date_this_year": "{month}月{day}日（{weekday}）",
+    "date_other_year": "{year}年{month}月{day}日（{weekday}）",
+    "time": "{date} {hh:02d}:{mm:02d}",
+    "left_working_days": "剩余 {n} 个工作日",
+    "left_days": "剩余 {n} 天",
+    "left_hours": "剩余 {n} 小时",
+    "overdue_days": "已超期 {n} 天",
+    "overdue_hours": "已超期 {n} 小时",
+    "met": "已完成",
+    "cancelled": "已取消",
+    "text": "{when}前，{left}",
+    "text_uncertain": "{when}前，{left}（{why}）",
+    "moved": "“{deadline}”的期限由{old}改为{new}：{why}。",
 }
 
 PRIVACY_NOTICE = (

@@ -86,7 +86,8 @@ CALENDAR: dict[str, str] = {
     "day_off": "休息日",
     "day_weekend": "周末",
     "day_makeup": "调休上班",
-    "day_fallback": "按周一至周五推算",
+    "day_unsettled": "{year} 年调休安排未公布，可能调整",
+    "unsettled": "{year} 年调休安排尚未公布，按法定节假日推算",
     "day_override": "人工设置",
     "ruleset_order121": "《市场监督管理投诉举报处理办法》（总局令第121号）",
     "ruleset_interim2022": "《市场监督管理投诉举报处理暂行办法》（2022年修正）",
@@ -124,8 +125,8 @@ CALENDAR: dict[str, str] = {
     "deadline_skipped": "跳过的休息日（{count} 天）：",
     "deadline_certain": "日历：确定",
     "deadline_uncertain": (
-        "日历：不确定——{day} 等日期超出节假日数据（{first}–{last} 年），按周一至周五推算；"
-        "国务院公布放假安排后请用 flask calendar override set 录入"
+        "日历：不确定——{reason}，{day} 起的日期可能因调休而变；"
+        "国务院公布放假安排后请用 flask calendar import 录入"
     ),
     "deadline_need_n": "请给出 --working-days N 或 --days N（二选一），或只给 --rules NAME 列出该规则的全部期限。",
     "hours_need_time": "按小时计，需具体时刻",
@@ -134,6 +135,25 @@ CALENDAR: dict[str, str] = {
     "override_missing": "没有 {day} 的人工设置。",
     "override_none": "（没有人工设置的日期）",
     "override_need_kind": "请指定 --workday 或 --holiday。",
+    "import_bad_date": "第 {line} 行：日期“{value}”无法识别，请写成 2027-01-01 的格式。",
+    "import_bad_kind": "第 {line} 行：类型“{value}”无法识别，请写 holiday（休息日）或 workday（上班）。",
+    "import_note_long": "第 {line} 行：说明超过 {n} 个字。",
+    "import_contradiction": "第 {line} 行：{day} 与第 {first} 行矛盾（同一天既是休息日又是工作日）。",
+    "import_empty": "文件里没有日期行。",
+    "import_refused": "共 {count} 处问题，未导入任何日期。请修改文件后重新导入。",
+    "import_done": "已导入：新增 {created}，更新 {updated}，未变 {unchanged}{years}",
+    "import_years": "；{years} 年放假安排已录入",
+    "import_dry_run": "检查通过（试运行，未保存）：{count} 个日期{years}",
+    "replan_none": "没有需要调整的期限。",
+    "replan_move": "{number} {label}：{old} → {new}{uncertain}",
+    "replan_uncertain": "（仍待确认）",
+    "replan_done": "已调整 {count} 个期限，并在时间线上记录。",
+    "replan_dry_run": "共 {count} 个期限将调整（试运行，未保存）。",
+    "why_import": "录入{years}年放假安排{note}",
+    "why_override_set": "人工设置 {day} 为{kind}{note}",
+    "why_override_deleted": "撤销 {day} 的人工设置",
+    "why_replan": "节假日数据更新",
+    "why_library": "节假日数据更新，已收录至 {year} 年放假安排",
     "ruleset_unknown": "没有名为 {name} 的规则（可用：{names}）。",
     "ruleset_none_in_force": "{day} 没有适用的法定规则。",
 }

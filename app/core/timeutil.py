@@ -27,11 +27,3 @@ def cn_moment(value: dt.datetime, now: dt.datetime | None = None) -> str:
     local = as_utc(value).astimezone(CHINA)
     this_year = (now or utcnow()).astimezone(CHINA).year
     return local.strftime("%m-%d %H:%M" if local.year == this_year else "%Y-%m-%d %H:%M")
-
-
-def time_left(due: dt.datetime, now: dt.datetime | None = None) -> tuple[bool, int, int, int]:
-    """(overdue, days, hours, minutes) between now and `due`, whole units, the larger ones first."""
-    delta = as_utc(due) - (now or utcnow())
-    overdue = delta.total_seconds() < 0
-    minutes = int(abs(delta.total_seconds()) // 60)
-    return overdue, minutes // 1440, minutes % 1440 // 60, minutes % 60

@@ -27,14 +27,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from app.complaints import access, flow, states
+from app.complaints import access, deadlines, flow, states
 from app.complaints.filing import input
 from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
 from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Role
 from app.complaints.texts import (
     CATEGORIES,
-    DEADLINE_KINDS,
     DEMANDS,
     KINDS,
     OUTCOMES,
@@ -313,7 +312,16 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
 
 def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
     due_at, kind = due
-    return OA["due"].format(label=DEADLINE_KINDS.get(kind, kind), left=staff_views.left_label(due_at, now))
+    phrase = OA["due"].format(label=deadlines.label(kind), at=_when(due_at))
+    return phrase + ("（已超期）" if due_at <= now else "")
+
+
+def _due_words(c: Complaint, kind: str) -> str:
+    """The running deadline `kind` as people read it, or "" when there is none."""
+    row = next(
+        (d for d in c.deadlines if d.kind == kind and d.met_at is None and d.cancelled_at is None), None
+    )
+    return deadlines.describe(row, utcnow())["text"] if row is not None else ""
 
 
 def _when(at: dt.datetime) -> str:
@@ -354,11 +362,10 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
         (d for d in c.deadlines if d.met_at is None and d.cancelled_at is None), key=lambda d: d.due_at
     )
     if pending:
+        now = utcnow()
         items = "；".join(
             OA["detail_deadline_item"].format(
-                label=DEADLINE_KINDS.get(d.kind, d.kind),
-                at=_when(d.due_at),
-                uncertain="（待确认）" if d.uncertain else "",
+                label=deadlines.label(d.kind), text=deadlines.describe(d, now)["text"]
             )
             for d in pending[:3]
         )
@@ -404,7 +411,7 @@ def _plain_text(person: Staff, now: dt.datetime) -> str:
 def _accept(person: Staff, rest: str, now: dt.datetime) -> str:
     c = _find_to_act(person, rest)
     flow.accept(c, _actor(person))
-    return OA["done_accepted"].format(number=c.number, due=flow.due_text(c, "mediation") or "-")
+    return OA["done_accepted"].format(number=c.number, due=_due_words(c, "mediation") or "-")
 
 
 _DECLINE_WORDS = {
@@ -512,7 +519,7 @@ def _suspend(person: Staff, rest: str, now: dt.datetime) -> str:
 def _resume(person: Staff, rest: str, now: dt.datetime) -> str:
     c = _find_to_act(person, rest)
     flow.resume(c, _actor(person))
-    due = flow.due_text(c, "mediation")
+    due = _due_words(c, "mediation")
     return OA["done_resumed"].format(number=c.number, due=f"调解期限：{due}" if due else "")
 
 

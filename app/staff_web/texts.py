@@ -29,15 +29,6 @@ DONE = {
     "to_station": "已交由站点处理。",
 }
 
-#: A deadline as time left or overdue (`app.complaints.presenters.staff.left_label`, also the chat's).
-TIME_LEFT = {
-    "left": "剩余 {span}",
-    "overdue": "已超期 {span}",
-    "days": "{days} 天 {hours} 小时",
-    "hours": "{hours} 小时 {minutes} 分钟",
-    "minutes": "{minutes} 分钟",
-}
-CLOSED_CASES = "已办结的投诉"
 
 ACTORS = {"consumer": "消费者", "staff": "工作人员", "merchant": "商家", "system": "系统"}
 CHANNELS = {"mp": "小程序", "oa": "公众号", "h5": "网页", "cli": "后台", "system": "系统"}

@@ -90,6 +90,13 @@ def _warn() -> None:
     sweeps.warn_approaching()
 
 
+@every(3600, "complaints.replan_after_library_upgrade")
+def _replan_after_library_upgrade() -> None:
+    from app.complaints import replan  # loaded on first run, like the other jobs' domain modules
+
+    replan.after_library_upgrade()
+
+
 @every(3600, "complaints.auto_close")
 def _auto_close() -> None:
     from app.complaints import sweeps

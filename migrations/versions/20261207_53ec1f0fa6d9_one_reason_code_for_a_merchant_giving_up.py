@@ -7,7 +7,7 @@ read the same before and after. Only the chat wrote `merchant_failed`, so the do
 chat's events (channel `oa`) their old code back.
 
 Revision ID: 53ec1f0fa6d9
-Revises: c5241eabd301
+Revises: c74b31f7dd50
 Create Date: 2026-12-07 03:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '53ec1f0fa6d9'
-down_revision = 'c5241eabd301'
+down_revision = 'c74b31f7dd50'
 branch_labels = None
 depends_on = None
 

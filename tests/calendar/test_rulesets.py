@@ -138,9 +138,10 @@ def test_complaint_deadlines_filing_day_is_china_date():
 
 
 def test_complaint_deadlines_in_late_december_flagged_uncertain():
-    deadlines = complaint_deadlines(cn(2026, 12, 28, 10, 0), None, cal=CAL)
-    assert deadlines["accept_decline"].uncertain
-    assert not deadlines["merchant_first_reply"].uncertain  # Tue 29 Dec is known
+    deadlines = complaint_deadlines(cn(2026, 12, 14, 10, 0), None, cal=CAL)
+    assert deadlines["accept_decline"].due == D(2026, 12, 23)
+    assert deadlines["accept_decline"].uncertain  # 9 days before 元旦 2027: its swaps could reach it
+    assert not deadlines["merchant_first_reply"].uncertain  # Tue 15 Dec is out of their reach
 
 
 def test_complaint_deadlines_loads_overrides_from_database(ctx):

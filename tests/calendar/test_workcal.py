@@ -1,8 +1,10 @@
-"""Working days on the real 2026 calendar (chinesecalendar 1.11.0), Art. 45 counting, the fallback.
+"""Working days on the real 2026 and 2027 calendars (`holidays` 0.109), Art. 45 counting, uncertainty.
 
 2026 in the package: New Year 1–3 Jan off (Sun 4 Jan worked); Spring Festival 15–23 Feb off (Sat 14 Feb
 and Sat 28 Feb worked); Labour Day 1–5 May off (Sat 9 May worked); National Day 1–7 Oct off (Sun 20 Sep
-and Sat 10 Oct worked). 2027 is unknown to the package: Monday–Friday, flagged uncertain.
+and Sat 10 Oct worked). 2027 has no notice yet: the statutory holidays of 《全国年节及纪念日放假办法》
+with weekend holidays made up (元旦 Fri 1 Jan; 春节 除夕 Fri 5 Feb to 初三 Mon 8 Feb, made up Tue 9 and
+Wed 10 Feb; 清明 Mon 5 Apr; ...), uncertain within two weeks of a holiday.
 """
 
 import datetime as dt
@@ -50,15 +52,41 @@ def test_day_kind_2026_holidays_and_makeup_days_certain(day, is_workday):
     assert CAL.day_kind(day) == DayKind(is_workday, True)
 
 
-def test_day_kind_2027_falls_back_to_monday_to_friday_uncertain():
-    assert CAL.day_kind(D(2027, 1, 1)) == (True, False)  # New Year's Day, but the package does not know 2027
-    assert CAL.day_kind(D(2027, 1, 2)) == (False, False)
-    assert workcal.LIBRARY_YEARS == (2004, 2026)
+@pytest.mark.parametrize(
+    ("day", "is_workday", "certain"),
+    [
+        (D(2027, 1, 1), False, False),  # 元旦, by law; the notice could still add a day off next to it
+        (D(2027, 1, 4), True, False),
+        (D(2027, 2, 5), False, False),  # 除夕, a statutory holiday since the 2024 revision
+        (D(2027, 2, 8), False, False),  # 初三
+        (D(2027, 2, 9), False, False),  # 初一 (Sat) made up on the next working day
+        (D(2027, 2, 10), False, False),  # 初二 (Sun) made up
+        (D(2027, 2, 11), True, False),
+        (D(2027, 3, 17), True, True),  # far from any holiday: no swap can reach it
+        (D(2027, 3, 20), False, True),  # an ordinary Saturday, equally far
+        (D(2027, 4, 5), False, False),  # 清明, the solar term computed
+        (D(2027, 6, 9), False, False),  # 端午, lunar 5-5
+        (D(2027, 9, 15), False, False),  # 中秋, lunar 8-15
+        (D(2027, 10, 4), False, False),  # 国庆 on the weekend made up
+        (D(2026, 12, 14), True, True),  # 2026 is known, and 1 Jan 2027 is 18 days away
+        (D(2026, 12, 18), True, False),  # within two weeks of 1 Jan 2027: its notice could swap it
+    ],
+)
+def test_day_kind_2027_statutory_holidays_uncertain_only_near_them(day, is_workday, certain):
+    assert CAL.day_kind(day) == DayKind(is_workday, certain)
+
+
+def test_notice_years_from_the_package():
+    assert set(range(2004, 2027)) <= workcal.NOTICE_YEARS
+    assert 2027 not in workcal.NOTICE_YEARS
+    assert CAL.info(D(2027, 2, 5)).unsettled_year == 2027
+    assert CAL.info(D(2026, 12, 31)).unsettled_year == 2027
 
 
 def test_day_info_names_holiday_in_chinese():
     assert CAL.info(D(2026, 10, 1)).label == "国庆节"
-    assert CAL.info(D(2026, 2, 14)).label == "春节"  # the make-up day belongs to the Spring Festival
+    assert CAL.info(D(2027, 2, 5)).label == "农历除夕"
+    assert CAL.info(D(2027, 2, 9)).label == "春节补假"
     assert CAL.info(D(2026, 3, 7)).label == ""
 
 
@@ -108,11 +136,28 @@ def test_add_working_days_rejects_zero():
         CAL.add_working_days(D(2026, 3, 2), 0)
 
 
-def test_add_working_days_into_2027_uncertain():
-    deadline = CAL.add_working_days(D(2026, 12, 30), 3)
-    assert deadline.due == D(2027, 1, 4)  # Dec 31, (fallback) Fri 1 Jan, Mon 4 Jan
+def test_add_working_days_into_2027_skips_new_year_uncertain():
+    # Tue 29, Wed 30, Thu 31 Dec, (Fri 1 Jan 元旦 off), Mon 4, Tue 5, Wed 6, Thu 7 Jan.
+    deadline = CAL.add_working_days(D(2026, 12, 28), 7)
+    assert deadline.due == D(2027, 1, 7)
     assert deadline.uncertain
-    assert not CAL.add_working_days(D(2026, 12, 1), 5).uncertain
+    assert CAL.unsettled_by(deadline).unsettled_year == 2027
+    assert not CAL.add_working_days(D(2026, 12, 1), 5).uncertain  # ends 8 Dec, out of 2027's reach
+
+
+def test_mediation_from_december_does_not_end_on_new_years_eve():
+    # 60 days from 7 Dec 2026 end on 除夕, Fri 5 Feb 2027; Art. 45 moves the end past 春节 and the days
+    # made up for its weekend (6–10 Feb) to Thu 11 Feb, which the 2027 notice could still move.
+    deadline = CAL.add_calendar_days(D(2026, 12, 7), 60)
+    assert deadline.moved_from == D(2027, 2, 5)
+    assert deadline.due == D(2027, 2, 11)
+    assert deadline.uncertain
+
+
+def test_2027_deadline_far_from_holidays_is_certain():
+    deadline = CAL.add_working_days(D(2027, 3, 1), 10)  # 2–12 Mar, then 15 Mar
+    assert deadline.due == D(2027, 3, 15) and not deadline.uncertain
+    assert CAL.unsettled_by(deadline) is None
 
 
 def test_working_days_between_counts_after_start_through_end():
@@ -162,10 +207,12 @@ def test_add_calendar_days_on_holiday_run_moves_past_the_whole_run():
 
 
 def test_add_calendar_days_uncertain_only_when_decisive_day_unknown():
-    assert not CAL.add_calendar_days(D(2026, 12, 20), 7).uncertain  # Sun 27 → Mon 28 Dec, both known
-    assert CAL.add_calendar_days(D(2026, 12, 20), 7).due == D(2026, 12, 28)
-    late = CAL.add_calendar_days(D(2026, 12, 28), 7)
-    assert late.due == D(2027, 1, 4) and late.uncertain
+    assert not CAL.add_calendar_days(D(2026, 12, 6), 7).uncertain  # Sun 13 → Mon 14 Dec, both known
+    assert CAL.add_calendar_days(D(2026, 12, 6), 7).due == D(2026, 12, 14)
+    near = CAL.add_calendar_days(D(2026, 12, 20), 7)  # Sun 27 → Mon 28 Dec: the 2027 notice could swap it
+    assert near.due == D(2026, 12, 28) and near.uncertain
+    late = CAL.add_calendar_days(D(2026, 12, 28), 4)  # Fri 1 Jan 2027, 元旦, then the weekend
+    assert late.due == D(2027, 1, 4) and late.moved_from == D(2027, 1, 1) and late.uncertain
 
 
 def test_add_years_corresponding_day_and_holiday_move():
@@ -242,21 +289,21 @@ def test_deadline_ends_at_midnight_after_due_day():
 # -- overrides (database) ------------------------------------------------------------------------------
 
 
-def test_override_holiday_on_fallback_day_takes_effect_at_once(ctx):
-    assert workcal.day_kind(D(2027, 1, 1)) == (True, False)
-    workcal.set_override(D(2027, 1, 1), False, "元旦")
+def test_override_on_unsettled_day_takes_effect_at_once(ctx):
+    assert workcal.day_kind(D(2027, 1, 4)) == (True, False)
+    workcal.set_override(D(2027, 1, 4), False, "元旦调休（假设）")
     db.session.commit()
-    assert workcal.day_kind(D(2027, 1, 1)) == (False, True)
+    assert workcal.day_kind(D(2027, 1, 4)) == (False, True)
     deadline = workcal.add_working_days(D(2026, 12, 31), 1)
-    assert deadline.due == D(2027, 1, 4)
-    assert deadline.uncertain  # 2 and 3 Jan still come from the fallback
+    assert deadline.due == D(2027, 1, 5)
+    assert deadline.uncertain  # 1–3 Jan are still the law's guess
 
 
 def test_override_workday_makes_deadline_certain(ctx):
     workcal.set_override(D(2027, 1, 1), False, "元旦")
     workcal.set_override(D(2027, 1, 2), True, "调休上班（假设）")
     db.session.commit()
-    deadline = workcal.add_working_days(D(2026, 12, 31), 1)
+    deadline = workcal.add_working_days(D(2027, 1, 1), 1)
     assert deadline.due == D(2027, 1, 2)
     assert not deadline.uncertain
 
@@ -271,7 +318,7 @@ def test_override_beats_library_and_delete_restores(ctx):
     assert workcal.delete_override(D(2026, 10, 8))
     assert not workcal.delete_override(D(2026, 10, 8))
     db.session.commit()
-    assert workcal.day_info(D(2026, 10, 8)).source == "library"
+    assert workcal.day_info(D(2026, 10, 8)).source == "notice"
 
 
 def test_override_visible_before_commit_in_same_session(ctx):
@@ -296,7 +343,7 @@ def test_cli_deadline_days_prints_moved_deadline(runner):
     lines = result.output.splitlines()
     assert lines[0] == "期限届满：2026-10-08 星期四"
     assert "2026-10-02 星期五" in result.output and "第四十五条" in result.output
-    assert "2026-10-05 星期一 休息日（国庆节）" in result.output
+    assert "2026-10-05 星期一 休息日（国庆节补假）" in result.output
     assert lines[-1] == "日历：确定"
 
 
@@ -308,10 +355,20 @@ def test_cli_deadline_working_days_names_makeup_day(runner):
 
 
 def test_cli_deadline_2027_flagged_uncertain(runner):
-    result = runner.invoke(args=["calendar", "deadline", "--from", "2026-12-24", "--working-days", "7"])
+    result = runner.invoke(args=["calendar", "deadline", "--from", "2026-12-28", "--working-days", "7"])
     assert result.exit_code == 0, result.output
-    assert "期限届满：2027-01-04 星期一" in result.output
-    assert "日历：不确定——2027-01-01" in result.output
+    assert "期限届满：2027-01-07 星期四" in result.output
+    assert "2027-01-01 星期五 休息日（元旦，2027 年调休安排未公布，可能调整）" in result.output
+    assert "日历：不确定——2027 年调休安排尚未公布，按法定节假日推算，2026-12-29 起" in result.output
+
+
+def test_cli_deadline_new_years_eve_moved(runner):
+    result = runner.invoke(args=["calendar", "deadline", "--from", "2026-12-07", "--days", "60"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("期限届满：2027-02-11 星期四\n")
+    assert "顺延：期间最后一日 2027-02-05 星期五" in result.output
+    assert "2027-02-05 星期五 休息日（农历除夕，2027 年调休安排未公布，可能调整）" in result.output
+    assert "日历：不确定——2027 年调休安排尚未公布" in result.output
 
 
 def test_cli_deadline_needs_exactly_one_count(runner):
@@ -330,7 +387,7 @@ def test_cli_override_set_list_delete(app, runner):
     set_args = ["calendar", "override", "set", "2027-01-01", "--holiday", "--note", "元旦"]
     result = runner.invoke(args=set_args)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "已设置：2027-01-01 星期五 休息日（元旦）"
+    assert result.output.splitlines() == ["已设置：2027-01-01 星期五 休息日（元旦）", "没有需要调整的期限。"]
     assert (
         runner.invoke(args=["calendar", "override", "list"]).output.strip() == "2027-01-01 星期五 休息日 元旦"
     )
@@ -338,6 +395,7 @@ def test_cli_override_set_list_delete(app, runner):
         assert workcal.day_kind(D(2027, 1, 1)) == (False, True)
     result = runner.invoke(args=["calendar", "deadline", "--from", "2026-12-31", "--working-days", "1"])
     assert "2027-01-01 星期五 休息日（人工设置：元旦）" in result.output
+    assert "期限届满：2027-01-04 星期一" in result.output
     assert runner.invoke(args=["calendar", "override", "delete", "2027-01-01"]).exit_code == 0
     assert runner.invoke(args=["calendar", "override", "delete", "2027-01-01"]).exit_code == 1
     assert runner.invoke(args=["calendar", "override", "list"]).output.strip() == "（没有人工设置的日期）"

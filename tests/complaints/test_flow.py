@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.calendar import workcal
 from app.complaints import deadlines, flow, sweeps
 from app.complaints.flow import Actor
 from app.complaints.models import OPEN_STATUSES, ComplaintEvent, Status
 from app.core.errors import Conflict, DomainError
 from app.core.extensions import db
-from app.core.timeutil import CHINA, utcnow
+from app.core.timeutil import CHINA, today_cn, utcnow
 from app.notifications.models import OutboxMessage
 from app.staff.models import Staff, StaffRole
 from tests import factories
@@ -142,8 +143,12 @@ def test_flow_suspend_resume_extends_mediation_by_paused_days(world):
     c.suspended_at = c.suspended_at - dt.timedelta(days=5)
     flow.resume(c, STAFF)
     assert c.suspended_days == 5
-    due_after = next(d for d in c.deadlines if d.kind == "mediation").due_at
-    assert due_after - due_before >= dt.timedelta(days=5)
+    after = next(d for d in c.deadlines if d.kind == "mediation")
+    # 65 days instead of 60; the due date moves by 5 days unless Art. 45 moved both ends to the same
+    # working day (accepted on 7 Dec 2026, 60 days end on 除夕 and 65 inside 春节: both Thu 11 Feb 2027).
+    assert after.basis == "calendar_days:65"
+    expected = workcal.add_calendar_days(today_cn(c.accepted_at), 65).ends_at
+    assert after.due_at == expected and after.due_at >= due_before
 
 
 def test_flow_transfer_keeps_status_recorded_not_resolution(world):

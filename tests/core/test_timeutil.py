@@ -1,8 +1,8 @@
-"""Moments as people in China read them: the year only when it is not this year; time left to a deadline."""
+"""Moments as people in China read them: the year only when it is not this year."""
 
 import datetime as dt
 
-from app.core.timeutil import CHINA, cn_moment, time_left
+from app.core.timeutil import cn_moment
 
 NOW = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)  # 11:00 in China
 
@@ -15,9 +15,3 @@ def test_this_year_without_the_year_another_year_with_it():
     )  # China's new year
     assert cn_moment(dt.datetime(2025, 12, 31, 15, 0, tzinfo=dt.UTC), NOW) == "2025-12-31 23:00"
     assert cn_moment(dt.datetime(2026, 12, 8, 1, 30), NOW) == "12-08 09:30"  # naive from SQLite: UTC
-
-
-def test_time_left_and_overdue_in_whole_units():
-    assert time_left(NOW + dt.timedelta(days=2, hours=3, minutes=4, seconds=59), NOW) == (False, 2, 3, 4)
-    assert time_left(NOW - dt.timedelta(hours=5, minutes=10), NOW) == (True, 0, 5, 10)
-    assert time_left(NOW.astimezone(CHINA), NOW) == (False, 0, 0, 0)

@@ -351,7 +351,7 @@ def test_list_most_urgent_first_overdue_in_red(app, client, oauth, wechat_api_ba
     assert 'class="overdue"' in block and "已超期" in block
 
 
-def test_case_page_actions_first_deadlines_as_time_left(app, client, oauth, wechat_api_base):
+def test_case_page_actions_first_next_deadline_under_the_title(app, client, oauth, wechat_api_base):
     helpers.shop(app)
     with app.app_context():
         store = db.session.scalar(sa.select(Store))
@@ -361,9 +361,9 @@ def test_case_page_actions_first_deadlines_as_time_left(app, client, oauth, wech
     html = page(client, old).get_data(as_text=True)
     assert html.index("<h2>办理</h2>") < html.index("<h2>基本信息</h2>") < html.index("<h2>处理期限</h2>")
     header = html[html.index("<header>") : html.index("</header>")]
-    assert 'class="overdue"' in header and "已超期 " in header and " 天 " in header  # the next deadline
+    assert re.search(r'<p class="overdue">站点首次响应：.*前，已超期 \d+ 天</p>', header)  # the next deadline
     deadlines = html[html.index("<h2>处理期限</h2>") :]
-    assert re.search(r'<strong class="overdue">已超期 \d+ 天 \d+ 小时</strong>', deadlines)
+    assert re.search(r'class="tag expired">已超期 \d+ 天<', deadlines)
     assert "clue_verification" not in html and "first_response" not in html
 
 

@@ -330,7 +330,8 @@ def file(
         )
     ]
     if merchant_first:
-        text = EVENTS["merchant_first"].format(due=due["merchant_reply"])
+        reply = next(p for p in plan if p.kind == "merchant_reply")
+        text = EVENTS["merchant_first"].format(due=deadlines.when_words(reply, now))
         events.append(_event(Actor.system(), "merchant_first", status, station_id, text, now))
     if check_state == ContentCheck.REVIEW:
         text = EVENTS["content_review"]

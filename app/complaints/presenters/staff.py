@@ -15,14 +15,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.complaints import access, flow, states
+from app.complaints import access, deadlines, flow, states
 from app.complaints.filing import input as complaint_input
 from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind
 from app.complaints.states import Role
 from app.complaints.texts import (
     ABUSE_FLAGS,
     CATEGORIES,
-    DEADLINE_KINDS,
     DEMANDS,
     KINDS,
     OUTCOMES,
@@ -33,7 +32,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import STATION_KINDS
-from app.core.timeutil import CHINA, time_left, utcnow
+from app.core.timeutil import CHINA, utcnow
 from app.directory.models import Station
 from app.staff.models import Staff, StaffRole
 from app.staff_web.texts import (
@@ -41,7 +40,6 @@ from app.staff_web.texts import (
     CHANNELS,
     CONTACT_HIDDEN_FOR_MERCHANT,
     REPORT_ANONYMOUS,
-    TIME_LEFT,
 )
 from app.uploads import service
 
@@ -147,18 +145,6 @@ def _next_deadline(c: Complaint):
     return min(pending, key=lambda d: d.due_at, default=None)
 
 
-def left_label(due: dt.datetime, now: dt.datetime) -> str:
-    """A deadline as time left (`剩余 2 天 3 小时`) or overdue (`已超期 5 小时 10 分钟`)."""
-    overdue, days, hours, minutes = time_left(due, now)
-    if days:
-        span = TIME_LEFT["days"].format(days=days, hours=hours)
-    elif hours:
-        span = TIME_LEFT["hours"].format(hours=hours, minutes=minutes)
-    else:
-        span = TIME_LEFT["minutes"].format(minutes=minutes)
-    return TIME_LEFT["overdue" if overdue else "left"].format(span=span)
-
-
 def case_list(
     staff: Staff, now: dt.datetime | None = None, limit: int = 50, *, closed: bool = False
 ) -> list[dict]:
@@ -181,11 +167,10 @@ def case_list(
                 "due": None
                 if due is None
                 else {
-                    "label": DEADLINE_KINDS.get(due.kind, due.kind),
-                    "at": _cn(due.due_at),
-                    "left": left_label(due.due_at, now),
+                    "label": deadlines.label(due.kind),
                     "uncertain": due.uncertain,
                     "overdue": due.due_at < now,
+                    **deadlines.describe(due, now),
                 },
             }
         )
@@ -233,14 +218,13 @@ def _timeline(c: Complaint, *, internal: bool) -> list[dict]:
 def _deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
     return [
         {
-            "label": DEADLINE_KINDS.get(d.kind, d.kind),
-            "at": _cn(d.due_at),
+            "label": deadlines.label(d.kind),
             "uncertain": d.uncertain,
             "met": d.met_at is not None,
             "met_at": _cn(d.met_at),
             "cancelled": d.cancelled_at is not None,
             "overdue": d.met_at is None and d.cancelled_at is None and d.due_at < now,
-            "left": left_label(d.due_at, now) if d.met_at is None and d.cancelled_at is None else "",
+            **deadlines.describe(d, now),
         }
         for d in sorted(c.deadlines, key=lambda d: d.due_at)
     ]
@@ -279,7 +263,7 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "photos": [u.public_id for u in c.uploads if service.can_read(u, staff=staff)],
         "timeline": _timeline(c, internal=station_side),
         "deadlines": deadline_rows,
-        "next_due": next((d for d in deadline_rows if d["left"]), None),
+        "next_due": next((d for d in deadline_rows if not d["met"] and not d["cancelled"]), None),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
         "commitments": c.commitments_snapshot or [],
         "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])] if station_side else [],
