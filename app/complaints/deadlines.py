@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.calendar import rulesets, workcal
 from app.calendar.workcal import Deadline
 from app.complaints.models import Complaint, ComplaintDeadline
+from app.complaints.texts import DEADLINE_KINDS
 from app.core.extensions import db
 from app.core.timeutil import today_cn
 
@@ -130,8 +131,6 @@ def missed(now: dt.datetime, limit: int = 500) -> list[ComplaintDeadline]:
 
 
 def serialise(row: ComplaintDeadline, now: dt.datetime) -> dict:
-    from app.complaints.texts import DEADLINE_KINDS
-
     return {
         "kind": row.kind,
         "label": DEADLINE_KINDS.get(row.kind, row.kind),

@@ -8,6 +8,8 @@ Every `import` and `from ... import` counts, at module level or inside a functio
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,4 +135,45 @@ def cycles(graph_edges: list[Edge]) -> list[list[str]]:
     for v in sorted(graph):
         if v not in index:
             strongconnect(v)
+    return found
+
+
+@dataclass(frozen=True)
+class LateImport:
+    module: str
+    line: int
+    statement: str
+    explained: bool
+
+
+def late_imports(modules: dict[str, Path] | None = None) -> list[LateImport]:
+    """Every import inside a function (any module, the project's or not), and whether a comment says why:
+    on its line, on the line above, or above the run of import lines it starts or belongs to."""
+    modules = modules if modules is not None else project_modules()
+    found: list[LateImport] = []
+    for name, path in modules.items():
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        commented = {
+            tok.start[0]
+            for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.COMMENT
+        }
+        tree = ast.parse(source)
+        functions = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        ]
+        imports = {
+            node.lineno: node
+            for function in functions
+            for node in ast.walk(function)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+        }.values()
+        starts = {node.lineno for node in imports}
+        for node in imports:
+            line = node.lineno
+            while line - 1 in starts and line - 1 not in commented:  # the run of imports this one ends
+                line -= 1
+            explained = bool(commented & {node.lineno, node.lineno - 1, line - 1})
+            found.append(LateImport(name, node.lineno, lines[node.lineno - 1].strip(), explained))
     return found
