@@ -2,7 +2,9 @@
 
 Every `import` and `from ... import` counts, at module level or inside a function, except those under
 `if TYPE_CHECKING:` (they never run). Edges point from the importing module to the imported one;
-`from pkg import name` points at `pkg.name` when that is a module, else at `pkg`.
+`from pkg import name` points at `pkg.name` when that is a module, else at `pkg`. `late_imports` lists every
+import inside a function (the project's or not) and whether a comment says why. `tests/layout/test_imports.py`
+holds the rules.
 """
 
 from __future__ import annotations
