@@ -50,13 +50,15 @@ def station_alert(
     bind parameters."""
     at_station = sa.and_(Staff.station_id == station_id, Staff.role.in_(roles))
     if stand_in:
+        # One station is looked at: this one, or its parent when nobody here is reachable (the database
+        # then reads the parent's id only in that case, and the staff table once, on its index).
         parent = sa.select(Station.parent_id).where(Station.id == station_id).scalar_subquery()
-        at_station = sa.or_(
-            at_station,
-            sa.and_(
-                Staff.role == StaffRole.SUPERVISOR,
-                Staff.station_id == parent,
-                ~_has_reachable_staff(station_id, excluding=excluding),
+        looked_at = sa.case((_has_reachable_staff(station_id, excluding=excluding), station_id), else_=parent)
+        at_station = sa.and_(
+            Staff.station_id == looked_at,
+            sa.or_(
+                sa.and_(Staff.station_id == station_id, Staff.role.in_(roles)),
+                sa.and_(Staff.station_id != station_id, Staff.role == StaffRole.SUPERVISOR),
             ),
         )
     condition = sa.and_(Staff.reachable(), at_station)
@@ -111,7 +113,12 @@ FILING = (
             sa.cast(Staff.id, sa.String) + ":" + sa.cast(Staff.role, sa.String) + ":" + Staff.oa_openid, ","
         )
     )
-    .where(sa.or_(station_alert(sa.bindparam("station_id")), merchants(sa.bindparam("store_id"))))
+    .where(
+        sa.or_(
+            station_alert(sa.bindparam("station_id", type_=sa.Integer)),
+            merchants(sa.bindparam("store_id", type_=sa.Integer)),
+        )
+    )
     .scalar_subquery()
 )
 
