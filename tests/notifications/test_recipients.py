@@ -57,10 +57,11 @@ def reachable(p: Staff) -> bool:
 
 
 def expected(
-    everyone: list[Staff], station: Station, roles=recipients.STATION_STAFF, stand_in=True
+    everyone: list[Staff], station: Station, roles=recipients.STATION_STAFF, stand_in=True, excluding=None
 ) -> list[int]:
     """The rule in plain words: the station's reachable staff in `roles`; when nobody at the station is
-    reachable in any station role, the parent's reachable supervisors."""
+    reachable in any station role, the parent's reachable supervisors (never `excluding`)."""
+    everyone = [p for p in everyone if p.id != excluding]
     here = [p for p in everyone if p.station_id == station.id and reachable(p)]
     chosen = [p for p in here if p.role in roles]
     if stand_in and station.parent_id is not None and not [p for p in here if p.role in (H, S)]:
@@ -159,5 +160,8 @@ def test_core_and_orm_forms_agree_with_the_rule_on_varied_data(ctx, seed):
             assert ids(recipients.station_staff(station.id, roles)) == expected(everyone, station, roles)
             plain = ids(recipients.station_staff(station.id, roles, stand_in=False))
             assert plain == expected(everyone, station, roles, stand_in=False)
+        for refused in [p for p in everyone if p.station_id == station.id]:  # WeChat refused this one
+            handed = ids(recipients.station_staff(station.id, excluding=refused.id))
+            assert handed == expected(everyone, station, excluding=refused.id)
     handed_over = [s for s in stations if expected(everyone, s) and not expected(everyone, s, stand_in=False)]
     assert handed_over, "the seeded data must include a station handing to its parent"
