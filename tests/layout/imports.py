@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,10 @@ def cycles(graph_edges: list[Edge]) -> list[list[str]]:
     return found
 
 
+#: Comments that say nothing to a reader: a linter's or a type checker's instructions.
+PRAGMA = re.compile(r"#\s*(noqa|type:|pragma|fmt:)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class LateImport:
     module: str
@@ -150,17 +155,20 @@ class LateImport:
 
 def late_imports(modules: dict[str, Path] | None = None) -> list[LateImport]:
     """Every import inside a function (any module, the project's or not), and whether a comment says why:
-    on its line, on the line above, or above the run of import lines it starts or belongs to."""
+    on its line, or on a line of its own just above it or above the run of import lines it belongs to.
+    A linter's or type checker's instruction (`# noqa`, `# type:`) is no reason."""
     modules = modules if modules is not None else project_modules()
     found: list[LateImport] = []
     for name, path in modules.items():
         source = path.read_text(encoding="utf-8")
         lines = source.splitlines()
-        commented = {
-            tok.start[0]
+        comments = [
+            tok
             for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-            if tok.type == tokenize.COMMENT
-        }
+            if tok.type == tokenize.COMMENT and not PRAGMA.match(tok.string)
+        ]
+        commented = {tok.start[0] for tok in comments}
+        comment_lines = {tok.start[0] for tok in comments if not tok.line[: tok.start[1]].strip()}
         tree = ast.parse(source)
         functions = [
             n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
@@ -174,8 +182,8 @@ def late_imports(modules: dict[str, Path] | None = None) -> list[LateImport]:
         starts = {node.lineno for node in imports}
         for node in imports:
             line = node.lineno
-            while line - 1 in starts and line - 1 not in commented:  # the run of imports this one ends
+            while line - 1 in starts:  # up to the first of the run of import lines this one belongs to
                 line -= 1
-            explained = bool(commented & {node.lineno, node.lineno - 1, line - 1})
+            explained = node.lineno in commented or bool(comment_lines & {node.lineno - 1, line - 1})
             found.append(LateImport(name, node.lineno, lines[node.lineno - 1].strip(), explained))
     return found

@@ -53,7 +53,7 @@ def test_the_graph_is_read():
 def test_the_checks_catch_a_cycle_and_an_unexplained_late_import(tmp_path):
     (tmp_path / "a.py").write_text("from app import b\n\n\ndef f():\n    import json\n")
     (tmp_path / "b.py").write_text(
-        "def g():\n    # Late: a reason.\n    from app import a\n    import os\n\n    import sys  # why\n"
+        "def g():\n    # Late: a reason.\n    from app import a\n    import os\n\n    import sys  # why\n    import re  # noqa: F401\n"
     )
     modules = {"app.a": tmp_path / "a.py", "app.b": tmp_path / "b.py"}
 
@@ -63,6 +63,7 @@ def test_the_checks_catch_a_cycle_and_an_unexplained_late_import(tmp_path):
         ("app.b", 3, True),
         ("app.b", 4, True),  # the run of imports under the comment
         ("app.b", 6, True),
+        ("app.b", 7, False),  # a linter's instruction is no reason
     ]
 
 
