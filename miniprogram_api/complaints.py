@@ -12,8 +12,10 @@ from app.complaints.presenters import consumer as complaint_views
 from app.consumers import inbox, login
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
-from miniprogram_api import bp, schemas, spec
+from app.uploads import photos
+from miniprogram_api import schemas, spec
 from miniprogram_api.auth import bearer_token, current_consumer, login_required
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import json_body, ok
 
 MAX_PAGE = 10_000  # far beyond anyone's complaints; bounds the offset the database is asked for
@@ -88,11 +90,9 @@ def add_message(number: str):
             c, _actor(), body.get("text") if isinstance(body.get("text"), str) else ""
         )
         if evidence:
-            from app.uploads import service as uploads
-
             if not isinstance(evidence, list) or len(evidence) > 9:
                 raise ValidationFailed({"evidence": "最多 9 张图片"})
-            uploads.claim_for_complaint(current_consumer().id, evidence, c, event=event)
+            photos.claim_for_complaint(current_consumer().id, evidence, c, event=event)
 
     return _act(number, act)
 

@@ -9,7 +9,8 @@ from app.consumers import login
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.texts import FIELDS
-from miniprogram_api import bp, schemas, spec
+from miniprogram_api import schemas, spec
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import ok
 
 

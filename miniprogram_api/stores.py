@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 
 from app.stores import cache, scan_input
-from miniprogram_api import bp, schemas, spec
+from miniprogram_api import schemas, spec
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import ok, raw_ok
 
 

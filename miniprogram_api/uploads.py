@@ -8,10 +8,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.errors import DomainError
 from app.core.extensions import db
-from app.uploads import service
+from app.uploads import photos
 from app.uploads.models import Upload
-from miniprogram_api import bp, spec
+from miniprogram_api import spec
 from miniprogram_api.auth import current_consumer, login_required
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import ok
 
 #: Room for the multipart boundaries, part headers and the few form fields wx.uploadFile may add.
@@ -34,15 +35,15 @@ def create_upload():
     try:
         file = request.files.get("file")
     except RequestEntityTooLarge as exc:
-        raise DomainError("upload_too_large", status=service.STATUS["upload_too_large"]) from exc
+        raise DomainError("upload_too_large", status=photos.STATUS["upload_too_large"]) from exc
     if file is None:  # no multipart body, no `file` part, or a part without a filename
-        raise DomainError("upload_missing", status=service.STATUS["upload_missing"])
-    upload = service.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
+        raise DomainError("upload_missing", status=photos.STATUS["upload_missing"])
+    upload = photos.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
     body, key = _out(upload), upload.storage_key
     try:
         db.session.commit()
     except Exception:
-        service.discard_file(key)
+        photos.discard_file(key)
         raise
     return ok(body, 201)
 
@@ -50,8 +51,8 @@ def create_upload():
 @bp.get("/uploads/<upload_id>")
 @login_required
 def get_upload(upload_id: str):
-    upload = service.find_readable(upload_id, consumer_id=current_consumer().id)
-    response = Response(service.read_bytes(upload), mimetype=upload.content_type)
+    upload = photos.find_readable(upload_id, consumer_id=current_consumer().id)
+    response = Response(photos.read_bytes(upload), mimetype=upload.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

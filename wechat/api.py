@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import requests
 import urllib3
+from PIL import Image, UnidentifiedImageError
 from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import StableTokenClient, mp_client
@@ -207,8 +208,6 @@ def _as_png(content: bytes) -> bytes:
     if content.startswith(PNG_SIGNATURE):
         return content
     # Without is_hyaline WeChat may send a JPEG: callers are promised PNG.
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(io.BytesIO(content)) as image:
             out = io.BytesIO()

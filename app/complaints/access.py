@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintKind, Status
+from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintDeadline, ComplaintKind, Status
 from app.core.errors import Forbidden
 from app.core.extensions import db
 from app.directory.models import Station
@@ -63,8 +63,6 @@ def require_act(staff: Staff, complaint: Complaint) -> None:
 
 def open_cases(staff: Staff, limit: int = 20) -> list[Complaint]:
     """Open complaints this person may act on, most urgent deadline first."""
-    from app.complaints.models import ComplaintDeadline
-
     query = sa.select(Complaint).where(Complaint.status.in_(OPEN_STATUSES))
     if staff.role == StaffRole.MERCHANT:
         query = query.where(

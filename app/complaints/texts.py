@@ -190,3 +190,14 @@ ERRORS.update(
         "phone_code_invalid": "手机号授权失败，请重试或手动填写手机号。",
     }
 )
+
+# -- what staff see of a case (the staff pages' presenter) --------------------------------------------
+
+ACTORS = {"consumer": "消费者", "staff": "工作人员", "merchant": "商家", "system": "系统"}
+CHANNELS = {"mp": "小程序", "oa": "公众号", "h5": "网页", "cli": "后台", "system": "系统"}
+
+#: Merchant gives up during merchant-first (首问负责): the station takes over.
+MERCHANT_GAVE_UP = "merchant_gave_up"
+
+CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"
+REPORT_ANONYMOUS = "匿名举报，未留联系方式。"

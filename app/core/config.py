@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dotenv import load_dotenv
+
+from wechat import SANDBOX_OA_APPID
 
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
 
@@ -112,12 +117,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        try:
-            from dotenv import load_dotenv
-
-            load_dotenv(override=False)
-        except ImportError:  # pragma: no cover - python-dotenv is a pinned dependency
-            pass
+        load_dotenv(override=False)
         s = cls()
         for name in (
             "APP_ENV",
@@ -208,8 +208,6 @@ class Settings:
             INSTANCE_DIR=str(instance),
         )
         if self.APP_ENV != "production":
-            from wechat import SANDBOX_OA_APPID
-
             conf["WECHAT_OA_TOKEN"] = self.WECHAT_OA_TOKEN or SANDBOX_OA_TOKEN
             conf["WECHAT_OA_AES_KEY"] = self.WECHAT_OA_AES_KEY or SANDBOX_OA_AES_KEY
             conf["WECHAT_OA_APPID"] = self.WECHAT_OA_APPID or SANDBOX_OA_APPID
@@ -229,8 +227,6 @@ def _check_messages(s: Settings) -> None:
     if s.OUTBOX_MAX_ATTEMPTS < 1:
         raise ConfigError("OUTBOX_MAX_ATTEMPTS must be at least 1")
     if s.WECHAT_TEMPLATE_FIELDS:
-        import json
-
         try:
             fields = json.loads(s.WECHAT_TEMPLATE_FIELDS)
         except ValueError as exc:

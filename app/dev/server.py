@@ -6,12 +6,18 @@ call goes to the local emulator started here on loopback. Ctrl-C stops everythin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import redis
+
+from app.core.config import INSTANCE_DIR
+from app.core.redis_client import embedded_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -56,9 +62,6 @@ def main() -> int:
     embedded_redis = None
     if not env.get("REDIS_URL"):
         # Start the embedded Redis here so every child shares it, and stop it again on the way out.
-        from app.core.config import INSTANCE_DIR
-        from app.core.redis_client import embedded_url
-
         embedded_redis = env["REDIS_URL"] = embedded_url(Path(INSTANCE_DIR) / "redis")
 
     try:
@@ -121,10 +124,6 @@ def main() -> int:
 
 
 def _stop_redis(url: str) -> None:
-    import contextlib
-
-    import redis
-
     with contextlib.suppress(redis.RedisError, OSError):  # already gone
         redis.Redis.from_url(url, socket_timeout=2).shutdown(save=True)
 

@@ -60,9 +60,13 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
+import qrcode
 import requests
 from flask import Flask, Response, current_app, g, jsonify, request
+from markupsafe import escape
+from PIL import Image, ImageOps
 
 from wechat import SANDBOX_MP_APPID, SANDBOX_MP_SECRET, SANDBOX_OA_APPID, SANDBOX_OA_SECRET
 
@@ -750,8 +754,6 @@ def _mint_oauth_code(state: EmulatorState, appid: str, openid: str, scope: str) 
 
 
 def _oauth_page(title: str, body: str, status: int = 200) -> Response:
-    from markupsafe import escape
-
     html = (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -761,10 +763,6 @@ def _oauth_page(title: str, body: str, status: int = 200) -> Response:
 
 
 def _register_oauth_routes(emu: Flask, state: EmulatorState) -> None:
-    from urllib.parse import urlencode, urlsplit
-
-    from markupsafe import escape
-
     @emu.get("/connect/oauth2/authorize", endpoint="wx_oauth2_authorize")
     def oauth2_authorize():
         """WeChat's web authorisation: back to `redirect_uri` with `code` and `state` (302).
@@ -961,9 +959,6 @@ def _check_credentials(state: EmulatorState, appid, secret, grant_type) -> int:
 
 
 def _qr_png(text: str, width: int, *, transparent: bool) -> bytes:
-    import qrcode
-    from PIL import Image, ImageOps
-
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(text)
     qr.make(fit=True)
@@ -1289,6 +1284,7 @@ def serve(emu: Flask, host: str, port: int, *, threads: int = 8) -> None:
     """Serve with gunicorn: one process (the emulator's state lives in it), threads, and keep-alive
     connections as WeChat's servers keep them (werkzeug's development server closes every connection,
     which would make each client call pay a new TCP connection and a new thread)."""
+    # Late: gunicorn only when the emulator runs as a server of its own; tests serve it in-process.
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):

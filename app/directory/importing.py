@@ -304,6 +304,7 @@ def read_csv_bytes(data: bytes) -> Table:
 
 
 def _read_xlsx(path: Path) -> Table:
+    # Late: openpyxl takes about a tenth of a second to import, and only Excel files need it.
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -51,11 +51,11 @@ from app.core.errors import Conflict, DomainError, TooMany, Unauthorized, Valida
 from app.core.extensions import db
 from app.core.timeutil import today_cn, utcnow
 from app.directory import routing
-from app.directory.models import Station
-from app.notifications import hooks, notify
+from app.notifications import after_commit, notify
 from app.notifications.models import OutboxMessage
 from app.staff.models import StaffRole
 from app.stores import codes
+from app.uploads import photos
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 MERCHANT_FIRST_DEFAULT_LIMIT = Decimal("500")
@@ -374,7 +374,7 @@ def file(
         )
     ]
     alert = {**about, "category": filing.category, "received_at": now, "template": notify.STAFF_NEW}
-    for person in _alerted(counts.recipients, station_id):
+    for person in counts.recipients:
         if person.role == StaffRole.MERCHANT:
             if merchant_first:
                 outbox.append(
@@ -399,12 +399,10 @@ def file(
             )
         )
     outbox_ids = conn.execute(_INSERT_OUTBOX, outbox).scalars().all()
-    db.session.info.setdefault(hooks.IDS_KEY, []).extend(outbox_ids)  # queued after commit
+    after_commit.queue_ids(outbox_ids)
 
     if filing.evidence:
-        from app.uploads import service
-
-        service.claim_for_complaint(filer.id, list(filing.evidence), db.session.get(Complaint, complaint_id))
+        photos.claim_for_complaint(filer.id, list(filing.evidence), db.session.get(Complaint, complaint_id))
 
     answer = complaint_views.filed_view(
         number=number,
@@ -415,15 +413,6 @@ def file(
         merchant_first=merchant_first,
     )
     return Filed(answer, filer.sandbox)
-
-
-def _alerted(recipients: list[filing_reads.Person], station_id: int) -> list[filing_reads.Person]:
-    """The station's reachable staff and the store's merchant contacts; when nobody at the station can be
-    alerted, its parent's supervisors stand in (`notify.stand_ins`, the same rule as every other alert)."""
-    if any(p.role != StaffRole.MERCHANT for p in recipients):
-        return recipients
-    station = db.session.get(Station, station_id)
-    return [*recipients, *(filing_reads.Person(p.id, p.oa_openid, p.role) for p in notify.stand_ins(station))]
 
 
 def _event(

@@ -21,11 +21,16 @@ from app.complaints.flow import Actor
 from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintEvent, ComplaintKind, Status
 from app.complaints.texts import (
     ABUSE_FLAGS,
+    ACTORS,
     CATEGORIES,
+    CHANNELS,
+    CONTACT_HIDDEN_FOR_MERCHANT,
     DECLINE_REASONS,
     DEMANDS,
     KINDS,
+    MERCHANT_GAVE_UP,
     OUTCOMES,
+    REPORT_ANONYMOUS,
     STATUS,
     SUSPEND_REASONS,
     TERMINATION_REASONS,
@@ -37,14 +42,7 @@ from app.core.texts import STATION_KINDS
 from app.core.timeutil import CHINA, utcnow
 from app.directory.models import Station
 from app.staff.models import Staff, StaffRole
-from app.staff_web.texts import (
-    ACTORS,
-    CHANNELS,
-    CONTACT_HIDDEN_FOR_MERCHANT,
-    MERCHANT_GAVE_UP,
-    REPORT_ANONYMOUS,
-)
-from app.uploads import service
+from app.uploads import photos
 
 STATION_ACTIONS = ("accept", "decline", "reply", "transfer", "suspend", "resume", "resolve")
 MERCHANT_ACTIONS = ("merchant_reply", "merchant_settle", "to_station")
@@ -295,7 +293,7 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "merchant_first": c.merchant_first,
         "content_review": c.content_check.value == "review",
         "contact": _contact(staff, c),
-        "photos": [u.public_id for u in c.uploads if service.can_read(u, staff=staff)],
+        "photos": [u.public_id for u in c.uploads if photos.can_read(u, staff=staff)],
         "timeline": _timeline(c, internal=station_side),
         "deadlines": _deadlines(c, now),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
