@@ -73,9 +73,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_web_bp)
     app.register_blueprint(staff_web_root_bp)
 
+    from werkzeug.exceptions import HTTPException
+
+    from app.web import error_page
     from miniprogram_api.envelope import api_not_found_for_unknown_paths
 
-    api_not_found_for_unknown_paths(app)
+    # Unknown API paths answer in the JSON envelope; every other error a person can reach is a Chinese page.
+    api_not_found_for_unknown_paths(app, otherwise=error_page)
+    app.register_error_handler(HTTPException, error_page)
 
     from app.cli import register_cli
 

@@ -144,8 +144,20 @@ def subscriptions():
 @login_required
 def inbox_list():
     page, per_page = _page_args()
-    data = inbox.page_of(current_consumer().id, page, per_page)
-    db.session.commit()  # marks what was listed as read
+    return ok(inbox.page_of(current_consumer().id, page, per_page))
+
+
+@bp.get("/inbox/unread")
+@login_required
+def inbox_unread():
+    return ok({"unread": inbox.unread_count(current_consumer().id)})
+
+
+@bp.post("/inbox/read")
+@login_required
+def inbox_read():
+    data = inbox.mark_read(current_consumer().id, json_body())
+    db.session.commit()
     return ok(data)
 
 
@@ -244,9 +256,26 @@ spec.operation(
 spec.operation(
     "get",
     "/inbox",
-    summary="站内消息（未能通过订阅消息送达的通知也在这里）",
+    summary="站内消息（未能通过订阅消息送达的通知也在这里）；只读取，不改变已读状态",
     response=schemas.InboxPageOut,
     auth=True,
     errors=_auth_errors,
     parameters=_paging,
+)
+spec.operation(
+    "get",
+    "/inbox/unread",
+    summary="未读消息数（用于角标）",
+    response=schemas.InboxUnreadOut,
+    auth=True,
+    errors=_auth_errors,
+)
+spec.operation(
+    "post",
+    "/inbox/read",
+    summary="把消息标为已读：指定 ids，或 all: true 全部标为已读；重复调用无副作用",
+    body=schemas.InboxReadIn,
+    response=schemas.InboxReadOut,
+    auth=True,
+    errors=_auth_errors,
 )

@@ -67,6 +67,9 @@ class StorePageOut(BaseModel):
     commitments: list[CommitmentOut]
     badges: list[BadgeOut]
     complaints_open: bool = Field(description="是否可在线投诉")
+    merchant_first: bool = Field(
+        description="是否可选择“先由商家协商处理”（首问负责）：店铺登记了商户联系人和电话，且可在线投诉"
+    )
     as_of: str = Field(description="证照状态的计算日期（北京时间）")
 
 
@@ -245,20 +248,45 @@ class SubscriptionsOut(BaseModel):
 
 
 class InboxItemOut(BaseModel):
-    id: int
-    title: str
-    body: str
-    complaint_number: str | None
-    created_at: str
-    read: bool
+    id: int = Field(description="消息 id（标为已读时使用）")
+    title: str = Field(description="标题，如“投诉已提交”")
+    body: str = Field(description="正文")
+    complaint_number: str | None = Field(description="相关投诉编号；无则为 null")
+    created_at: str = Field(
+        description="发送时间（UTC，ISO 8601）", json_schema_extra={"format": "date-time"}
+    )
+    read: bool = Field(description="是否已读")
 
 
 class InboxPageOut(BaseModel):
-    items: list[InboxItemOut]
-    unread: int
-    page: int
-    per_page: int
-    total: int
+    items: list[InboxItemOut] = Field(description="本页消息，新的在前")
+    unread: int = Field(description="全部未读消息数")
+    page: int = Field(description="页码")
+    per_page: int = Field(description="每页条数")
+    total: int = Field(description="消息总数")
+
+
+class InboxUnreadOut(BaseModel):
+    unread: int = Field(description="未读消息数")
+
+
+class InboxReadIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["ids"]}, {"required": ["all"]}],
+            "examples": [{"ids": [12, 13]}, {"all": True}],
+        }
+    )
+
+    ids: list[int] | None = Field(
+        None, min_length=1, max_length=100, description="要标为已读的消息 id（1–100 个）；与 all 二选一"
+    )
+    all: bool | None = Field(None, description="true：全部标为已读；与 ids 二选一")
+
+
+class InboxReadOut(BaseModel):
+    marked: int = Field(description="本次新标为已读的条数（重复调用为 0）")
+    unread: int = Field(description="剩余未读消息数")
 
 
 class PhoneIn(BaseModel):

@@ -37,6 +37,9 @@ FIELDS: dict[str, str] = {
 CREDENTIAL_KINDS = {
     "business_licence": "营业执照",
     "food_licence": "食品经营许可证",
+    "drug_licence": "药品经营许可证",
+    "medical_device_record": "第二类医疗器械经营备案凭证",
+    "publication_licence": "出版物经营许可证",
     "health_certificate": "健康证",
     "other": "其他证照",
 }

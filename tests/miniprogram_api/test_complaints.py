@@ -502,7 +502,49 @@ def test_subscriptions_and_inbox(app, client, emulator):
     _file(client, alice, shop["code"])
     inbox = client.get(f"{API}/inbox", headers=alice).get_json()["data"]
     assert inbox["unread"] == 1 and inbox["items"][0]["title"] == "投诉已提交"
-    assert client.get(f"{API}/inbox", headers=alice).get_json()["data"]["unread"] == 0
+    assert inbox["items"][0]["read"] is False
+
+
+def test_inbox_reading_changes_nothing_marking_read_is_its_own_call(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    bob = helpers.login(client, emulator, "bob")
+    _file(client, alice, shop["code"])
+    _file(client, alice, shop["code"], description="第二次投诉：收银员多收了五元钱，没有退还给我")
+    _file(client, bob, shop["code"])
+    for _ in range(2):  # listing twice: still unread
+        listed = client.get(f"{API}/inbox", headers=alice).get_json()["data"]
+        assert listed["unread"] == 2 and [i["read"] for i in listed["items"]] == [False, False]
+    assert client.get(f"{API}/inbox/unread", headers=alice).get_json()["data"] == {"unread": 2}
+
+    newest, older = (i["id"] for i in listed["items"])
+    bobs = client.get(f"{API}/inbox", headers=bob).get_json()["data"]["items"][0]["id"]
+    marked = client.post(f"{API}/inbox/read", headers=alice, json={"ids": [newest, bobs]})
+    assert marked.status_code == 200 and marked.get_json()["data"] == {"marked": 1, "unread": 1}
+    again = client.post(f"{API}/inbox/read", headers=alice, json={"ids": [newest]})
+    assert again.get_json()["data"] == {"marked": 0, "unread": 1}  # a retry changes nothing
+    assert client.get(f"{API}/inbox/unread", headers=bob).get_json()["data"] == {
+        "unread": 1
+    }  # not alice's to mark
+    items = client.get(f"{API}/inbox", headers=alice).get_json()["data"]["items"]
+    assert {i["id"]: i["read"] for i in items} == {newest: True, older: False}
+
+    assert client.post(f"{API}/inbox/read", headers=alice, json={"all": True}).get_json()["data"] == {
+        "marked": 1,
+        "unread": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"ids": []}, {"ids": "1"}, {"ids": [True]}, {"ids": [0]}, {"all": False}, {"ids": [1], "all": True}],
+)
+def test_inbox_mark_read_refuses_unclear_requests(app, client, emulator, body):
+    alice = helpers.login(client, emulator)
+    resp = client.post(f"{API}/inbox/read", headers=alice, json=body)
+    assert resp.status_code == 422
+    error = resp.get_json()["error"]
+    assert error["code"] == "validation_failed" and "ids" in error["fields"]
 
 
 def test_status_enum_values_stable():
