@@ -161,7 +161,7 @@ def inbox_read():
     return ok(data)
 
 
-_auth_errors = {401: "login_required / token_invalid：未登录或登录失效"}
+_auth_errors = {401: ["login_required", "token_invalid"]}
 _paging = [
     spec.query_param(
         "page", "页码，从 1 开始", schema={"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
@@ -169,6 +169,10 @@ _paging = [
     spec.query_param("per_page", "每页条数，1–50", schema={"type": "integer", "minimum": 1, "maximum": 50}),
 ]
 _number = [spec.path_param("number", "投诉编号")]
+_CONFLICTS = {
+    "reopen": ["invalid_transition", "reopen_used", "reopen_window_passed"],
+    "rating": ["invalid_transition", "already_rated"],
+}
 spec.operation(
     "get",
     "/complaint-options",
@@ -195,13 +199,13 @@ spec.operation(
     ],
     errors={
         **_auth_errors,
-        400: "idempotency_key_required / invalid_json",
-        404: "store_not_found",
-        409: "idempotency_conflict",
-        410: "code_revoked",
-        422: "validation_failed / content_risky / complaints_closed_for_store",
-        429: "rate_limited_*",
-        503: "no_responsible_station (the directory has no 12315 centre)",
+        400: ["idempotency_key_required", "invalid_json"],
+        404: ["store_not_found"],
+        409: ["idempotency_conflict"],
+        410: ["code_revoked"],
+        422: ["validation_failed", "content_risky", "complaints_closed_for_store"],
+        429: ["rate_limited_hour", "rate_limited_store_day", "rate_limited_address"],
+        503: ["no_responsible_station"],
     },
 )
 spec.operation(
@@ -220,7 +224,7 @@ spec.operation(
     response=schemas.ComplaintDetailOut,
     auth=True,
     parameters=_number,
-    errors={**_auth_errors, 404: "complaint_not_found"},
+    errors={**_auth_errors, 404: ["complaint_not_found"]},
 )
 for _path, _summary, _body in (
     ("messages", "补充说明与图片", schemas.MessageIn),
@@ -239,9 +243,9 @@ for _path, _summary, _body in (
         parameters=_number,
         errors={
             **_auth_errors,
-            404: "complaint_not_found",
-            409: "invalid_transition 等",
-            422: "validation_failed",
+            404: ["complaint_not_found"],
+            409: _CONFLICTS.get(_path, ["invalid_transition"]),
+            422: ["validation_failed"],
         },
     )
 spec.operation(

@@ -60,7 +60,9 @@ def test_file_complaint_returns_number_station_deadlines(app, client, emulator):
     data = resp.get_json()["data"]
     assert data["number"].startswith("T") and data["status"] == "submitted"
     assert data["station"]["name"] == "测试商圈服务站"
-    assert set(data["deadlines"]) == {"first_response", "accept_decline"}
+    assert [d["kind"] for d in data["deadlines"]] == ["first_response", "accept_decline"]
+    assert all(d["party"] == "station" for d in data["deadlines"])
+    assert data["next_step"]["party"] == "station" and data["next_step"]["text"].startswith("测试商圈服务站将在")
     assert data["deadline_uncertain"] in (True, False)
     with app.app_context():
         c = db.session.scalar(sa.select(Complaint))
@@ -443,7 +445,7 @@ def test_merchant_first_default_under_500(app, client, emulator):
     resp = _file(client, helpers.login(client, emulator), shop["code"], amount="120")
     data = resp.get_json()["data"]
     assert data["status"] == "merchant_negotiating" and data["merchant_first"] is True
-    assert "merchant_reply" in data["deadlines"]
+    assert {d["kind"] for d in data["deadlines"]} == {"merchant_reply", "merchant_settle"}
     resp = _file(client, helpers.login(client, emulator, "bob"), shop["code"], amount="900")
     assert resp.get_json()["data"]["status"] == "submitted"
 
