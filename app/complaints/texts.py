@@ -117,6 +117,7 @@ EVENTS = {
     "submitted": "投诉已提交，由{station}负责处理。",
     "report_submitted": "举报已提交，由{station}负责核查。",
     "merchant_first": "已请商家先行协商（首问负责），商家须在{due}前答复；站点同步知悉。",
+    "merchant_call": "该商户未绑定公众号，请致电商户联系人 {contact}（{phone}），告知投诉内容并请其在{due}前答复消费者。",
     "merchant_replied": "商家答复：{text}",
     "merchant_settled": "商家表示已与您协商解决：{text}",
     "merchant_failed": "商家未能协商解决，已转由{station}处理。",

@@ -460,12 +460,15 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
                 answer["unionid"] = state.unionid(code.user)
         return jsonify(answer)
 
+    def _token_and_pages() -> tuple[int, list[str] | None]:
+        """(errcode of the access token, the released pages of its app: None when any page goes)."""
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), time.time())
+            return errcode, state.apps[appid].pages if appid in state.apps else None
+
     @emu.post("/wxa/getwxacodeunlimit", endpoint="wx_getwxacodeunlimit")
     def getwxacodeunlimit():
-        now = time.time()
-        with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            app_pages = state.apps[appid].pages if appid in state.apps else None
+        errcode, app_pages = _token_and_pages()
         if errcode:
             return _error(errcode)
         body = _json_body()
@@ -500,9 +503,7 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
         """What generate_urllink and generatescheme share: the page, query and expiry checks (at most 30
         days, as WeChat has allowed since 2023), and the link's record."""
         now = time.time()
-        with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            app_pages = state.apps[appid].pages if appid in state.apps else None
+        errcode, app_pages = _token_and_pages()
         if errcode:
             return _error(errcode)
         path = target.get("path", "")
@@ -529,7 +530,7 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
             url = "https://wxaurl.cn/" + secrets.token_urlsafe(9)
         else:
             url = "weixin://dl/business/?t=" + secrets.token_urlsafe(9)
-        record = {"kind": kind, "url": url, "appid": appid, "path": path, "query": query}
+        record = {"kind": kind, "url": url, "path": path, "query": query}
         with state.lock:
             state.links.append(record | {"env_version": env_version, "expires_at": int(expires_at)})
         return url

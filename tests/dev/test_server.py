@@ -81,6 +81,14 @@ def test_the_emulator_port_is_picked_free_unless_set(listening):
     assert emulator_port({"WECHAT_EMULATOR_PORT": str(picked)}) == picked
 
 
+def _flask(args: list[str], env: dict) -> str:
+    done = subprocess.run(
+        [str(BIN / "flask"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as resp:
@@ -123,28 +131,13 @@ def test_make_run_serves_and_other_terminals_print_its_urls(tmp_path, listening)
         assert status == 200 and "一店一码" in home
 
         other = _server_env(tmp_path)  # another terminal: no PORT, no PUBLIC_BASE_URL
-        seeded = subprocess.run(
-            [str(BIN / "flask"), "demo", "seed"],
-            cwd=ROOT,
-            env=other,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert seeded.returncode == 0, seeded.stderr
-        assert f"http://127.0.0.1:{port}/s/" in seeded.stdout
-        assert "127.0.0.1:8000" not in seeded.stdout
-
-        other["PUBLIC_BASE_URL"] = "https://yidian.example.cn"
-        seeded = subprocess.run(
-            [str(BIN / "flask"), "demo", "seed"],
-            cwd=ROOT,
-            env=other,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert "https://yidian.example.cn/s/" in seeded.stdout
+        explicit = {"PUBLIC_BASE_URL": "https://yidian.example.cn"}  # still wins over the running server
+        for extra, base in (({}, f"http://127.0.0.1:{port}/s/"), (explicit, "https://yidian.example.cn/s/")):
+            seeded = _flask(["demo", "seed"], {**other, **extra})
+            assert base in seeded and "127.0.0.1:8000" not in seeded
+        _flask(["codes", "export", "--out", str(tmp_path / "codes")], other)
+        manifest = (tmp_path / "codes" / "manifest.csv").read_text(encoding="utf-8-sig")
+        assert f"http://127.0.0.1:{port}/s/" in manifest and "127.0.0.1:8000" not in manifest
     finally:
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=30)

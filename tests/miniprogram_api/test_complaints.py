@@ -62,7 +62,9 @@ def test_file_complaint_returns_number_station_deadlines(app, client, emulator):
     assert data["station"]["name"] == "测试商圈服务站"
     assert [d["kind"] for d in data["deadlines"]] == ["first_response", "accept_decline"]
     assert all(d["party"] == "station" for d in data["deadlines"])
-    assert data["next_step"]["party"] == "station" and data["next_step"]["text"].startswith("测试商圈服务站将在")
+    assert data["next_step"]["party"] == "station" and data["next_step"]["text"].startswith(
+        "测试商圈服务站将在"
+    )
     assert data["deadline_uncertain"] in (True, False)
     with app.app_context():
         c = db.session.scalar(sa.select(Complaint))
@@ -438,6 +440,35 @@ def test_file_abuse_signals_flagged_not_refused(app, client, emulator):
         assert set(last.abuse_flags) == {"near_identical", "shared_phone"}
         flagged = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "abuse_flags"))
         assert flagged.visible_to_consumer is False
+
+
+def test_merchant_first_from_enrolment_data_the_station_calls_the_merchant(app, client, emulator):
+    """A store enrolled with a merchant contact and phone but no merchant account bound: the store page
+    offers merchant-first, the filing takes it, and the station is alerted at once with whom to call."""
+    shop = helpers.shop(app, merchant_contact="王经理", merchant_phone="13800000000")
+    page = client.get(f"{API}/stores/{shop['code']}").get_json()["data"]
+    assert page["merchant_first"] is True
+    data = _file(client, helpers.login(client, emulator), shop["code"], amount="120").get_json()["data"]
+    assert data["status"] == "merchant_negotiating" and data["merchant_first"] is True
+    with app.app_context():
+        call = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "merchant_call"))
+        assert call.visible_to_consumer is False
+        assert "王经理（13800000000）" in call.text and "请其在" in call.text
+        alerts = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.channel == "template")).all()
+        assert alerts and all(
+            json.dumps(a.payload, ensure_ascii=False).count("首问负责：请致电商户") for a in alerts
+        )
+    detail = client.get(
+        f"{API}/complaints/{data['number']}", headers=helpers.login(client, emulator)
+    ).get_json()
+    assert "王经理" not in json.dumps(detail, ensure_ascii=False)  # the consumer does not see the note
+
+
+def test_no_merchant_first_without_a_merchant_phone(app, client, emulator):
+    shop = helpers.shop(app, merchant_contact="王经理", merchant_phone="")
+    assert client.get(f"{API}/stores/{shop['code']}").get_json()["data"]["merchant_first"] is False
+    data = _file(client, helpers.login(client, emulator), shop["code"], amount="120", merchant_first=True)
+    assert data.get_json()["data"]["status"] == "submitted"
 
 
 def test_merchant_first_default_under_500(app, client, emulator):

@@ -3,11 +3,11 @@ driven by Playwright (never a downloaded browser). Screenshots go to tests/scree
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.conftest import served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,12 +28,8 @@ PHONE_UA = (
 @pytest.fixture
 def live_server(app):
     """The test app on a real loopback port, for the length of one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with served(app, "live-app") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
