@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_web_bp)
     app.register_blueprint(staff_web_root_bp)
 
+    # Imported here like the blueprints above: the surfaces load once the app's models are registered.
     from werkzeug.exceptions import HTTPException
 
     from app.web import error_page

@@ -24,7 +24,7 @@ from app.complaints.texts import (
 from app.core.texts import COMMITMENT_KINDS, CREDENTIAL_KINDS, CREDENTIAL_STATUS, INDUSTRIES, STATION_KINDS
 
 EXAMPLE_TIME = "2026-12-07T02:15:00+00:00"
-ALL_DEADLINES = {**DEADLINE_KINDS, "clue_verification": "核查举报线索", **CONSUMER_DEADLINES}
+ALL_DEADLINES = {**DEADLINE_KINDS, **CONSUMER_DEADLINES}
 PARTIES = {"station": "负责站点", "merchant": "商家", "consumer": "您（消费者）"}
 ACTORS = {"consumer": "消费者", "staff": "站点工作人员", "merchant": "商家", "system": "系统"}
 

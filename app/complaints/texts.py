@@ -83,6 +83,7 @@ DEADLINE_KINDS = {
     "small_dispute_close": "小额纠纷办结",
     "ordinary_close": "一般纠纷办结",
     "mediation": "调解期限",
+    "clue_verification": "核查举报线索",
 }
 
 #: The consumer's own deadlines (computed, never stored), shown beside the station's and the merchant's.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +70,7 @@ class Settings:
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     SECRET_KEY: str | None = None
-    PUBLIC_BASE_URL: str = f"http://127.0.0.1:{DEFAULT_PORT}"  # PORT or a running `make run` else
+    PUBLIC_BASE_URL: str = f"http://127.0.0.1:{DEFAULT_PORT}"  # unless PORT or RUN_FILE says otherwise
     WECHAT_API_BASE: str = DEFAULT_WECHAT_API_BASE
     WECHAT_MP_APPID: str | None = None
     WECHAT_MP_SECRET: str | None = None
@@ -235,8 +236,6 @@ class Settings:
 
 def running_server() -> dict[str, str]:
     """What RUN_FILE records, when the `make run` that wrote it is still running; else nothing."""
-    import json
-
     try:
         recorded = json.loads(RUN_FILE.read_text(encoding="utf-8"))
         os.kill(int(recorded["pid"]), 0)
@@ -252,8 +251,6 @@ def _check_messages(s: Settings) -> None:
     if s.OUTBOX_MAX_ATTEMPTS < 1:
         raise ConfigError("OUTBOX_MAX_ATTEMPTS must be at least 1")
     if s.WECHAT_TEMPLATE_FIELDS:
-        import json
-
         try:
             fields = json.loads(s.WECHAT_TEMPLATE_FIELDS)
         except ValueError as exc:

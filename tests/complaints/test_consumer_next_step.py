@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -123,3 +124,13 @@ def test_dates_carry_the_year_only_when_it_is_not_this_year():
     now = dt.datetime(2026, 12, 30, 2, 0, tzinfo=dt.UTC)
     assert when(dt.datetime(2026, 12, 31, 1, 0, tzinfo=dt.UTC), now) == "12月31日 09:00"
     assert when(dt.datetime(2027, 1, 4, 1, 0, tzinfo=dt.UTC), now) == "2027年1月4日 09:00"
+
+
+def test_every_deadline_a_consumer_reads_is_labelled_in_chinese(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    report = _file(client, alice, shop["code"], kind="report", name=None, phone=None, category="food_safety")
+    for view in (report, _detail(client, alice, report["number"])):
+        kinds = {d["kind"]: d["label"] for d in view["deadlines"]}
+        assert "clue_verification" in kinds
+        assert all(re.fullmatch(r"[\u4e00-\u9fff]+", label) for label in kinds.values()), kinds
