@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.cli import register_cli
@@ -21,6 +22,7 @@ from app.staff_web import bp as staff_web_bp
 from app.staff_web import root_bp as staff_web_root_bp
 from app.stores import cache_hooks as store_cache_hooks
 from app.web import bp as web_bp
+from app.web import error_page
 from miniprogram_api import bp as miniprogram_bp
 from miniprogram_api.envelope import api_not_found_for_unknown_paths
 
@@ -66,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
         staff_web_root_bp,
     ):
         app.register_blueprint(blueprint)
-    api_not_found_for_unknown_paths(app)
+    # Unknown API paths answer in the JSON envelope; every other error a person can reach is a Chinese page.
+    api_not_found_for_unknown_paths(app, otherwise=error_page)
+    app.register_error_handler(HTTPException, error_page)
     register_cli(app)
     return app

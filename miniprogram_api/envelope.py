@@ -64,20 +64,20 @@ def register_error_handlers(bp: Blueprint) -> None:
         return error_response("internal_error", ERRORS["internal_error"], 500)
 
 
-def api_not_found_for_unknown_paths(app) -> None:
-    """Unknown paths under the API prefix answer in the envelope, not with an HTML page."""
+def api_not_found_for_unknown_paths(app, otherwise) -> None:
+    """Unknown paths under the API prefix answer in the envelope; others go to `otherwise(exc)`."""
 
     @app.errorhandler(404)
     def _nf(exc):
         if request.path.startswith(PREFIX):
             return error_response("not_found", ERRORS["not_found"], 404)
-        return exc
+        return otherwise(exc)
 
     @app.errorhandler(405)
     def _mna(exc):
         if request.path.startswith(PREFIX):
             return error_response("method_not_allowed", ERRORS["method_not_allowed"], 405)
-        return exc
+        return otherwise(exc)
 
 
 def json_body(*, allow_empty: bool = False) -> dict:

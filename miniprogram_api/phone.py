@@ -27,9 +27,9 @@ spec.operation(
     response=schemas.PhoneOut,
     auth=True,
     errors={
-        400: "phone_code_invalid",
-        401: "login_required",
-        422: "validation_failed",
-        503: "wechat_unavailable",
+        400: ["phone_code_invalid"],
+        401: ["login_required", "token_invalid"],
+        422: ["validation_failed"],
+        503: ["wechat_unavailable"],
     },
 )

@@ -28,6 +28,13 @@ PRODUCTION_REQUIRED = (
 )
 
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_PORT = 8000
+
+#: Written by `make run` (app.dev.server) while it serves, removed when it stops: the addresses the running
+#: server uses, so `flask ...` commands from another terminal in the same checkout print matching URLs.
+RUN_FILE = INSTANCE_DIR / "run.json"
+#: The variables `make run` records there. An explicit environment variable always wins over the file.
+RUN_FILE_KEYS = ("PUBLIC_BASE_URL", "WECHAT_API_BASE", "WECHAT_OAUTH_BASE")
 
 #: Official-account push credentials used outside production when unset, so the callback always verifies
 #: signatures and `flask sandbox oa-say` works in the demo. Production refuses to start without real ones.
@@ -67,7 +74,7 @@ class Settings:
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     SECRET_KEY: str | None = None
-    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    PUBLIC_BASE_URL: str = f"http://127.0.0.1:{DEFAULT_PORT}"  # unless PORT or RUN_FILE says otherwise
     WECHAT_API_BASE: str = DEFAULT_WECHAT_API_BASE
     WECHAT_MP_APPID: str | None = None
     WECHAT_MP_SECRET: str | None = None
@@ -119,6 +126,10 @@ class Settings:
     def from_env(cls) -> Settings:
         load_dotenv(override=False)
         s = cls()
+        for name, value in running_server().items():
+            setattr(s, name, value)
+        if _env("PORT") is not None:
+            s.PUBLIC_BASE_URL = f"http://127.0.0.1:{_env('PORT')}"
         for name in (
             "APP_ENV",
             "DATABASE_URL",
@@ -218,6 +229,16 @@ class Settings:
     def sandbox(self) -> bool:
         """Sandbox mode: no mini-program credentials outside production."""
         return self.APP_ENV != "production" and not (self.WECHAT_MP_APPID and self.WECHAT_MP_SECRET)
+
+
+def running_server() -> dict[str, str]:
+    """What RUN_FILE records, when the `make run` that wrote it is still running; else nothing."""
+    try:
+        recorded = json.loads(RUN_FILE.read_text(encoding="utf-8"))
+        os.kill(int(recorded["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):  # no file, unreadable, or its server has stopped
+        return {}
+    return {k: str(recorded[k]) for k in RUN_FILE_KEYS if isinstance(recorded.get(k), str)}
 
 
 def _check_messages(s: Settings) -> None:

@@ -47,6 +47,8 @@ _STORE = (
         Store.id,
         Store.name,
         Store.accepts_complaints,
+        Store.merchant_contact,
+        Store.merchant_phone,
         Store.station_id,
         Store.region_id,
         BusinessCircle.station_id.label("circle_station_id"),
@@ -127,8 +129,14 @@ class StoreFacts:
     name: str
     accepts_complaints: bool
     subject: routing.Subject
-    has_merchant: bool
+    has_merchant: bool  # a merchant account is bound on the official account
+    merchant_contact: str = ""  # from enrolment
+    merchant_phone: str = ""
     commitments: list[dict] = field(default_factory=list)
+
+    @property
+    def merchant_first_offered(self) -> bool:
+        return page.merchant_first_available(self.merchant_contact, self.merchant_phone)
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,8 @@ def filer_and_store(
             head.station_id, head.circle_station_id, head.region_id or head.circle_region_id
         ),
         has_merchant=head.merchants > 0,
+        merchant_contact=head.merchant_contact or "",
+        merchant_phone=head.merchant_phone or "",
         commitments=[
             page.commitment_view(CommitmentRow(r.c_kind, r.c_terms, r.c_version, r.c_from))
             for r in rows

@@ -63,6 +63,7 @@ ABNORMAL_AMOUNT = Decimal("50000")
 FREQUENT_PER_MONTH = 10
 NEAR_IDENTICAL_BEFORE = 2  # this many earlier filings at the store this week with the same opening
 MERCHANT_SUMMARY = "首问负责：请先行协商"
+MERCHANT_CALL_SUMMARY = "首问负责：请致电商户"  # the station's alert when no merchant account is bound
 
 _INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
@@ -209,7 +210,8 @@ def _number(now: dt.datetime) -> str:
 
 
 def _merchant_first(store: filing_reads.StoreFacts, filing: input.Filing) -> bool:
-    if filing.kind != "complaint" or not store.has_merchant:
+    """Offered when enrolment gave the merchant's contact and phone (the store page says so)."""
+    if filing.kind != "complaint" or not store.merchant_first_offered:
         return False
     if filing.merchant_first is not None:
         return filing.merchant_first
@@ -333,6 +335,13 @@ def file(
         reply = next(p for p in plan if p.kind == "merchant_reply")
         text = EVENTS["merchant_first"].format(due=deadlines.when_words(reply, now))
         events.append(_event(Actor.system(), "merchant_first", status, station_id, text, now))
+        if not store.has_merchant:  # nobody to alert at the store: the station calls the merchant
+            text = EVENTS["merchant_call"].format(
+                contact=store.merchant_contact, phone=store.merchant_phone, due=due["merchant_reply"]
+            )
+            events.append(
+                _event(Actor.system(), "merchant_call", status, station_id, text, now, visible=False)
+            )
     if check_state == ContentCheck.REVIEW:
         text = EVENTS["content_review"]
         events.append(_event(Actor.system(), "content_review", status, station_id, text, now, visible=False))
@@ -394,7 +403,13 @@ def file(
                 person_id=person.id,
                 openid=person.openid,
                 tag="staff",
-                summary="新投诉" if filing.kind == "complaint" else "新举报",
+                summary=(
+                    MERCHANT_CALL_SUMMARY
+                    if merchant_first and not store.has_merchant
+                    else "新投诉"
+                    if filing.kind == "complaint"
+                    else "新举报"
+                ),
                 due_text=due.get("first_response") or due.get("merchant_reply", ""),
             )
         )
