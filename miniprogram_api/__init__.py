@@ -1,9 +1,10 @@
-"""The mini-program API, `/api/mp/v1`: thin views over `app.services`, one JSON envelope."""
+"""The mini-program API, `/api/mp/v1`: thin views over the domain packages, one JSON envelope.
 
-from flask import Blueprint
+`blueprint` holds the blueprint; each resource module (`complaints`, `openapi`, `phone`, `session`,
+`stores`, `uploads`) attaches its routes to it, so importing this package registers them all.
+"""
 
-bp = Blueprint("mp", __name__, url_prefix="/api/mp/v1")
+from miniprogram_api import complaints, openapi, phone, session, stores, uploads  # noqa: F401  (routes register on import)
+from miniprogram_api.blueprint import bp
 
-from miniprogram_api import complaints, envelope, openapi, phone, session, stores, uploads  # noqa: E402, F401  (routes register on import)
-
-envelope.register_error_handlers(bp)
+__all__ = ["bp"]

@@ -12,8 +12,10 @@ from app.complaints.presenters import consumer as complaint_views
 from app.consumers import inbox, login
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
-from miniprogram_api import bp, schemas, spec
+from app.uploads import photos
+from miniprogram_api import schemas, spec
 from miniprogram_api.auth import bearer_token, current_consumer, login_required
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import json_body, ok
 
 MAX_PAGE = 10_000  # far beyond anyone's complaints; bounds the offset the database is asked for
@@ -88,11 +90,9 @@ def add_message(number: str):
             c, _actor(), body.get("text") if isinstance(body.get("text"), str) else ""
         )
         if evidence:
-            from app.uploads import service as uploads
-
             if not isinstance(evidence, list) or len(evidence) > 9:
                 raise ValidationFailed({"evidence": "最多 9 张图片"})
-            uploads.claim_for_complaint(current_consumer().id, evidence, c, event=event)
+            photos.claim_for_complaint(current_consumer().id, evidence, c, event=event)
 
     return _act(number, act)
 
@@ -144,12 +144,24 @@ def subscriptions():
 @login_required
 def inbox_list():
     page, per_page = _page_args()
-    data = inbox.page_of(current_consumer().id, page, per_page)
-    db.session.commit()  # marks what was listed as read
+    return ok(inbox.page_of(current_consumer().id, page, per_page))
+
+
+@bp.get("/inbox/unread")
+@login_required
+def inbox_unread():
+    return ok({"unread": inbox.unread_count(current_consumer().id)})
+
+
+@bp.post("/inbox/read")
+@login_required
+def inbox_read():
+    data = inbox.mark_read(current_consumer().id, json_body())
+    db.session.commit()
     return ok(data)
 
 
-_auth_errors = {401: "login_required / token_invalid：未登录或登录失效"}
+_auth_errors = {401: ["login_required", "token_invalid"]}
 _paging = [
     spec.query_param(
         "page", "页码，从 1 开始", schema={"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
@@ -157,6 +169,10 @@ _paging = [
     spec.query_param("per_page", "每页条数，1–50", schema={"type": "integer", "minimum": 1, "maximum": 50}),
 ]
 _number = [spec.path_param("number", "投诉编号")]
+_CONFLICTS = {
+    "reopen": ["invalid_transition", "reopen_used", "reopen_window_passed"],
+    "rating": ["invalid_transition", "already_rated"],
+}
 spec.operation(
     "get",
     "/complaint-options",
@@ -183,13 +199,13 @@ spec.operation(
     ],
     errors={
         **_auth_errors,
-        400: "idempotency_key_required / invalid_json",
-        404: "store_not_found",
-        409: "idempotency_conflict",
-        410: "code_revoked",
-        422: "validation_failed / content_risky / complaints_closed_for_store",
-        429: "rate_limited_*",
-        503: "no_responsible_station (the directory has no 12315 centre)",
+        400: ["idempotency_key_required", "invalid_json"],
+        404: ["store_not_found"],
+        409: ["idempotency_conflict"],
+        410: ["code_revoked"],
+        422: ["validation_failed", "content_risky", "complaints_closed_for_store"],
+        429: ["rate_limited_hour", "rate_limited_store_day", "rate_limited_address"],
+        503: ["no_responsible_station"],
     },
 )
 spec.operation(
@@ -208,7 +224,7 @@ spec.operation(
     response=schemas.ComplaintDetailOut,
     auth=True,
     parameters=_number,
-    errors={**_auth_errors, 404: "complaint_not_found"},
+    errors={**_auth_errors, 404: ["complaint_not_found"]},
 )
 for _path, _summary, _body in (
     ("messages", "补充说明与图片", schemas.MessageIn),
@@ -227,9 +243,9 @@ for _path, _summary, _body in (
         parameters=_number,
         errors={
             **_auth_errors,
-            404: "complaint_not_found",
-            409: "invalid_transition 等",
-            422: "validation_failed",
+            404: ["complaint_not_found"],
+            409: _CONFLICTS.get(_path, ["invalid_transition"]),
+            422: ["validation_failed"],
         },
     )
 spec.operation(
@@ -244,9 +260,26 @@ spec.operation(
 spec.operation(
     "get",
     "/inbox",
-    summary="站内消息（未能通过订阅消息送达的通知也在这里）",
+    summary="站内消息（未能通过订阅消息送达的通知也在这里）；只读取，不改变已读状态",
     response=schemas.InboxPageOut,
     auth=True,
     errors=_auth_errors,
     parameters=_paging,
+)
+spec.operation(
+    "get",
+    "/inbox/unread",
+    summary="未读消息数（用于角标）",
+    response=schemas.InboxUnreadOut,
+    auth=True,
+    errors=_auth_errors,
+)
+spec.operation(
+    "post",
+    "/inbox/read",
+    summary="把消息标为已读：指定 ids，或 all: true 全部标为已读；重复调用无副作用",
+    body=schemas.InboxReadIn,
+    response=schemas.InboxReadOut,
+    auth=True,
+    errors=_auth_errors,
 )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from decimal import Decimal
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, ValidationFailed
 from app.core.extensions import db
 from app.core.texts import ERRORS
 
 log = logging.getLogger(__name__)
+
+PREFIX = "/api/mp/v1"
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -60,39 +64,24 @@ def register_error_handlers(bp: Blueprint) -> None:
         return error_response("internal_error", ERRORS["internal_error"], 500)
 
 
-def api_not_found_for_unknown_paths(app) -> None:
-    """Unknown paths under the API prefix answer in the envelope, not with an HTML page."""
+def api_not_found_for_unknown_paths(app, otherwise) -> None:
+    """Unknown paths under the API prefix answer in the envelope; others go to `otherwise(exc)`."""
 
     @app.errorhandler(404)
     def _nf(exc):
-        from flask import request
-
-        if request.path.startswith(bp_prefix()):
+        if request.path.startswith(PREFIX):
             return error_response("not_found", ERRORS["not_found"], 404)
-        return exc
+        return otherwise(exc)
 
     @app.errorhandler(405)
     def _mna(exc):
-        from flask import request
-
-        if request.path.startswith(bp_prefix()):
+        if request.path.startswith(PREFIX):
             return error_response("method_not_allowed", ERRORS["method_not_allowed"], 405)
-        return exc
-
-
-def bp_prefix() -> str:
-    return "/api/mp/v1"
+        return otherwise(exc)
 
 
 def json_body(*, allow_empty: bool = False) -> dict:
     """The request's JSON object, numbers with decimals parsed exactly (money is never a float)."""
-    import json
-    from decimal import Decimal
-
-    from flask import request
-
-    from app.core.errors import DomainError, ValidationFailed
-
     raw = request.get_data(cache=True)
     if not raw.strip():
         if allow_empty:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from miniprogram_api import bp
+from miniprogram_api.blueprint import bp
 from miniprogram_api.spec import build_document
 
 

@@ -9,7 +9,8 @@ from app.consumers import login
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.texts import FIELDS
-from miniprogram_api import bp, schemas, spec
+from miniprogram_api import schemas, spec
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import ok
 
 
@@ -41,10 +42,10 @@ spec.operation(
     body=schemas.SessionIn,
     response=schemas.SessionOut,
     errors={
-        400: "wechat_code_invalid / wechat_code_used：登录凭证无效或已使用，请重新调用 wx.login()",
-        422: "validation_failed / invalid_json：缺少 code 或请求体不是 JSON",
-        429: "wechat_rate_limited：登录过于频繁",
-        502: "wechat_error：微信返回异常",
-        503: "wechat_busy / wechat_unavailable：微信服务繁忙或无法连接",
+        400: ["wechat_code_invalid", "wechat_code_used"],
+        422: ["validation_failed", "invalid_json"],
+        429: ["wechat_rate_limited"],
+        502: ["wechat_error"],
+        503: ["wechat_busy", "wechat_unavailable"],
     },
 )

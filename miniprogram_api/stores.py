@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 
 from app.stores import cache, scan_input
-from miniprogram_api import bp, schemas, spec
+from miniprogram_api import schemas, spec
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import ok, raw_ok
 
 
@@ -26,7 +27,7 @@ spec.operation(
     summary="店铺公示页（扫码，无需登录）",
     response=schemas.StorePageOut,
     parameters=[spec.path_param("code", "店铺码")],
-    errors={404: "store_not_found：店铺码不存在或有误", 410: "code_revoked：店铺码已作废"},
+    errors={404: ["store_not_found"], 410: ["code_revoked"]},
 )
 spec.operation(
     "get",
@@ -37,5 +38,5 @@ spec.operation(
         spec.query_param("q", "扫码得到的 URL（URL 编码）"),
         spec.query_param("scene", "小程序码 scene"),
     ],
-    errors={404: "scan_unrecognised：无法识别"},
+    errors={404: ["scan_unrecognised"]},
 )

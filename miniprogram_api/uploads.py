@@ -8,22 +8,26 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.errors import DomainError
 from app.core.extensions import db
-from app.uploads import service
+from app.uploads import photos
 from app.uploads.models import Upload
-from miniprogram_api import bp, spec
+from miniprogram_api import spec
 from miniprogram_api.auth import current_consumer, login_required
+from miniprogram_api.blueprint import bp
 from miniprogram_api.envelope import ok
+from miniprogram_api.schemas import choice
 
 #: Room for the multipart boundaries, part headers and the few form fields wx.uploadFile may add.
 MULTIPART_OVERHEAD = 64 * 1024
 
 
 class UploadOut(BaseModel):
-    id: str = Field(description="图片编号：提交投诉时放入 uploads 列表")
-    content_type: str = Field(description="image/jpeg | image/png | image/webp（实际保存的格式）")
-    size: int = Field(description="保存后的字节数（已去除位置等元数据并重新编码）")
-    width: int
-    height: int
+    id: str = Field(description="图片编号：提交投诉时放入 evidence 列表", examples=["u_3f9a1c2b7d"])
+    content_type: str = choice(
+        {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}, "实际保存的格式"
+    )
+    size: int = Field(description="保存后的字节数（已去除位置等元数据并重新编码）", examples=[183402])
+    width: int = Field(description="宽（像素）", examples=[1280])
+    height: int = Field(description="高（像素）", examples=[960])
 
 
 @bp.post("/uploads")
@@ -34,15 +38,15 @@ def create_upload():
     try:
         file = request.files.get("file")
     except RequestEntityTooLarge as exc:
-        raise DomainError("upload_too_large", status=service.STATUS["upload_too_large"]) from exc
+        raise DomainError("upload_too_large", status=photos.STATUS["upload_too_large"]) from exc
     if file is None:  # no multipart body, no `file` part, or a part without a filename
-        raise DomainError("upload_missing", status=service.STATUS["upload_missing"])
-    upload = service.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
+        raise DomainError("upload_missing", status=photos.STATUS["upload_missing"])
+    upload = photos.accept(current_consumer().id, file.filename or "", file.stream, file.mimetype)
     body, key = _out(upload), upload.storage_key
     try:
         db.session.commit()
     except Exception:
-        service.discard_file(key)
+        photos.discard_file(key)
         raise
     return ok(body, 201)
 
@@ -50,8 +54,8 @@ def create_upload():
 @bp.get("/uploads/<upload_id>")
 @login_required
 def get_upload(upload_id: str):
-    upload = service.find_readable(upload_id, consumer_id=current_consumer().id)
-    response = Response(service.read_bytes(upload), mimetype=upload.content_type)
+    upload = photos.find_readable(upload_id, consumer_id=current_consumer().id)
+    response = Response(photos.read_bytes(upload), mimetype=upload.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -70,10 +74,10 @@ def _out(upload: Upload) -> dict:
 
 
 _UPLOAD_ERRORS = {
-    401: "login_required / token_invalid：未登录或登录已失效",
-    413: "upload_too_large / upload_too_many_pixels：文件或分辨率过大",
-    415: "upload_type_not_allowed / upload_animated：解码后不是 JPEG、PNG、WebP 静态图片（与扩展名无关）",
-    422: "upload_missing / upload_corrupt / upload_polyglot：没有 file 字段或文件为空、文件损坏或不完整、图片后附带其他数据",
+    401: ["login_required", "token_invalid"],
+    413: ["upload_too_large", "upload_too_many_pixels"],
+    415: ["upload_type_not_allowed", "upload_animated"],
+    422: ["upload_missing", "upload_corrupt", "upload_polyglot"],
 }
 spec.operation(
     "post",
@@ -91,10 +95,7 @@ spec.operation(
     summary="读取自己上传的图片（wx.downloadFile 带 Authorization 头；<image> 组件无法带头）",
     auth=True,
     parameters=[spec.path_param("upload_id", "图片编号")],
-    errors={
-        401: "login_required / token_invalid：未登录或登录已失效",
-        404: "upload_not_found：图片不存在或不属于当前用户",
-    },
+    errors={401: ["login_required", "token_invalid"], 404: ["upload_not_found"]},
 )
 # spec.operation() only describes JSON success bodies; this one answers with the image itself.
 spec._paths[spec.PREFIX + "/uploads/{upload_id}"]["get"]["responses"]["200"] = {

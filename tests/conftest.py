@@ -132,11 +132,24 @@ def wechat_config(api_base: str) -> dict:
     }
 
 
+@contextlib.contextmanager
+def served(wsgi_app, name: str):
+    """`wsgi_app` on a free loopback port, in a daemon thread, until the block ends; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def wechat_api_base():
     """The WeChat API emulator, served on loopback in a daemon thread for the whole session."""
-    from werkzeug.serving import make_server
-
     from app.dev.wechat_emulator import EmulatedApp, create_emulator
 
     emulator_app = create_emulator(
@@ -145,12 +158,8 @@ def wechat_api_base():
             EmulatedApp(TEST_OA_APPID, TEST_OA_SECRET, unionid=True),
         ]
     )
-    server = make_server("127.0.0.1", 0, emulator_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="wechat-emulator", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with served(emulator_app, "wechat-emulator") as url:
+        yield url
 
 
 @pytest.fixture

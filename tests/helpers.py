@@ -39,7 +39,10 @@ def body(**overrides) -> dict:
 
 
 def shop(app, *, merchant: bool = False, **store_kw) -> dict:
-    """A store in a small city, with commitments; optionally a merchant contact (首问负责)."""
+    """A store in a small city, with commitments; optionally a merchant (首问负责): the contact and phone
+    enrolment gives, and a merchant account bound on the official account."""
+    if merchant:
+        store_kw = {"merchant_contact": "店长", "merchant_phone": "13900000000", **store_kw}
     with app.app_context():
         city = factories.city()
         store = factories.store(name="优衣坊服饰", circle=city["circle"], region=city["region"], **store_kw)

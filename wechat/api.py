@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
 import urllib3
+from PIL import Image, UnidentifiedImageError
 from wechatpy.exceptions import WeChatClientException
 
 from wechat.client import StableTokenClient, mp_client
@@ -196,6 +198,71 @@ def get_wxa_code_unlimited(
     return _as_png(result.content)
 
 
+LINK_DAYS_MAX = 30  # WeChat's limit for URL Links and URL Schemes since 2023
+
+
+@dataclass(frozen=True)
+class MiniProgramLink:
+    """A URL Link (https://wxaurl.cn/...) or URL Scheme (weixin://dl/business/?t=...) and its expiry."""
+
+    url: str
+    expires_at: float  # unix seconds
+
+
+def generate_urllink(
+    path: str,
+    query: str = "",
+    *,
+    days: int = LINK_DAYS_MAX,
+    env_version: str = "release",
+    client: StableTokenClient | None = None,
+) -> MiniProgramLink:
+    """POST wxa/generate_urllink: a https link that opens `path?query` of the mini-program, from inside
+    WeChat or from a phone browser, for `days` days (1-30) from now."""
+    body = {
+        "path": path,
+        "query": query,
+        "env_version": env_version,
+        "expire_type": 1,
+        "expire_interval": days,
+    }
+    return _link("generate_urllink", "url_link", body, days, env_version, client)
+
+
+def generate_scheme(
+    path: str,
+    query: str = "",
+    *,
+    days: int = LINK_DAYS_MAX,
+    env_version: str = "release",
+    client: StableTokenClient | None = None,
+) -> MiniProgramLink:
+    """POST wxa/generatescheme: a weixin:// link that a phone browser hands to WeChat (not from inside
+    WeChat), for `days` days (1-30) from now."""
+    body = {
+        "jump_wxa": {"path": path, "query": query, "env_version": env_version},
+        "is_expire": True,
+        "expire_type": 1,
+        "expire_interval": days,
+    }
+    return _link("generatescheme", "openlink", body, days, env_version, client)
+
+
+def _link(endpoint: str, key: str, body: dict, days: int, env_version: str, client) -> MiniProgramLink:
+    if env_version not in ENV_VERSIONS:
+        raise ValueError(f"env_version must be one of {ENV_VERSIONS}")
+    if not 1 <= days <= LINK_DAYS_MAX:
+        raise ValueError(f"days must be 1-{LINK_DAYS_MAX}")
+    client = client or mp_client()
+    started = time.time()
+    with wechat_errors(endpoint):
+        result = client.post_json(f"wxa/{endpoint}", body)
+    url = _json_object(result, endpoint).get(key)
+    if not isinstance(url, str) or not url:
+        raise WeChatUnreachable(endpoint, f"answer without {key}")
+    return MiniProgramLink(url, started + days * 86400)
+
+
 def _json_object(result, endpoint: str) -> dict:
     # wechatpy hands back the raw response when the body is not JSON (an HTML error page, say).
     if not isinstance(result, dict):
@@ -207,8 +274,6 @@ def _as_png(content: bytes) -> bytes:
     if content.startswith(PNG_SIGNATURE):
         return content
     # Without is_hyaline WeChat may send a JPEG: callers are promised PNG.
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(io.BytesIO(content)) as image:
             out = io.BytesIO()

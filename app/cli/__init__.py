@@ -1,43 +1,30 @@
-"""Command-line entry points (`flask <group> <command>`), one module per group in `app/commands/`."""
+"""Command-line entry points (`flask <group> <command>`), one module per group in `app/cli/`."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from app.cli import (
+    calendar,
+    codes,
+    complaints,
+    demo,
+    export,
+    imports,
+    outbox,
+    sandbox,
+    scans,
+    staff,
+    staff_link,
+    worker,
+    wxacode,
+)
+
+MODULES = (calendar, codes, complaints, demo, export, imports, outbox, sandbox, scans, staff, worker, wxacode)
+
 
 def register_cli(app: Flask) -> None:
-    from app.cli import (
-        calendar,
-        codes,
-        complaints,
-        demo,
-        export,
-        imports,
-        outbox,
-        sandbox,
-        scans,
-        staff,
-        worker,
-        wxacode,
-    )
-
-    for module in (
-        calendar,
-        codes,
-        complaints,
-        demo,
-        export,
-        imports,
-        outbox,
-        sandbox,
-        scans,
-        staff,
-        worker,
-        wxacode,
-    ):
+    for module in MODULES:
         for group in module.GROUPS:
             app.cli.add_command(group)
-
-    from app.cli import staff_link
-
     staff_link.register(app)  # `flask staff link`, into whichever `staff` group is registered above

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import click
+import requests
 from flask import current_app
 from flask.cli import AppGroup
 from wechatpy.crypto import WeChatCrypto
@@ -191,8 +192,6 @@ def oa_say_cmd(text, openid, encrypt, compat, event, event_key, msg_id, create_t
     mode = "safe" if encrypt else ("compat" if compat else "plain")
     if url:
         query, body = pusher.wrap(xml, mode)
-        import requests
-
         try:
             res = requests.post(
                 url, params=query, data=body, headers={"Content-Type": "text/xml"}, timeout=10

@@ -14,21 +14,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import qrcode
 from flask import current_app
 from flask.cli import AppGroup
 
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.timeutil import CHINA
-from app.official_account.texts import CLI, ROLES
-from app.staff import people as staff_service
+from app.official_account.texts import CLI
+from app.staff import people
 from app.staff.models import StaffRole
+from app.staff.texts import ROLES
 from wechat.api import WeChatError, wechat_errors
 from wechat.client import oa_client
 
 staff_cli = AppGroup("staff", help="Station staff and merchant contacts.")
 
-QR_EXPIRE_SECONDS = int(staff_service.INVITE_TTL.total_seconds())
+QR_EXPIRE_SECONDS = int(people.INVITE_TTL.total_seconds())
 
 
 def _fail(exc: DomainError) -> click.ClickException:
@@ -45,7 +47,7 @@ def _fail(exc: DomainError) -> click.ClickException:
 def add_cmd(station: str, name: str, role: str, phone: str):
     """Add a station staff member; prints the new id."""
     try:
-        person = staff_service.add_staff(staff_service.find_station(station), name, StaffRole(role), phone)
+        person = people.add_staff(people.find_station(station), name, StaffRole(role), phone)
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -59,7 +61,7 @@ def add_cmd(station: str, name: str, role: str, phone: str):
 def add_merchant_cmd(store: str, name: str, phone: str):
     """Add a store's merchant contact (首问负责); prints the new id."""
     try:
-        person = staff_service.add_merchant(staff_service.find_store(store), name, phone)
+        person = people.add_merchant(people.find_store(store), name, phone)
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -69,7 +71,7 @@ def add_merchant_cmd(store: str, name: str, phone: str):
 def _added(person) -> None:
     click.echo(
         CLI["staff_added"].format(
-            name=person.name, role=ROLES[person.role.value], where=staff_service.place(person), id=person.id
+            name=person.name, role=ROLES[person.role.value], where=people.place(person), id=person.id
         ),
         err=True,
     )
@@ -87,8 +89,8 @@ def _added(person) -> None:
 def invite_cmd(staff_id: int, qr_out: Path | None):
     """A one-time binding token for STAFF_ID, valid 24 hours: a 6-digit code and a temporary QR."""
     try:
-        person = staff_service.get(staff_id)
-        invite = staff_service.create_invite(person)
+        person = people.get(staff_id)
+        invite = people.create_invite(person)
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -118,8 +120,6 @@ def invite_cmd(staff_id: int, qr_out: Path | None):
 
 
 def _save_qr(url: str, path: Path) -> None:
-    import qrcode
-
     path.parent.mkdir(parents=True, exist_ok=True)
     qr = qrcode.QRCode(border=4, box_size=10, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(url)
@@ -132,10 +132,10 @@ def _save_qr(url: str, path: Path) -> None:
 def unbind_cmd(staff_id: int):
     """Forget the WeChat bound to STAFF_ID (they stop getting alerts and cannot work cases in chat)."""
     try:
-        person = staff_service.get(staff_id)
+        person = people.get(staff_id)
     except DomainError as exc:
         raise _fail(exc) from exc
-    changed = staff_service.unbind(person)
+    changed = people.unbind(person)
     db.session.commit()
     click.echo(CLI["unbound" if changed else "not_bound"].format(name=person.name, id=person.id))
 
@@ -145,19 +145,19 @@ def unbind_cmd(staff_id: int):
 def list_cmd(station: str | None):
     """Staff and merchant contacts: id, name, role, where, bound or not."""
     try:
-        where = staff_service.find_station(station) if station else None
+        where = people.find_station(station) if station else None
     except DomainError as exc:
         raise _fail(exc) from exc
-    people = staff_service.list_staff(where)
-    if not people:
+    listed = people.list_staff(where)
+    if not listed:
         click.echo(CLI["list_empty"])
-    for p in people:
+    for p in listed:
         state = CLI["bound_yes"] if p.oa_openid else CLI["bound_no"]
         if p.oa_openid and not p.oa_following:
             state += "，" + CLI["unfollowed"]
         if not p.active:
             state += "，" + CLI["inactive"]
-        click.echo(f"{p.id}\t{p.name}\t{ROLES[p.role.value]}\t{staff_service.place(p)}\t{state}\t{p.phone}")
+        click.echo(f"{p.id}\t{p.name}\t{ROLES[p.role.value]}\t{people.place(p)}\t{state}\t{p.phone}")
 
 
 GROUPS = [staff_cli]

@@ -14,13 +14,12 @@ import sqlalchemy as sa
 from app.complaints.models import Complaint, ContentCheck
 from app.core.errors import DomainError
 from app.core.extensions import db
+from wechat import api
 
 log = logging.getLogger(__name__)
 
 
 def _ask(openid: str, text: str) -> str | None:
-    from wechat import api
-
     try:
         return api.msg_sec_check(openid, text[: api.SEC_CHECK_MAX_LENGTH], scene=1).suggest
     except (api.WeChatError, ValueError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.calendar import workcal
 from app.complaints import deadlines, flow, states
@@ -77,8 +78,6 @@ def warn_approaching(now: dt.datetime | None = None) -> int:
     N is `DEADLINE_WARNING_WORKING_HOURS` (4 by default). Merchant clocks alert the merchant's station
     too: the station sees merchant-first cases from the start.
     """
-    from flask import current_app
-
     now = now or utcnow()
     hours = float(current_app.config.get("DEADLINE_WARNING_WORKING_HOURS", 4))
     cal = workcal.load()

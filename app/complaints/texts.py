@@ -144,6 +144,29 @@ DEADLINE_WORDS = {
     "moved": "“{deadline}”的期限由{old}改为{new}：{why}。",
 }
 
+#: The consumer's own deadlines (computed, never stored), shown beside the station's and the merchant's.
+CONSUMER_DEADLINES = {
+    "consumer_confirm": "请您确认处理结果",
+    "consumer_reopen": "可申请重新处理",
+}
+
+#: The consumer's next step (`next_step` of the complaint detail): {station}, {due} (a date), {days}.
+#: Each `*_undated` is used when no deadline is running for that step.
+NEXT_STEPS = {
+    "merchant": "商家先行协商处理至{due}（首问负责）；商家未按时处理或您不同意，将转由{station}处理。",
+    "merchant_undated": "商家正在先行协商处理（首问负责）；商家未按时处理或您不同意，将转由{station}处理。",
+    "station_first": "{station}将在{due}前联系您。",
+    "station_first_undated": "{station}正在处理，请留意电话和消息。",
+    "station_accept": "{station}将在{due}前决定是否受理。",
+    "station_accept_undated": "{station}正在处理，请留意电话和消息。",
+    "station_close": "{station}正在调解，将在{due}前办结。",
+    "station_close_undated": "{station}正在调解，请留意电话和消息。",
+    "consumer_confirm": "请在 {days} 日内（{due}前）确认结果：已解决或未解决；逾期未确认将自动结案。",
+    "consumer_confirm_undated": "请确认处理结果：已解决或未解决。",
+    "consumer_reopen": "如对结果仍有异议，可在{due}前申请重新处理（限一次）。",
+    "consumer_reopen_undated": "如对结果仍有异议，可申请重新处理（限一次）。",
+}
+
 PRIVACY_NOTICE = (
     "您提交的姓名和手机号仅用于处理本次投诉，依法只提供给负责处理的维权站点、市场监管部门；"
     "举报人信息严格保密，不会告知被举报的商家。投诉公示时不公开姓名、电话、地址、证件号码等个人信息。"
@@ -153,6 +176,7 @@ EVENTS = {
     "submitted": "投诉已提交，由{station}负责处理。",
     "report_submitted": "举报已提交，由{station}负责核查。",
     "merchant_first": "已请商家先行协商（首问负责），商家须在{due}前答复；站点同步知悉。",
+    "merchant_call": "该商户未绑定公众号，请致电商户联系人 {contact}（{phone}），告知投诉内容并请其在{due}前答复消费者。",
     "merchant_replied": "商家答复：{text}",
     "merchant_settled": "商家表示已与您协商解决：{text}",
     "merchant_gave_up": "商家未能协商解决，已转由{station}处理。",
@@ -203,7 +227,7 @@ MESSAGES = {
 
 ERRORS.update(
     {
-        "idempotency_key_required": "请求缺少 Idempotency-Key，无法防止重复提交。",
+        "idempotency_key_required": "请求缺少防重复提交的编号，请重新提交。",
         "idempotency_conflict": "该请求编号已用于另一份内容不同的投诉，请勿重复使用。",
         "complaints_closed_for_store": "该店铺暂不支持在线投诉，请拨打 12315。",
         "no_responsible_station": "暂未找到负责处理的站点，请拨打 12315。",
@@ -231,3 +255,12 @@ ERRORS.update(
         "phone_code_invalid": "手机号授权失败，请重试或手动填写手机号。",
     }
 )
+
+# -- what staff see of a case (the staff pages' presenter) --------------------------------------------
+
+ACTORS = {"consumer": "消费者", "staff": "工作人员", "merchant": "商家", "system": "系统"}
+CHANNELS = {"mp": "小程序", "oa": "公众号", "h5": "网页", "cli": "后台", "system": "系统"}
+
+
+CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"
+REPORT_ANONYMOUS = "匿名举报，未留联系方式。"

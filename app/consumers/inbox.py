@@ -69,19 +69,25 @@ def give_back(consumer_id: int, template_id: str) -> None:
     )
 
 
-def page_of(consumer_id: int, page: int, per_page: int) -> dict:
-    base = sa.select(InboxMessage).where(InboxMessage.consumer_id == consumer_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    unread = db.session.scalar(
+MAX_MARK = 100  # ids per mark-read call
+
+
+def unread_count(consumer_id: int) -> int:
+    return db.session.scalar(
         sa.select(sa.func.count(InboxMessage.id)).where(
             InboxMessage.consumer_id == consumer_id, InboxMessage.read_at.is_(None)
         )
     )
+
+
+def page_of(consumer_id: int, page: int, per_page: int) -> dict:
+    """One page of the consumer's messages, newest first. Reading changes nothing (see `mark_read`)."""
+    base = sa.select(InboxMessage).where(InboxMessage.consumer_id == consumer_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     rows = db.session.scalars(
         base.order_by(InboxMessage.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
     items = []
-    now = utcnow()
     for m in rows:
         number = db.session.get(Complaint, m.complaint_id) if m.complaint_id else None
         items.append(
@@ -94,6 +100,26 @@ def page_of(consumer_id: int, page: int, per_page: int) -> dict:
                 "read": m.read_at is not None,
             }
         )
-        if m.read_at is None:
-            m.read_at = now
+    unread = unread_count(consumer_id)
     return {"items": items, "unread": unread, "page": page, "per_page": per_page, "total": total}
+
+
+def mark_read(consumer_id: int, body: dict) -> dict:
+    """Mark `{"ids": [...]}` (the consumer's own; others' and unknown ids are ignored) or `{"all": true}`
+    as read. Marking twice changes nothing the second time; answers the unread count left."""
+    ids, everything = body.get("ids"), body.get("all")
+    if (ids is None) == (everything is None) or (everything is not None and everything is not True):
+        raise ValidationFailed({"ids": "请给出要标为已读的消息 ids，或 all: true（二者选一）"})
+    if ids is not None and (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= MAX_MARK
+        or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids)
+    ):
+        raise ValidationFailed({"ids": f"应为 1–{MAX_MARK} 个消息 id（正整数）"})
+    query = sa.update(InboxMessage).where(
+        InboxMessage.consumer_id == consumer_id, InboxMessage.read_at.is_(None)
+    )
+    if ids is not None:
+        query = query.where(InboxMessage.id.in_(ids))
+    marked = db.session.execute(query.values(read_at=utcnow())).rowcount
+    return {"marked": marked, "unread": unread_count(consumer_id)}

@@ -5,13 +5,12 @@ from __future__ import annotations
 from app.complaints.filing.input import MOBILE, normalize_phone
 from app.consumers.models import Consumer
 from app.core.errors import DomainError, ValidationFailed
+from wechat import api
 
 
 def bind_phone(consumer: Consumer, *, code: str | None = None, phone: str | None = None) -> str:
     """From a getPhoneNumber code (WeChat) or typed by hand; returns the bound mainland mobile."""
     if code:
-        from wechat import api
-
         try:
             number = api.get_user_phone_number(code).pure_phone_number
         except api.WeChatAPIError as exc:

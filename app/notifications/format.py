@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
+
 from app.complaints.texts import MESSAGES
 from app.core.timeutil import CHINA, utcnow
 from app.notifications import notify
@@ -303,8 +305,6 @@ def _data(template: str, payload: Mapping, channel: str, config: Mapping, ref: d
 def render(row, config: Mapping | None = None) -> Rendered:
     """The message for an outbox row (`channel`, `template`, `payload`, `created_at`)."""
     if config is None:
-        from flask import current_app
-
         config = current_app.config
     payload = row.payload or {}
     ref = row.created_at or utcnow()

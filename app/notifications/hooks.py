@@ -1,10 +1,10 @@
 """After a commit that wrote outbox rows, queue their delivery; drop the lists on rollback.
 
-notify appends each new ORM row to `session.info["outbox_new"]` (queued row by row: it may be an old row
-put back for another try), and the filing's Core path the ids it inserted to `session.info["outbox_ids"]`
-(queued as one job). Jobs are queued only once the rows are committed (a job never looks for a row that
-is not there yet), on the app's fail-fast Redis. When Redis is down, or its breaker is open, nothing is
-queued and nothing fails: the worker's periodic sweep finds the rows in the database.
+The writers remember what they wrote with `app.notifications.after_commit` (ORM rows, queued row by row:
+one may be an old row put back for another try; ids the filing's Core path inserted, queued as one job).
+Jobs are queued only once the rows are committed (a job never looks for a row that is not there yet), on
+the app's fail-fast Redis. When Redis is down, or its breaker is open, nothing is queued and nothing
+fails: the worker's periodic sweep finds the rows in the database.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.core import redis_client
+from app.notifications import after_commit, queue
+
 log = logging.getLogger(__name__)
 
-KEY = "outbox_new"  # ORM rows
-IDS_KEY = "outbox_ids"  # ids of rows inserted with Core
-KEYS = (KEY, IDS_KEY)
 _registered = False
 
 
@@ -35,22 +35,19 @@ def _ids(rows) -> list[int]:
 
 
 def _after_commit(session: Session) -> None:
-    rows, fresh = session.info.pop(KEY, None), session.info.pop(IDS_KEY, None)
+    rows, fresh = after_commit.take(session)
     if not (rows or fresh) or not has_app_context():
         return
-    ids = _ids(rows or ())  # ORM rows may be old ones put back for another try: `enqueue` checks
-    fresh = sorted(set(fresh or ()))  # inserted by this commit: no job can exist yet
-    from app.core import redis_client
-    from app.notifications import queue as jobs
-
+    ids = _ids(rows)  # ORM rows may be old ones put back for another try: `enqueue` checks
+    fresh = sorted(set(fresh))  # inserted by this commit: no job can exist yet
     if redis_client.breaker_open():
         log.info("Redis breaker open: outbox %s left to the sweep", ids + fresh)
         return
     try:
         if fresh:
-            jobs.enqueue_new(fresh)
+            queue.enqueue_new(fresh)
         if ids:
-            jobs.enqueue(ids)
+            queue.enqueue(ids)
     except redis_client.OUTAGE as exc:
         redis_client.trip(exc)
         log.warning("Redis unavailable, outbox %s left to the sweep: %r", ids + fresh, exc)
@@ -61,8 +58,7 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is not None:  # a savepoint: the outer transaction may still commit
         return
-    for key in KEYS:
-        session.info.pop(key, None)
+    after_commit.drop(session)
 
 
 def register() -> None:

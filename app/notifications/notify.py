@@ -1,7 +1,7 @@
 """Notifications as outbox rows, written in the caller's transaction (never sent from here).
 
 Every consumer notification also lands in the in-app inbox, so a message WeChat refuses (no
-subscribe allowance, 43101) is never lost. Staff alerts go to each bound handler of the station.
+subscribe allowance, 43101) is never lost. Who receives a staff alert is `app.notifications.recipients`.
 The worker (app.notifications.delivery) delivers pending rows; each row has a unique idempotency key.
 """
 
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-
 from app.complaints.models import Complaint
 from app.complaints.texts import CATEGORIES, NOTIFY, STATUS
 from app.consumers.models import InboxMessage
 from app.core.extensions import db
 from app.core.timeutil import CHINA
 from app.directory.models import Station
-from app.notifications import hooks
+from app.notifications import after_commit, recipients
 from app.notifications.models import OutboxMessage
 from app.staff.models import Staff, StaffRole
 
@@ -29,7 +27,7 @@ STAFF_DEADLINE = "deadline"  # WECHAT_OA_TPL_DEADLINE
 def _remember(row: OutboxMessage) -> None:
     """Let the after-commit hook wake the worker for this row."""
     db.session.add(row)
-    db.session.info.setdefault(hooks.KEY, []).append(row)
+    after_commit.queue_row(row)
 
 
 def _minute(at: dt.datetime | None) -> str:
@@ -142,33 +140,6 @@ def consumer_progress(complaint: Complaint, event_id: int, text: str, *, title: 
     )
 
 
-STATION_STAFF = (StaffRole.HANDLER, StaffRole.SUPERVISOR)
-
-
-def bound_staff(station: Station, roles: tuple[StaffRole, ...]) -> list[Staff]:
-    return list(
-        db.session.scalars(
-            sa.select(Staff)
-            .where(
-                Staff.station_id == station.id,
-                Staff.role.in_(roles),
-                Staff.reachable(),
-            )
-            .order_by(Staff.id)
-        )
-    )
-
-
-def stand_ins(station: Station, *, unreachable: int | None = None) -> list[Staff]:
-    """Who is alerted for a station nobody at which can be alerted (none bound, following, active):
-    the reachable supervisors of its parent station, so that a case never waits unseen for the escalation
-    sweep. Empty when the station has someone (besides `unreachable`, a person WeChat just refused), or
-    no parent."""
-    if station.parent is None or any(p.id != unreachable for p in bound_staff(station, STATION_STAFF)):
-        return []
-    return bound_staff(station.parent, (StaffRole.SUPERVISOR,))
-
-
 def _template_message(
     complaint: Complaint,
     person: Staff,
@@ -207,15 +178,16 @@ def staff_alert(
     template: str,
     summary: str,
     due_text: str = "",
-    roles: tuple[StaffRole, ...] = STATION_STAFF,
+    roles: tuple[StaffRole, ...] = recipients.STATION_STAFF,
     stand_in: bool = True,
 ) -> int:
-    """One template message per bound staff member of `station`; returns how many were queued.
+    """One template message per person alerted for `station` (`recipients.station_alert`); returns how
+    many were queued.
 
-    When nobody at the station can be alerted, its parent's supervisors are (`stand_ins`), unless the
-    caller alerts them itself (`stand_in=False`).
+    When nobody at the station can be alerted, its parent's supervisors are, unless the caller alerts
+    them itself (`stand_in=False`).
     """
-    people = bound_staff(station, roles) or (stand_ins(station) if stand_in else [])
+    people = recipients.station_staff(station.id, roles, stand_in=stand_in)
     for person in people:
         _template_message(
             complaint, person, event_id, template=template, summary=summary, due_text=due_text, tag="staff"

@@ -23,6 +23,9 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.timeouts import TimerDeathPenalty
 
+from app.core.redis_client import get_redis
+from app.notifications import delivery
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "outbox"
@@ -36,29 +39,23 @@ _app: Flask | None = None
 
 
 def bind_app(app: Flask) -> None:
-    """The app jobs run in (the worker binds its own; a bare `rq worker` process builds one)."""
+    """The app jobs run in: the worker's, which `flask worker run` builds and hands to `run_worker`."""
     global _app
     _app = app
 
 
 def _job_app() -> Flask:
-    global _app
     if _app is not None:
         return _app
     if has_app_context():
         return current_app._get_current_object()
-    from app import create_app
-
-    _app = create_app()
-    return _app
+    raise RuntimeError("no app for outbox jobs: run them with `flask worker run`")
 
 
 def deliver_outbox(outbox_id: int) -> str:
     """RQ job: deliver one outbox row (in its own app context and transaction)."""
-    from app.notifications import delivery as outbox
-
     with _job_app().app_context():
-        outcome = outbox.deliver_row(int(outbox_id))
+        outcome = delivery.deliver_row(int(outbox_id))
     log.info("job %s: %s%s", job_id(outbox_id), outcome.status, "" if outcome.acted else " (nothing to do)")
     return outcome.status
 
@@ -70,8 +67,6 @@ def job_id(outbox_id: int) -> str:
 def enqueue(outbox_ids: Iterable[int], connection: redis.Redis | None = None) -> int:
     """Queue one delivery job per row id; return how many were newly queued. Raises Redis errors."""
     if connection is None:
-        from app.core.redis_client import get_redis
-
         connection = get_redis()
     queue = Queue(QUEUE_NAME, connection=connection)
     queued = 0
@@ -113,8 +108,6 @@ def enqueue_new(outbox_ids: Iterable[int], connection: redis.Redis | None = None
     if not ids:
         return 0
     if connection is None:
-        from app.core.redis_client import get_redis
-
         connection = get_redis()
     pipe = connection.pipeline()  # the job, its queue's registration and the push in one round trip
     Queue(QUEUE_NAME, connection=connection).enqueue_call(
@@ -142,8 +135,6 @@ def batch_job_id(outbox_ids: list[int]) -> str:
 
 def queued_ids(connection: redis.Redis | None = None) -> list[str]:
     if connection is None:
-        from app.core.redis_client import get_redis
-
         connection = get_redis()
     return Queue(QUEUE_NAME, connection=connection).get_job_ids()
 

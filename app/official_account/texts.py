@@ -6,8 +6,6 @@ Every reply must fit a chat bubble: WeChat's passive text reply takes at most 20
 
 from app.core.texts import ERRORS
 
-ROLES = {"handler": "处理人员", "supervisor": "督办人员", "merchant": "商家联系人"}
-
 OA = {
     "stranger": (
         "您好！本公众号供消费维权站点工作人员和商家联系人处理投诉使用。\n"

@@ -44,9 +44,11 @@ class Staff(db.Model):
     store: Mapped[Store | None] = relationship()
 
     @classmethod
-    def reachable(cls) -> sa.ColumnElement[bool]:
-        """Who can be alerted: active, bound to the official account, and still following it."""
-        return sa.and_(cls.active.is_(True), cls.oa_openid.is_not(None), cls.oa_following.is_(True))
+    def reachable(cls, staff=None) -> sa.ColumnElement[bool]:
+        """Who can be alerted: active, bound to the official account, and still following it. `staff`:
+        an alias of the table to say it of (the table itself by default)."""
+        who = cls if staff is None else staff
+        return sa.and_(who.active.is_(True), who.oa_openid.is_not(None), who.oa_following.is_(True))
 
 
 class StaffInvite(db.Model):

@@ -25,8 +25,8 @@ from app.core.models import parse_id
 from app.core.texts import ERRORS
 from app.core.timeutil import utcnow
 from app.directory.models import Station
-from app.official_account.texts import ROLES
 from app.staff.models import Staff, StaffInvite, StaffRole
+from app.staff.texts import ROLES
 from app.stores import codes as store_codes
 from app.stores.models import Store, StoreCode
 

@@ -29,10 +29,6 @@ DONE = {
     "to_station": "已交由站点处理。",
 }
 
-
-ACTORS = {"consumer": "消费者", "staff": "工作人员", "merchant": "商家", "system": "系统"}
-CHANNELS = {"mp": "小程序", "oa": "公众号", "h5": "网页", "cli": "后台", "system": "系统"}
-
 #: (title, text) of the message pages.
 PAGES = {
     "not_bound": (
@@ -53,8 +49,6 @@ PAGES = {
     "failed": ("无法完成", ""),
 }
 
-CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"
-REPORT_ANONYMOUS = "匿名举报，未留联系方式。"
 INTERNAL = "内部"
 NO_OPEN_CASES = "暂无待处理的投诉。"
 UNCERTAIN = "待确认"

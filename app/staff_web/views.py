@@ -31,7 +31,7 @@ from app.core.numbers import normalise_number
 from app.staff import h5_sessions
 from app.staff.h5_sessions import COOKIE_PATH, NONCE_COOKIE, SESSION_COOKIE, STATE_MAX_AGE
 from app.staff_web.texts import ACTIONS, DONE, PAGES, SITE
-from app.uploads import service
+from app.uploads import photos
 from wechat import oauth as wechat_oauth
 from wechat.api import WeChatAPIError, WeChatUnreachable
 from wechat.client import is_sandbox
@@ -259,8 +259,8 @@ def upload(public_id: str):
     if session is None:
         return _message("login_expired", 403)
     try:
-        found = service.find_readable(public_id, staff=session.staff)
-        data = service.read_bytes(found)
+        found = photos.find_readable(public_id, staff=session.staff)
+        data = photos.read_bytes(found)
     except NotFound:
         return _message("photo_not_found", 404)
     response = Response(data, mimetype=found.content_type)

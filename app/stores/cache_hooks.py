@@ -8,7 +8,9 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.directory import routing
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station
+from app.stores import cache
 from app.stores.models import Badge, Commitment, Credential, Store, StoreCode
 
 _PER_STORE = (Credential, Commitment, Badge, StoreCode)
@@ -34,11 +36,7 @@ def _after_commit(session: Session) -> None:
     wide = session.info.pop("touched_all", False)
     if not touched and not wide:
         return
-    from app.stores import cache
-
     if wide:
-        from app.directory import routing
-
         routing.forget_rules()
         cache.invalidate(None)
     else:

@@ -28,6 +28,9 @@ class Industry(enum.StrEnum):
 class CredentialKind(enum.StrEnum):
     BUSINESS_LICENCE = "business_licence"
     FOOD_LICENCE = "food_licence"
+    DRUG_LICENCE = "drug_licence"  # 药品经营许可证: pharmacies
+    MEDICAL_DEVICE_RECORD = "medical_device_record"  # 第二类医疗器械经营备案凭证: pharmacies, opticians
+    PUBLICATION_LICENCE = "publication_licence"  # 出版物经营许可证: bookshops
     HEALTH_CERTIFICATE = "health_certificate"
     OTHER = "other"
 

@@ -96,9 +96,15 @@ def station_view(station) -> dict | None:
     }
 
 
+def merchant_first_available(contact: str | None, phone: str | None) -> bool:
+    """Merchant-first (首问负责) is offered when enrolment gave the merchant's contact and phone."""
+    return bool((contact or "").strip() and (phone or "").strip())
+
+
 def build(snap, code: str, today: dt.date, *, expiring_days: int, hotline: str) -> dict:
     """The page for one China calendar day from a `store_snapshot.Snapshot`."""
     store = snap.head
+    complaints_open = bool(store.accepts_complaints and snap.station is not None)
     creds = [credential_view(c, today, expiring_days) for c in snap.credentials]
     return {
         "code": code,
@@ -120,6 +126,8 @@ def build(snap, code: str, today: dt.date, *, expiring_days: int, hotline: str) 
         "credential_alerts": sum(1 for c in creds if c["status"] != "valid"),
         "commitments": [commitment_view(c) for c in snap.commitments],
         "badges": [{"kind": b.kind, "title": b.title, "level": b.level, "year": b.year} for b in snap.badges],
-        "complaints_open": bool(store.accepts_complaints and snap.station is not None),
+        "complaints_open": complaints_open,
+        "merchant_first": complaints_open
+        and merchant_first_available(store.merchant_contact, store.merchant_phone),
         "as_of": today.isoformat(),
     }

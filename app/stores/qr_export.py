@@ -83,6 +83,7 @@ def _usable(spec: FontSpec) -> bool:
 
 def _packaged_font() -> FontSpec | None:
     try:
+        # Late and optional: the packaged font may be absent (then fontconfig finds one).
         import noto_cjk_sans_otc
     except ImportError:
         return None

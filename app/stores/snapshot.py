@@ -54,6 +54,8 @@ _HEAD = (
         Store.latitude,
         Store.longitude,
         Store.accepts_complaints,
+        Store.merchant_contact,
+        Store.merchant_phone,
         Store.region_id,
         BusinessCircle.region_id.label("circle_region_id"),
         BusinessCircle.name.label("circle_name"),

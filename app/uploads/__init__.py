@@ -1,4 +1,4 @@
-"""Evidence photos: accepted, cleaned, stored (`storage`) and read back by those allowed (`service`).
+"""Evidence photos: accepted, cleaned, stored (`storage`) and read back by those allowed (`photos`).
 
 May import: `core`, `consumers` (models), `staff` (models).
 """

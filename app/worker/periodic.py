@@ -15,7 +15,11 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from app.complaints import content_check, sweeps
 from app.core.extensions import db
+from app.notifications import delivery
+from app.official_account import callback
+from app.stores import scans
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +74,17 @@ def loop(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
 
 @every(30, "scans.persist")
 def _persist_scans() -> None:
-    from app.stores import scans
-
     scans.flush()
     scans.persist()
 
 
 @every(60, "complaints.escalate_missed")
 def _escalate() -> None:
-    from app.complaints import sweeps
-
     sweeps.escalate_missed()
 
 
 @every(300, "complaints.warn_approaching")
 def _warn() -> None:
-    from app.complaints import sweeps
-
     sweeps.warn_approaching()
 
 
@@ -99,27 +97,19 @@ def _replan_after_library_upgrade() -> None:
 
 @every(3600, "complaints.auto_close")
 def _auto_close() -> None:
-    from app.complaints import sweeps
-
     sweeps.auto_close()
 
 
 @every(120, "complaints.recheck_content")
 def _recheck_content() -> None:
-    from app.complaints import content_check
-
     content_check.recheck_pending()
 
 
 @every(15, "delivery.sweep", config_key="OUTBOX_SWEEP_SECONDS")
 def _sweep_outbox() -> None:
-    from app.notifications import delivery
-
     delivery.sweep()
 
 
 @every(3600, "oa.prune_inbound")
 def _prune_oa_inbound() -> None:
-    from app.official_account import callback
-
     callback.prune_inbound()

@@ -510,3 +510,41 @@ def test_import_dry_run_saves_nothing(app, runner):
     assert "检查通过（试运行，未保存）：站点新增 6" in result.output
     with app.app_context():
         assert _counts()["stations"] == 0 and _counts()["regions"] == 0
+
+
+def test_pharmacy_optician_and_bookshop_licences_from_the_demo_seed(ctx):
+    from app.dev import demo
+
+    demo.seed(dt.date(2026, 12, 1))
+    db.session.commit()
+
+    def kinds(name: str) -> set[str]:
+        return {c.kind.value for c in _store(name).credentials}
+
+    assert {"drug_licence", "medical_device_record"} <= kinds("仁和大药房（湖滨路店）")
+    assert "medical_device_record" in kinds("明视眼镜")
+    assert "publication_licence" in kinds("书香阁书店")
+    drug = next(c for c in _store("康宁药房（新城店）").credentials if c.kind == CredentialKind.DRUG_LICENCE)
+    assert drug.number.startswith("苏DA") and drug.valid_until is not None
+
+
+def test_drug_licence_needs_its_expiry_and_a_filing_is_long_term(ctx):
+    base = {
+        "name": "杏林药房",
+        "uscc": factories.make_uscc(),
+        "address": "杏林路 1 号",
+        "industry": "pharmacy",
+        "drug_licence_number": "苏DA5102001",
+        "drug_licence_valid_until": "",
+        "medical_device_number": "苏锡药监械经营备20230123号",
+    }
+    refused = importing.import_stores(Table.from_records([base]))
+    assert not refused.ok
+    assert "有药品经营许可证编号时必须填写有效期至" in "; ".join(map(str, refused.problems))
+    db.session.rollback()
+    done = importing.import_stores(Table.from_records([{**base, "drug_licence_valid_until": "2030-01-31"}]))
+    assert done.ok, done.problems
+    db.session.commit()
+    creds = {c.kind: c for c in _store("杏林药房").credentials}
+    assert creds[CredentialKind.DRUG_LICENCE].valid_until == dt.date(2030, 1, 31)
+    assert creds[CredentialKind.MEDICAL_DEVICE_RECORD].valid_until is None  # 长期

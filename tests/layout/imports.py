@@ -2,12 +2,17 @@
 
 Every `import` and `from ... import` counts, at module level or inside a function, except those under
 `if TYPE_CHECKING:` (they never run). Edges point from the importing module to the imported one;
-`from pkg import name` points at `pkg.name` when that is a module, else at `pkg`.
+`from pkg import name` points at `pkg.name` when that is a module, else at `pkg`. `late_imports` lists every
+import inside a function (the project's or not) and whether a comment says why. `tests/layout/test_imports.py`
+holds the rules.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,4 +138,52 @@ def cycles(graph_edges: list[Edge]) -> list[list[str]]:
     for v in sorted(graph):
         if v not in index:
             strongconnect(v)
+    return found
+
+
+#: Comments that say nothing to a reader: a linter's or a type checker's instructions.
+PRAGMA = re.compile(r"#\s*(noqa|type:|pragma|fmt:)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LateImport:
+    module: str
+    line: int
+    statement: str
+    explained: bool
+
+
+def late_imports(modules: dict[str, Path] | None = None) -> list[LateImport]:
+    """Every import inside a function (any module, the project's or not), and whether a comment says why:
+    on its line, or on a line of its own just above it or above the run of import lines it belongs to.
+    A linter's or type checker's instruction (`# noqa`, `# type:`) is no reason."""
+    modules = modules if modules is not None else project_modules()
+    found: list[LateImport] = []
+    for name, path in modules.items():
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        comments = [
+            tok
+            for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+            if tok.type == tokenize.COMMENT and not PRAGMA.match(tok.string)
+        ]
+        commented = {tok.start[0] for tok in comments}
+        comment_lines = {tok.start[0] for tok in comments if not tok.line[: tok.start[1]].strip()}
+        tree = ast.parse(source)
+        functions = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        ]
+        imports = {
+            node.lineno: node
+            for function in functions
+            for node in ast.walk(function)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+        }.values()
+        starts = {node.lineno for node in imports}
+        for node in imports:
+            line = node.lineno
+            while line - 1 in starts:  # up to the first of the run of import lines this one belongs to
+                line -= 1
+            explained = node.lineno in commented or bool(comment_lines & {node.lineno - 1, line - 1})
+            found.append(LateImport(name, node.lineno, lines[node.lineno - 1].strip(), explained))
     return found

@@ -22,8 +22,7 @@ from app.core import redis_client
 from app.core.extensions import db
 from app.core.timeutil import utcnow
 from app.dev.wechat_emulator import value_problem
-from app.directory.models import Station
-from app.notifications import delivery, notify
+from app.notifications import delivery, recipients
 from app.notifications import queue as jobs
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.staff.models import Staff, StaffRole
@@ -351,9 +350,8 @@ def test_unfollowed_handler_gets_no_alerts_until_they_write_again(app, client, r
     file(client, headers, shop["code"])
     assert template_recipients(app) == ["oa-handler-2"]  # the filing's alerts (Core path)
     with app.app_context():
-        station = db.session.get(Station, shop["service_id"])
-        ranks = (StaffRole.HANDLER, StaffRole.SUPERVISOR)
-        assert [p.oa_openid for p in notify.bound_staff(station, ranks)] == ["oa-handler-2"]  # ORM path
+        alerted = recipients.station_staff(shop["service_id"])
+        assert [p.oa_openid for p in alerted] == ["oa-handler-2"]  # ORM path
     listing = runner.invoke(args=["staff", "list"]).output
     assert "王站长" in listing and "已取消关注公众号" in listing
 

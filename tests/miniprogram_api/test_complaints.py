@@ -60,7 +60,11 @@ def test_file_complaint_returns_number_station_deadlines(app, client, emulator):
     data = resp.get_json()["data"]
     assert data["number"].startswith("T") and data["status"] == "submitted"
     assert data["station"]["name"] == "测试商圈服务站"
-    assert set(data["deadlines"]) == {"first_response", "accept_decline"}
+    assert [d["kind"] for d in data["deadlines"]] == ["first_response", "accept_decline"]
+    assert all(d["party"] == "station" for d in data["deadlines"])
+    assert data["next_step"]["party"] == "station" and data["next_step"]["text"].startswith(
+        "测试商圈服务站将在"
+    )
     assert data["deadline_uncertain"] in (True, False)
     with app.app_context():
         c = db.session.scalar(sa.select(Complaint))
@@ -438,12 +442,41 @@ def test_file_abuse_signals_flagged_not_refused(app, client, emulator):
         assert flagged.visible_to_consumer is False
 
 
+def test_merchant_first_from_enrolment_data_the_station_calls_the_merchant(app, client, emulator):
+    """A store enrolled with a merchant contact and phone but no merchant account bound: the store page
+    offers merchant-first, the filing takes it, and the station is alerted at once with whom to call."""
+    shop = helpers.shop(app, merchant_contact="王经理", merchant_phone="13800000000")
+    page = client.get(f"{API}/stores/{shop['code']}").get_json()["data"]
+    assert page["merchant_first"] is True
+    data = _file(client, helpers.login(client, emulator), shop["code"], amount="120").get_json()["data"]
+    assert data["status"] == "merchant_negotiating" and data["merchant_first"] is True
+    with app.app_context():
+        call = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "merchant_call"))
+        assert call.visible_to_consumer is False
+        assert "王经理（13800000000）" in call.text and "请其在" in call.text
+        alerts = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.channel == "template")).all()
+        assert alerts and all(
+            json.dumps(a.payload, ensure_ascii=False).count("首问负责：请致电商户") for a in alerts
+        )
+    detail = client.get(
+        f"{API}/complaints/{data['number']}", headers=helpers.login(client, emulator)
+    ).get_json()
+    assert "王经理" not in json.dumps(detail, ensure_ascii=False)  # the consumer does not see the note
+
+
+def test_no_merchant_first_without_a_merchant_phone(app, client, emulator):
+    shop = helpers.shop(app, merchant_contact="王经理", merchant_phone="")
+    assert client.get(f"{API}/stores/{shop['code']}").get_json()["data"]["merchant_first"] is False
+    data = _file(client, helpers.login(client, emulator), shop["code"], amount="120", merchant_first=True)
+    assert data.get_json()["data"]["status"] == "submitted"
+
+
 def test_merchant_first_default_under_500(app, client, emulator):
     shop = helpers.shop(app, merchant=True)
     resp = _file(client, helpers.login(client, emulator), shop["code"], amount="120")
     data = resp.get_json()["data"]
     assert data["status"] == "merchant_negotiating" and data["merchant_first"] is True
-    assert "merchant_reply" in data["deadlines"]
+    assert {d["kind"] for d in data["deadlines"]} == {"merchant_reply", "merchant_settle"}
     resp = _file(client, helpers.login(client, emulator, "bob"), shop["code"], amount="900")
     assert resp.get_json()["data"]["status"] == "submitted"
 
@@ -523,7 +556,49 @@ def test_subscriptions_and_inbox(app, client, emulator):
     _file(client, alice, shop["code"])
     inbox = client.get(f"{API}/inbox", headers=alice).get_json()["data"]
     assert inbox["unread"] == 1 and inbox["items"][0]["title"] == "投诉已提交"
-    assert client.get(f"{API}/inbox", headers=alice).get_json()["data"]["unread"] == 0
+    assert inbox["items"][0]["read"] is False
+
+
+def test_inbox_reading_changes_nothing_marking_read_is_its_own_call(app, client, emulator):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    bob = helpers.login(client, emulator, "bob")
+    _file(client, alice, shop["code"])
+    _file(client, alice, shop["code"], description="第二次投诉：收银员多收了五元钱，没有退还给我")
+    _file(client, bob, shop["code"])
+    for _ in range(2):  # listing twice: still unread
+        listed = client.get(f"{API}/inbox", headers=alice).get_json()["data"]
+        assert listed["unread"] == 2 and [i["read"] for i in listed["items"]] == [False, False]
+    assert client.get(f"{API}/inbox/unread", headers=alice).get_json()["data"] == {"unread": 2}
+
+    newest, older = (i["id"] for i in listed["items"])
+    bobs = client.get(f"{API}/inbox", headers=bob).get_json()["data"]["items"][0]["id"]
+    marked = client.post(f"{API}/inbox/read", headers=alice, json={"ids": [newest, bobs]})
+    assert marked.status_code == 200 and marked.get_json()["data"] == {"marked": 1, "unread": 1}
+    again = client.post(f"{API}/inbox/read", headers=alice, json={"ids": [newest]})
+    assert again.get_json()["data"] == {"marked": 0, "unread": 1}  # a retry changes nothing
+    assert client.get(f"{API}/inbox/unread", headers=bob).get_json()["data"] == {
+        "unread": 1
+    }  # not alice's to mark
+    items = client.get(f"{API}/inbox", headers=alice).get_json()["data"]["items"]
+    assert {i["id"]: i["read"] for i in items} == {newest: True, older: False}
+
+    assert client.post(f"{API}/inbox/read", headers=alice, json={"all": True}).get_json()["data"] == {
+        "marked": 1,
+        "unread": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"ids": []}, {"ids": "1"}, {"ids": [True]}, {"ids": [0]}, {"all": False}, {"ids": [1], "all": True}],
+)
+def test_inbox_mark_read_refuses_unclear_requests(app, client, emulator, body):
+    alice = helpers.login(client, emulator)
+    resp = client.post(f"{API}/inbox/read", headers=alice, json=body)
+    assert resp.status_code == 422
+    error = resp.get_json()["error"]
+    assert error["code"] == "validation_failed" and "ids" in error["fields"]
 
 
 def test_status_enum_values_stable():

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from app import create_app
-from app.consumers import login as auth
+from app.consumers import login
 from app.consumers.models import Consumer
 from app.core import redis_client
 from app.core.config import ConfigError
@@ -258,7 +258,7 @@ def test_login_required_token_signed_with_other_secret_answers_token_invalid(app
     with app.app_context():
         app.config["SECRET_KEY"], saved = "another-secret", app.config["SECRET_KEY"]
         try:
-            foreign = auth.issue_token(consumer)
+            foreign = login.issue_token(consumer)
         finally:
             app.config["SECRET_KEY"] = saved
 
@@ -270,8 +270,8 @@ def test_login_required_expired_token_answers_token_invalid(app, protected_app, 
     _login(api, emulator.login_code("mia")["code"])
     [consumer] = _consumers(app)
     with app.app_context():
-        expired = auth.issue_token(consumer, ttl=-1)
-        fresh = auth.issue_token(consumer, ttl=60)
+        expired = login.issue_token(consumer, ttl=-1)
+        fresh = login.issue_token(consumer, ttl=60)
 
     _assert_error(api.get(WHOAMI, headers={"Authorization": f"Bearer {expired}"}), 401, "token_invalid")
     assert api.get(WHOAMI, headers={"Authorization": f"Bearer {fresh}"}).status_code == 200

@@ -11,7 +11,7 @@ from PIL import ExifTags, Image
 
 from app.core.extensions import db
 from app.staff.models import Staff
-from app.uploads import service
+from app.uploads import photos
 from app.uploads.models import Upload
 from tests import helpers, images
 
@@ -161,7 +161,7 @@ def test_upload_file_over_limit_413(app, client, alice, upload_dir, monkeypatch)
 
 def test_upload_body_far_over_limit_413_before_parsing(app, client, alice, upload_dir, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 1024)
-    monkeypatch.setattr(service, "accept", lambda *args: pytest.fail("the body should not be parsed"))
+    monkeypatch.setattr(photos, "accept", lambda *args: pytest.fail("the body should not be parsed"))
     data = images.jpeg() + b"\x00" * (uploads_overhead() + 4096)
 
     assert _error(_send(client, alice, data)) == (413, "upload_too_large")
@@ -225,7 +225,7 @@ def test_uploaded_photo_filed_with_complaint_readable_by_its_station(
         staff = {s.name: s for s in db.session.scalars(sa.select(Staff))}
         station = upload.complaint.station_id
         handler = next(s for s in staff.values() if s.station_id == station)
-        assert service.can_read(upload, staff=handler)
+        assert photos.can_read(upload, staff=handler)
     again = client.post(
         f"{API}/stores/{shop['code']}/complaints",
         json=helpers.body(evidence=[upload_id], description="同一张图片不能再用于另一件投诉。"),

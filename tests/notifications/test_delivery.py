@@ -18,8 +18,8 @@ from app.core import redis_client
 from app.core.extensions import db
 from app.core.timeutil import utcnow
 from app.dev.wechat_emulator import value_problem
+from app.notifications import after_commit
 from app.notifications import delivery as outbox
-from app.notifications import hooks
 from app.notifications import queue as jobs
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.staff.models import Staff
@@ -349,10 +349,10 @@ def test_rows_queued_after_commit_only(app, emulator, filed):
 
         row = OutboxMessage(key="k:rolled-back", channel="custom", recipient="oa-x", template="", payload={})
         db.session.add(row)
-        db.session.info.setdefault(hooks.KEY, []).append(row)
+        after_commit.queue_row(row)
         db.session.flush()
         db.session.rollback()
-        assert hooks.KEY not in db.session.info
+        assert after_commit.ROWS_KEY not in db.session.info
         assert jobs.queued_ids() == [jobs.batch_job_id(ids)]
 
 
@@ -362,7 +362,7 @@ def test_savepoint_rollback_keeps_the_outer_rows(app, emulator):
             key="k:kept", channel="custom", recipient="oa-x", template="", payload={"text": "a"}
         )
         db.session.add(kept)
-        db.session.info.setdefault(hooks.KEY, []).append(kept)
+        after_commit.queue_row(kept)
         try:
             with db.session.begin_nested():
                 db.session.add(
@@ -398,7 +398,7 @@ def test_redis_down_commit_succeeds_and_nothing_is_queued(app, emulator, filed, 
                 key="k:1", channel="custom", recipient="oa-x", template="", payload={"text": "a"}
             )
             db.session.add(row)
-            db.session.info.setdefault(hooks.KEY, []).append(row)
+            after_commit.queue_row(row)
             db.session.commit()  # no exception
             assert redis_client.breaker_open()
             assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1

@@ -716,3 +716,14 @@ def test_emulator_authorize_asks_who_when_nobody_chosen(wechat_api_base, emulato
     target = urlsplit(back.headers["Location"])
     assert target.netloc == "h.example" and parse_qs(target.query)["x"] == ["1"]
     assert parse_qs(target.query)["state"] == ["abc"]
+
+
+def test_merchant_first_without_a_merchant_account_shows_the_station_whom_to_call(
+    app, client, oauth, wechat_api_base
+):
+    shop = helpers.shop(app, merchant_contact="王经理", merchant_phone="13800000000")
+    number, consumer = file_complaint(app, client, oauth, shop, amount="120")
+    assert consumer_view(client, number, consumer)["status"] == "merchant_negotiating"
+    login_as(client, wechat_api_base, "oa-handler-1")
+    html = page(client, number).get_data(as_text=True)
+    assert "请致电商户联系人 王经理（13800000000）" in html

@@ -40,7 +40,7 @@ def test_h5_store_page_readable_without_javascript(app, client):
     assert "已过期" in html and "张*" in html and "张三" not in html
     assert "7 天内线下无理由退货" in html
     assert "测试商圈服务站" in html and "12315" in html
-    assert "如何投诉" in html
+    assert "我要投诉" in html and f"/s/{code}/open" in html
     assert 'name="viewport"' in html
 
 
@@ -93,3 +93,98 @@ def test_h5_any_address_a_page_never_a_server_error(app, client, segment):
     ):
         res = client.get(path)
         assert res.status_code < 500, (path, res.status_code)  # a page, a 404, or a redirect for "//"
+
+
+# --- the complain button outside WeChat: a URL Link (or Scheme) to the mini-program --------------------
+
+
+def _open(client, code):
+    return client.get(f"/s/{code}/open")
+
+
+def test_open_button_redirects_to_a_cached_url_link_refreshed_before_expiry(app, client, emulator):
+    from app.core.redis_client import get_redis
+    from app.stores import mp_link
+
+    code = _store(app)
+    first = _open(client, code)
+    assert first.status_code == 302 and first.location.startswith("https://wxaurl.cn/")
+    assert _open(client, code).location == first.location  # cached: WeChat asked once
+    assert len(emulator.calls("generate_urllink")) == 1
+    (link,) = emulator.links()
+    assert link["query"] == f"code={code}" and link["env_version"] == "release"
+    with app.app_context():
+        key = mp_link.KEY.format(code=code)
+        ttl = get_redis().ttl(key)
+        # Kept until a day before WeChat's 30 days end, never up to the last moment.
+        assert 28 * 86400 < ttl <= 29 * 86400
+        get_redis().delete(key)  # as Redis does when that day comes
+    renewed = _open(client, code)
+    assert renewed.location != first.location and len(emulator.links()) == 2
+
+
+def test_open_button_falls_back_to_a_url_scheme_then_to_a_chinese_page(app, client, emulator):
+    code = _store(app)
+    emulator.fault("generate_urllink", errcode=85400, times=1)  # URL Link quota used up
+    emulator.fault("generatescheme", errcode=85401, times=1)  # and the Scheme quota too
+    refused = _open(client, code)
+    assert refused.status_code == 503
+    html = refused.get_data(as_text=True)
+    assert "暂时无法打开小程序" in html and "在微信中扫描店内张贴的店铺码" in html
+    assert "85401" not in html and "errcode" not in html
+
+    emulator.fault("generate_urllink", errcode=85400, times=1)
+    scheme = _open(client, code)  # nothing was cached from the refusal: WeChat is asked again
+    assert scheme.status_code == 302 and scheme.location.startswith("weixin://dl/business/?t=")
+    assert [link["kind"] for link in emulator.links()] == ["scheme"]
+
+
+def test_open_button_of_unknown_and_revoked_codes_answers_like_the_store_page(app, client, emulator):
+    assert _open(client, codes.generate()).status_code == 404
+    code = _store(app)
+    with app.app_context():
+        codes.revoke_and_reissue(code)
+        db.session.commit()
+    gone = _open(client, code)
+    assert gone.status_code == 410 and "已作废" in gone.get_data(as_text=True)
+    assert emulator.links() == []
+
+
+def test_home_page_and_store_lookup(app, client):
+    home = client.get("/")
+    assert home.status_code == 200
+    html = home.get_data(as_text=True)
+    assert "一店一码" in html and 'action="/s"' in html and 'href="/oa/"' in html
+    code = _store(app)
+    found = client.get("/s", query_string={"code": f" {code.lower()} "})
+    assert found.status_code == 303 and found.location.endswith(f"/s/{code}")
+    empty = client.get("/s", query_string={"code": "  "})
+    assert empty.status_code == 400 and "请输入店铺码" in empty.get_data(as_text=True)
+
+
+def test_error_pages_outside_the_api_are_chinese_and_the_api_keeps_its_envelope(app, client):
+    for method, path, status, title in (
+        ("get", "/nothing/here", 404, "页面不存在"),
+        ("post", "/s/ABCDEFGH", 405, "无法这样打开此页面"),
+        ("delete", "/", 405, "无法这样打开此页面"),
+    ):
+        resp = getattr(client, method)(path)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == status and resp.mimetype == "text/html"
+        assert title in html and "返回一店一码首页" in html and "Not Found" not in html
+    api = client.get("/api/mp/v1/nothing")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
+def test_an_unexpected_failure_is_a_chinese_500_page(app, client, monkeypatch):
+    from app.stores import cache
+
+    def broken(code, **kw):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(cache, "get_page", broken)  # the one way to make a real page fail on demand
+    resp = client.get("/s/ABCDEFGH")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 500 and "服务暂时出错" in html and "database on fire" not in html
+    assert "Internal Server Error" not in html

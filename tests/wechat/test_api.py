@@ -211,3 +211,33 @@ def test_scene_rule_accepts_store_codes_and_punctuation():
     assert api.is_valid_scene("c=ABC234XY&v=1")
     assert api.is_valid_scene("x" * 32)
     assert not api.is_valid_scene("x" * 33)
+
+
+@pytest.mark.parametrize(
+    ("generate", "prefix"),
+    [(api.generate_urllink, "https://wxaurl.cn/"), (api.generate_scheme, "weixin://dl/business/?t=")],
+)
+def test_mini_program_links_open_the_page_with_the_query_for_the_days_asked(ctx_emulator, generate, prefix):
+    import time
+
+    before = time.time()
+    link = generate("pages/store/index", "code=ABCDEFGH", days=7, env_version="trial")
+    assert link.url.startswith(prefix)
+    assert before + 7 * 86400 <= link.expires_at <= time.time() + 7 * 86400
+    (made,) = ctx_emulator.links()
+    assert (
+        made["url"] == link.url and made["path"] == "pages/store/index" and made["query"] == "code=ABCDEFGH"
+    )
+    assert made["env_version"] == "trial"
+    assert abs(made["expires_at"] - link.expires_at) < 5
+
+
+def test_mini_program_link_refusals_and_bad_arguments(ctx_emulator):
+    with pytest.raises(api.WeChatAPIError) as refused:
+        api.generate_urllink("/pages/store/index")  # a leading slash is not a page
+    assert refused.value.errcode == 40165
+    with pytest.raises(ValueError):
+        api.generate_scheme("pages/store/index", days=31)  # WeChat's limit is 30 days
+    ctx_emulator.fault("generatescheme", kind="http", status=502)
+    with pytest.raises(api.WeChatUnreachable):
+        api.generate_scheme("pages/store/index")

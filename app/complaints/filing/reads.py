@@ -3,8 +3,8 @@
 1. the consumer filing, the store behind the code, its circle, whether it has a merchant contact, and
    its current commitments (one row per commitment, the other columns repeated);
 2. the counts behind the rate limits and the Art. 17 signals (each bounded by its threshold), an earlier
-   complaint under the same Idempotency-Key, and the bound staff of the responsible station and the
-   store's bound merchant contacts (scalar subqueries, one round trip, each on its own index).
+   complaint under the same Idempotency-Key, and who is alerted (`app.notifications.recipients.FILING`)
+   (scalar subqueries, one round trip, each on its own index).
 
 They run on the connection the filing passes in (the session's, inside its transaction), without the ORM:
 filing is the busiest write path and its reads are plain facts.
@@ -23,6 +23,7 @@ from app.consumers.models import Consumer
 from app.core.errors import Gone, NotFound
 from app.directory import routing
 from app.directory.models import BusinessCircle
+from app.notifications import recipients
 from app.staff.models import Staff, StaffRole
 from app.stores import codes, page
 from app.stores.models import CodeStatus, Commitment, Store, StoreCode
@@ -46,6 +47,8 @@ _STORE = (
         Store.id,
         Store.name,
         Store.accepts_complaints,
+        Store.merchant_contact,
+        Store.merchant_phone,
         Store.station_id,
         Store.region_id,
         BusinessCircle.station_id.label("circle_station_id"),
@@ -82,24 +85,6 @@ def _count_upto(cap: str, *where) -> sa.ScalarSelect:
 
 
 _CID = sa.bindparam("consumer_id")
-_RECIPIENTS = (
-    sa.select(
-        sa.func.aggregate_strings(
-            sa.cast(Staff.id, sa.String) + ":" + sa.cast(Staff.role, sa.String) + ":" + Staff.oa_openid, ","
-        )
-    )
-    .where(
-        Staff.reachable(),
-        sa.or_(
-            sa.and_(
-                Staff.station_id == sa.bindparam("station_id"),
-                Staff.role.in_((StaffRole.HANDLER, StaffRole.SUPERVISOR)),
-            ),
-            sa.and_(Staff.store_id == sa.bindparam("store_id"), Staff.role == StaffRole.MERCHANT),
-        ),
-    )
-    .scalar_subquery()
-)
 _COUNTS = sa.select(
     sa.select(Complaint.id)
     .where(Complaint.consumer_id == _CID, Complaint.idempotency_key == sa.bindparam("key"))
@@ -134,7 +119,7 @@ _COUNTS = sa.select(
         Complaint.consumer_id != _CID,
         Complaint.created_at > sa.bindparam("month_ago"),
     ).label("shared_phone"),
-    _RECIPIENTS.label("recipients"),
+    recipients.FILING.label("recipients"),
 )
 
 
@@ -144,8 +129,14 @@ class StoreFacts:
     name: str
     accepts_complaints: bool
     subject: routing.Subject
-    has_merchant: bool
+    has_merchant: bool  # a merchant account is bound on the official account
+    merchant_contact: str = ""  # from enrolment
+    merchant_phone: str = ""
     commitments: list[dict] = field(default_factory=list)
+
+    @property
+    def merchant_first_offered(self) -> bool:
+        return page.merchant_first_available(self.merchant_contact, self.merchant_phone)
 
 
 @dataclass(frozen=True)
@@ -157,14 +148,7 @@ class Counts:
     month: int
     same_text: int
     shared_phone: int
-    recipients: list[Person]
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    openid: str
-    role: StaffRole
+    recipients: list[recipients.Person]
 
 
 def filer_and_store(
@@ -193,6 +177,8 @@ def filer_and_store(
             head.station_id, head.circle_station_id, head.region_id or head.circle_region_id
         ),
         has_merchant=head.merchants > 0,
+        merchant_contact=head.merchant_contact or "",
+        merchant_phone=head.merchant_phone or "",
         commitments=[
             page.commitment_view(CommitmentRow(r.c_kind, r.c_terms, r.c_version, r.c_from))
             for r in rows
@@ -249,13 +235,4 @@ def counts(
             "one": 1,
         },
     ).one()
-    return Counts(*row[:-1], recipients=_people(row.recipients))
-
-
-def _people(packed: str | None) -> list[Person]:
-    people = []
-    for item in (packed or "").split(","):
-        if item:
-            staff_id, role, openid = item.split(":", 2)
-            people.append(Person(int(staff_id), openid, StaffRole(role)))
-    return sorted(people, key=lambda p: p.id)
+    return Counts(*row[:-1], recipients=recipients.unpack(row.recipients))

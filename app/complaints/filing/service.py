@@ -51,11 +51,11 @@ from app.core.errors import Conflict, DomainError, TooMany, Unauthorized, Valida
 from app.core.extensions import db
 from app.core.timeutil import today_cn, utcnow
 from app.directory import routing
-from app.directory.models import Station
-from app.notifications import hooks, notify
+from app.notifications import after_commit, notify
 from app.notifications.models import OutboxMessage
 from app.staff.models import StaffRole
 from app.stores import codes
+from app.uploads import photos
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 MERCHANT_FIRST_DEFAULT_LIMIT = Decimal("500")
@@ -63,6 +63,7 @@ ABNORMAL_AMOUNT = Decimal("50000")
 FREQUENT_PER_MONTH = 10
 NEAR_IDENTICAL_BEFORE = 2  # this many earlier filings at the store this week with the same opening
 MERCHANT_SUMMARY = "首问负责：请先行协商"
+MERCHANT_CALL_SUMMARY = "首问负责：请致电商户"  # the station's alert when no merchant account is bound
 
 _INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
@@ -209,7 +210,8 @@ def _number(now: dt.datetime) -> str:
 
 
 def _merchant_first(store: filing_reads.StoreFacts, filing: input.Filing) -> bool:
-    if filing.kind != "complaint" or not store.has_merchant:
+    """Offered when enrolment gave the merchant's contact and phone (the store page says so)."""
+    if filing.kind != "complaint" or not store.merchant_first_offered:
         return False
     if filing.merchant_first is not None:
         return filing.merchant_first
@@ -333,6 +335,13 @@ def file(
         reply = next(p for p in plan if p.kind == "merchant_reply")
         text = EVENTS["merchant_first"].format(due=deadlines.when_words(reply, now))
         events.append(_event(Actor.system(), "merchant_first", status, station_id, text, now))
+        if not store.has_merchant:  # nobody to alert at the store: the station calls the merchant
+            text = EVENTS["merchant_call"].format(
+                contact=store.merchant_contact, phone=store.merchant_phone, due=due["merchant_reply"]
+            )
+            events.append(
+                _event(Actor.system(), "merchant_call", status, station_id, text, now, visible=False)
+            )
     if check_state == ContentCheck.REVIEW:
         text = EVENTS["content_review"]
         events.append(_event(Actor.system(), "content_review", status, station_id, text, now, visible=False))
@@ -374,7 +383,7 @@ def file(
         )
     ]
     alert = {**about, "category": filing.category, "received_at": now, "template": notify.STAFF_NEW}
-    for person in _alerted(counts.recipients, station_id):
+    for person in counts.recipients:
         if person.role == StaffRole.MERCHANT:
             if merchant_first:
                 outbox.append(
@@ -394,17 +403,21 @@ def file(
                 person_id=person.id,
                 openid=person.openid,
                 tag="staff",
-                summary="新投诉" if filing.kind == "complaint" else "新举报",
+                summary=(
+                    MERCHANT_CALL_SUMMARY
+                    if merchant_first and not store.has_merchant
+                    else "新投诉"
+                    if filing.kind == "complaint"
+                    else "新举报"
+                ),
                 due_text=due.get("first_response") or due.get("merchant_reply", ""),
             )
         )
     outbox_ids = conn.execute(_INSERT_OUTBOX, outbox).scalars().all()
-    db.session.info.setdefault(hooks.IDS_KEY, []).extend(outbox_ids)  # queued after commit
+    after_commit.queue_ids(outbox_ids)
 
     if filing.evidence:
-        from app.uploads import service
-
-        service.claim_for_complaint(filer.id, list(filing.evidence), db.session.get(Complaint, complaint_id))
+        photos.claim_for_complaint(filer.id, list(filing.evidence), db.session.get(Complaint, complaint_id))
 
     answer = complaint_views.filed_view(
         number=number,
@@ -415,15 +428,6 @@ def file(
         merchant_first=merchant_first,
     )
     return Filed(answer, filer.sandbox)
-
-
-def _alerted(recipients: list[filing_reads.Person], station_id: int) -> list[filing_reads.Person]:
-    """The station's reachable staff and the store's merchant contacts; when nobody at the station can be
-    alerted, its parent's supervisors stand in (`notify.stand_ins`, the same rule as every other alert)."""
-    if any(p.role != StaffRole.MERCHANT for p in recipients):
-        return recipients
-    station = db.session.get(Station, station_id)
-    return [*recipients, *(filing_reads.Person(p.id, p.oa_openid, p.role) for p in notify.stand_ins(station))]
 
 
 def _event(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from app.complaints import deadlines, states
-from app.complaints.models import Complaint
-from app.complaints.states import Role
-from app.complaints.texts import CATEGORIES, DEMANDS, KINDS, OUTCOMES, STATUS
+from app.complaints.flow import AUTO_CLOSE_DAYS
+from app.complaints.models import Complaint, Status
+from app.complaints.states import REOPEN_WINDOW, Role
+from app.complaints.texts import CATEGORIES, CONSUMER_DEADLINES, DEMANDS, KINDS, NEXT_STEPS, OUTCOMES, STATUS
 from app.core.extensions import db
 from app.core.texts import STATION_KINDS
-from app.core.timeutil import utcnow
+from app.core.timeutil import CHINA, utcnow
 
 
 def _money(value) -> str | None:
@@ -59,8 +61,9 @@ def detail(c: Complaint) -> dict:
             "kind_label": STATION_KINDS[station.kind.value],
             "phone": station.phone,
         },
-        "deadlines": [deadlines.serialise(d, now) for d in c.deadlines],
+        "deadlines": consumer_deadlines(c, now),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
+        "next_step": next_step(c, now),
         "timeline": [
             {
                 "at": e.at.isoformat(),
@@ -83,7 +86,105 @@ def detail(c: Complaint) -> dict:
     }
 
 
-FILED_DEADLINES = ("first_response", "accept_decline", "merchant_reply", "clue_verification")
+# --- what the consumer waits for, and what they must do by when -----------------------------------------
+
+#: Who each stored deadline binds (the consumer's own are computed: `consumer_deadlines`).
+DEADLINE_PARTY = {"merchant_reply": "merchant", "merchant_settle": "merchant"}
+CLOSING = ("small_dispute_close", "ordinary_close")
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """A consumer's deadline in the shape of a stored one, so `deadlines.serialise` shows it the same way."""
+
+    kind: str
+    due_at: dt.datetime
+    uncertain: bool = False
+    basis: str = "calendar_days:7"  # how `deadlines.describe` reads it: a count of days (both are 7)
+    met_at: None = None
+    cancelled_at: None = None
+
+
+def _row(d, now: dt.datetime) -> dict:
+    row = deadlines.serialise(d, now)
+    if d.kind in CONSUMER_DEADLINES:
+        row["label"] = CONSUMER_DEADLINES[d.kind]
+    row["party"] = "consumer" if d.kind in CONSUMER_DEADLINES else DEADLINE_PARTY.get(d.kind, "station")
+    return row
+
+
+def _consumer_rows(c: Complaint, now: dt.datetime) -> list[_Computed]:
+    if c.status == Status.RESOLVED and c.resolved_at is not None:
+        return [_Computed("consumer_confirm", c.resolved_at + dt.timedelta(days=AUTO_CLOSE_DAYS))]
+    if actions(c, now)["reopen"]:
+        return [_Computed("consumer_reopen", c.disputed_at + REOPEN_WINDOW)]
+    return []
+
+
+def _shown(c: Complaint, now: dt.datetime) -> list:
+    """The stored deadlines a consumer is shown: none cancelled, and one closing limit only (a small
+    dispute's own while it runs, else the ordinary one), then the consumer's own."""
+    rows = [d for d in c.deadlines if d.cancelled_at is None]
+    small = next((d for d in rows if d.kind == "small_dispute_close"), None)
+    if small is not None:
+        running = small.met_at is None and small.due_at >= now
+        drop = "ordinary_close" if running or small.met_at is not None else "small_dispute_close"
+        rows = [d for d in rows if d.kind != drop]
+    return sorted(rows, key=lambda d: d.due_at) + _consumer_rows(c, now)
+
+
+def consumer_deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
+    return [_row(d, now) for d in _shown(c, now)]
+
+
+def when(at: dt.datetime, now: dt.datetime) -> str:
+    """12月14日 18:00, with the year when it is not this year (China time)."""
+    local, today = at.astimezone(CHINA), now.astimezone(CHINA)
+    year = f"{local.year}年" if local.year != today.year else ""
+    return f"{year}{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def next_step(c: Complaint, now: dt.datetime) -> dict | None:
+    """Who acts next and by when, in one Chinese sentence; None once nothing more happens."""
+    open_rows = {d.kind: d for d in _shown(c, now) if d.met_at is None}
+    return _next(Status(c.status), open_rows, c.station.name if c.station else "", now)
+
+
+def _next(status: Status, open_rows: dict, station: str, now: dt.datetime) -> dict | None:
+    def step(key: str, party: str, kind: str | None) -> dict:
+        row = open_rows.get(kind) if kind else None
+        due = when(row.due_at, now) if row is not None else ""
+        text = NEXT_STEPS[key if row is not None else key + "_undated"].format(
+            station=station or "负责站点", due=due, days=AUTO_CLOSE_DAYS
+        )
+        return {"party": party, "text": text, "due_at": row.due_at.isoformat() if row is not None else None}
+
+    if status == Status.MERCHANT_NEGOTIATING:
+        return step(
+            "merchant", "merchant", "merchant_settle" if "merchant_settle" in open_rows else "merchant_reply"
+        )
+    if status in (Status.SUBMITTED, Status.WITH_STATION):
+        if "first_response" in open_rows:
+            return step("station_first", "station", "first_response")
+        return step("station_accept", "station", "accept_decline")
+    if status in (Status.ACCEPTED, Status.SUSPENDED):
+        return step(
+            "station_close", "station", next((k for k in (*CLOSING, "mediation") if k in open_rows), None)
+        )
+    if status == Status.RESOLVED:
+        return step("consumer_confirm", "consumer", "consumer_confirm")
+    if "consumer_reopen" in open_rows:
+        return step("consumer_reopen", "consumer", "consumer_reopen")
+    return None
+
+
+FILED_DEADLINES = (
+    "first_response",
+    "accept_decline",
+    "merchant_reply",
+    "merchant_settle",
+    "clue_verification",
+)
 
 
 def filed(c: Complaint) -> dict:
@@ -109,9 +210,10 @@ def filed_view(
         "status": status,
         "status_label": STATUS[status],
         "station": {"name": station_name, "phone": station_phone},
-        "deadlines": {d.kind: deadlines.serialise(d, now) for d in rows},
+        "deadlines": [_row(d, now) for d in rows],
         "deadline_uncertain": any(d.uncertain for d in rows),
         "merchant_first": merchant_first,
+        "next_step": _next(Status(status), {d.kind: d for d in rows}, station_name, now),
     }
 
 

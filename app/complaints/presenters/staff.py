@@ -21,10 +21,14 @@ from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind
 from app.complaints.states import Role
 from app.complaints.texts import (
     ABUSE_FLAGS,
+    ACTORS,
     CATEGORIES,
+    CHANNELS,
+    CONTACT_HIDDEN_FOR_MERCHANT,
     DEMANDS,
     KINDS,
     OUTCOMES,
+    REPORT_ANONYMOUS,
     STATUS,
     SUSPEND_REASONS,
 )
@@ -35,13 +39,7 @@ from app.core.texts import STATION_KINDS
 from app.core.timeutil import CHINA, utcnow
 from app.directory.models import Station
 from app.staff.models import Staff, StaffRole
-from app.staff_web.texts import (
-    ACTORS,
-    CHANNELS,
-    CONTACT_HIDDEN_FOR_MERCHANT,
-    REPORT_ANONYMOUS,
-)
-from app.uploads import service
+from app.uploads import photos
 
 #: Every action a form on the staff pages may post: the station's and the merchant's, from the table.
 ALL_ACTIONS = states.actions_for(Role.STATION) + states.actions_for(Role.MERCHANT)
@@ -260,7 +258,7 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "merchant_first": c.merchant_first,
         "content_review": c.content_check.value == "review",
         "contact": _contact(staff, c),
-        "photos": [u.public_id for u in c.uploads if service.can_read(u, staff=staff)],
+        "photos": [u.public_id for u in c.uploads if photos.can_read(u, staff=staff)],
         "timeline": _timeline(c, internal=station_side),
         "deadlines": deadline_rows,
         "next_due": next((d for d in deadline_rows if not d["met"] and not d["cancelled"]), None),

@@ -15,8 +15,7 @@ from PIL import ExifTags, Image, PngImagePlugin
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.staff.models import Staff, StaffRole
-from app.uploads import service as uploads
-from app.uploads import storage
+from app.uploads import photos, storage
 from app.uploads.models import Upload
 from tests import factories, images
 
@@ -63,7 +62,7 @@ def _stored_image(upload: Upload) -> Image.Image:
 def test_accept_still_image_stored_with_facts(ctx, upload_dir, data, content_type, fmt):
     consumer = _consumer()
 
-    upload = uploads.accept(consumer.id, "photo.bin", io.BytesIO(data), "application/octet-stream")
+    upload = photos.accept(consumer.id, "photo.bin", io.BytesIO(data), "application/octet-stream")
 
     stored = storage.get_storage().get(upload.storage_key)
     assert upload.consumer_id == consumer.id and upload.complaint_id is None
@@ -81,7 +80,7 @@ def test_accept_gps_and_camera_exif_removed_orientation_applied(ctx, upload_dir)
     sent = Image.open(io.BytesIO(original))
     assert sent.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the input really carries a location
 
-    upload = uploads.accept(_consumer().id, "IMG_0001.JPG", original, "image/jpeg")
+    upload = photos.accept(_consumer().id, "IMG_0001.JPG", original, "image/jpeg")
 
     stored = _stored_image(upload)
     assert dict(stored.getexif()) == {}
@@ -97,7 +96,7 @@ def test_accept_png_text_exif_and_icc_removed(ctx, upload_dir):
     sent = Image.open(io.BytesIO(original))
     assert sent.text == {"Location": "31.3,120.6"} and sent.info["icc_profile"] == b"device profile"
 
-    stored = _stored_image(uploads.accept(_consumer().id, "a.png", original, "image/png"))
+    stored = _stored_image(photos.accept(_consumer().id, "a.png", original, "image/png"))
 
     assert stored.text == {}
     assert dict(stored.getexif()) == {}
@@ -108,28 +107,28 @@ def test_accept_webp_exif_and_xmp_removed(ctx, upload_dir):
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSLatitude>31,18N</exif:GPSLatitude></x:xmpmeta>'
     original = images.webp(exif=images.camera_exif(gps=True), xmp=xmp)
 
-    data = storage.get_storage().get(uploads.accept(_consumer().id, "a.webp", original, None).storage_key)
+    data = storage.get_storage().get(photos.accept(_consumer().id, "a.webp", original, None).storage_key)
 
     assert b"EXIF" not in data and b"XMP " not in data and b"GPSLatitude" not in data
     assert dict(Image.open(io.BytesIO(data)).getexif()) == {}
 
 
 def test_accept_multi_picture_jpeg_keeps_first_image(ctx, upload_dir):
-    upload = uploads.accept(_consumer().id, "stereo.jpg", images.mpo(), "image/jpeg")
+    upload = photos.accept(_consumer().id, "stereo.jpg", images.mpo(), "image/jpeg")
 
     stored = _stored_image(upload)
     assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
 
 
 def test_accept_jpeg_nul_padding_after_end_allowed(ctx, upload_dir):
-    upload = uploads.accept(_consumer().id, "pad.jpg", images.jpeg() + b"\x00" * 64, "image/jpeg")
+    upload = photos.accept(_consumer().id, "pad.jpg", images.jpeg() + b"\x00" * 64, "image/jpeg")
     assert upload.content_type == "image/jpeg"
 
 
 def test_accept_sixteen_bit_grey_png_scaled_not_clipped(ctx, upload_dir):
     original = images.encode(Image.new("I;16", (8, 8), 40000), "PNG")
 
-    stored = _stored_image(uploads.accept(_consumer().id, "g.png", original, "image/png"))
+    stored = _stored_image(photos.accept(_consumer().id, "g.png", original, "image/png"))
 
     assert stored.mode == "L" and stored.getpixel((0, 0)) == 40000 // 257
 
@@ -183,7 +182,7 @@ def test_accept_refused_nothing_stored(ctx, upload_dir, data, code, status):
     consumer = _consumer()
 
     with pytest.raises(DomainError) as excinfo:
-        uploads.accept(consumer.id, "evidence.jpg", io.BytesIO(data), "image/jpeg")
+        photos.accept(consumer.id, "evidence.jpg", io.BytesIO(data), "image/jpeg")
 
     assert (excinfo.value.code, excinfo.value.status) == (code, status)
     assert "upload" not in excinfo.value.message and excinfo.value.message  # a Chinese message exists
@@ -207,7 +206,7 @@ def test_accept_too_large_reads_at_most_limit_plus_one(ctx, upload_dir, app, mon
 
     stream = Endless()
     with pytest.raises(DomainError) as excinfo:
-        uploads.accept(_consumer().id, "big.jpg", stream, "image/jpeg")
+        photos.accept(_consumer().id, "big.jpg", stream, "image/jpeg")
 
     assert (excinfo.value.code, excinfo.value.status) == ("upload_too_large", 413)
     assert stream.served <= 1001
@@ -217,7 +216,7 @@ def test_accept_too_large_reads_at_most_limit_plus_one(ctx, upload_dir, app, mon
 def test_accept_exactly_at_limit_accepted(ctx, upload_dir, app, monkeypatch):
     data = images.jpeg()
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", len(data))
-    assert uploads.accept(_consumer().id, "a.jpg", data, "image/jpeg").content_type == "image/jpeg"
+    assert photos.accept(_consumer().id, "a.jpg", data, "image/jpeg").content_type == "image/jpeg"
 
 
 _PREFIXES = [
@@ -234,7 +233,7 @@ _SAMPLES = [images.jpeg(), images.png(), images.webp(), images.mpo()]
 @given(prefix=st.sampled_from(_PREFIXES), tail=st.binary(max_size=600))
 def test_clean_image_arbitrary_bytes_only_domain_errors(prefix, tail):
     try:
-        uploads.clean_image(prefix + tail)
+        photos.clean_image(prefix + tail)
     except DomainError as exc:
         assert exc.code.startswith("upload_")
 
@@ -249,7 +248,7 @@ def test_clean_image_damaged_real_images_only_domain_errors(sample, data):
         if pos < len(damaged):
             damaged[pos] = value
     try:
-        result = uploads.clean_image(bytes(damaged))
+        result = photos.clean_image(bytes(damaged))
     except DomainError as exc:
         assert exc.code.startswith("upload_")
     else:
@@ -319,8 +318,8 @@ def _case():
     shop = factories.store(circle=city["circle"], region=city["region"])
     owner = _consumer()
     complaint = factories.complaint(shop, owner)
-    upload = uploads.accept(owner.id, "a.jpg", images.jpeg(), "image/jpeg")
-    uploads.claim_for_complaint(owner.id, [upload.public_id], complaint)
+    upload = photos.accept(owner.id, "a.jpg", images.jpeg(), "image/jpeg")
+    photos.claim_for_complaint(owner.id, [upload.public_id], complaint)
     assert complaint.station_id == city["service"].id
     return city, owner, complaint, upload
 
@@ -336,54 +335,54 @@ def test_can_read_owner_yes_other_consumer_no(ctx, upload_dir):
     _, owner, _, upload = _case()
     other = _consumer()
 
-    assert uploads.can_read(upload, consumer_id=owner.id)
-    assert not uploads.can_read(upload, consumer_id=other.id)
-    assert not uploads.can_read(upload)
+    assert photos.can_read(upload, consumer_id=owner.id)
+    assert not photos.can_read(upload, consumer_id=other.id)
+    assert not photos.can_read(upload)
 
 
 def test_can_read_staff_of_the_station_yes_other_station_no(ctx, upload_dir):
     city, _, _, upload = _case()
     elsewhere = factories.station(name="别处服务站")
 
-    assert uploads.can_read(upload, staff=_staff(city["service"]))
-    assert uploads.can_read(upload, staff=_staff(city["service"], StaffRole.SUPERVISOR))
-    assert not uploads.can_read(upload, staff=_staff(elsewhere))
-    assert not uploads.can_read(upload, staff=_staff(elsewhere, StaffRole.SUPERVISOR))
+    assert photos.can_read(upload, staff=_staff(city["service"]))
+    assert photos.can_read(upload, staff=_staff(city["service"], StaffRole.SUPERVISOR))
+    assert not photos.can_read(upload, staff=_staff(elsewhere))
+    assert not photos.can_read(upload, staff=_staff(elsewhere, StaffRole.SUPERVISOR))
 
 
 def test_can_read_supervisor_of_parent_yes_handler_of_parent_no(ctx, upload_dir):
     city, _, _, upload = _case()
 
-    assert uploads.can_read(upload, staff=_staff(city["office"], StaffRole.SUPERVISOR))
-    assert uploads.can_read(upload, staff=_staff(city["centre"], StaffRole.SUPERVISOR))
-    assert not uploads.can_read(upload, staff=_staff(city["office"], StaffRole.HANDLER))
+    assert photos.can_read(upload, staff=_staff(city["office"], StaffRole.SUPERVISOR))
+    assert photos.can_read(upload, staff=_staff(city["centre"], StaffRole.SUPERVISOR))
+    assert not photos.can_read(upload, staff=_staff(city["office"], StaffRole.HANDLER))
 
 
 def test_can_read_inactive_staff_and_merchants_no(ctx, upload_dir):
     city, _, complaint, upload = _case()
 
-    assert not uploads.can_read(upload, staff=_staff(city["service"], active=False))
+    assert not photos.can_read(upload, staff=_staff(city["service"], active=False))
     merchant = _staff(city["service"], StaffRole.MERCHANT, store_id=complaint.store_id)
-    assert not uploads.can_read(upload, staff=merchant)
+    assert not photos.can_read(upload, staff=merchant)
 
 
 def test_can_read_unattached_only_owner(ctx, upload_dir):
     city = factories.city()
     owner = _consumer()
-    upload = uploads.accept(owner.id, "a.jpg", images.jpeg(), "image/jpeg")
+    upload = photos.accept(owner.id, "a.jpg", images.jpeg(), "image/jpeg")
 
-    assert uploads.can_read(upload, consumer_id=owner.id)
-    assert not uploads.can_read(upload, staff=_staff(city["centre"], StaffRole.SUPERVISOR))
+    assert photos.can_read(upload, consumer_id=owner.id)
+    assert not photos.can_read(upload, staff=_staff(city["centre"], StaffRole.SUPERVISOR))
 
 
 def test_find_readable_hides_existence(ctx, upload_dir):
     owner, other = _consumer(), _consumer()
-    upload = uploads.accept(owner.id, "a.jpg", images.jpeg(), "image/jpeg")
+    upload = photos.accept(owner.id, "a.jpg", images.jpeg(), "image/jpeg")
 
-    assert uploads.find_readable(upload.public_id, consumer_id=owner.id) is upload
+    assert photos.find_readable(upload.public_id, consumer_id=owner.id) is upload
     for public_id, who in ((upload.public_id, other.id), ("A" * 22, owner.id), ("../../etc", owner.id)):
         with pytest.raises(DomainError) as excinfo:
-            uploads.find_readable(public_id, consumer_id=who)
+            photos.find_readable(public_id, consumer_id=who)
         assert (excinfo.value.code, excinfo.value.status) == ("upload_not_found", 404)
 
 
@@ -398,21 +397,21 @@ def _complaint_for(owner, shop=None):
 
 
 def _photos(owner, n: int) -> list[Upload]:
-    return [uploads.accept(owner.id, f"{i}.jpg", images.jpeg(), "image/jpeg") for i in range(n)]
+    return [photos.accept(owner.id, f"{i}.jpg", images.jpeg(), "image/jpeg") for i in range(n)]
 
 
 def test_claim_attaches_own_uploads_in_order(ctx, upload_dir):
     owner = _consumer()
     complaint = _complaint_for(owner)
-    photos = _photos(owner, 3)
-    wanted = [photos[2].public_id, photos[0].public_id, photos[2].public_id]
+    taken = _photos(owner, 3)
+    wanted = [taken[2].public_id, taken[0].public_id, taken[2].public_id]
 
-    claimed = uploads.claim_for_complaint(owner.id, wanted, complaint)
+    claimed = photos.claim_for_complaint(owner.id, wanted, complaint)
 
-    assert [u.public_id for u in claimed] == [photos[2].public_id, photos[0].public_id]
+    assert [u.public_id for u in claimed] == [taken[2].public_id, taken[0].public_id]
     assert {u.complaint_id for u in claimed} == {complaint.id}
-    assert photos[1].complaint_id is None
-    assert uploads.claim_for_complaint(owner.id, [], complaint) == []
+    assert taken[1].complaint_id is None
+    assert photos.claim_for_complaint(owner.id, [], complaint) == []
 
 
 def test_claim_with_event_records_event(ctx, upload_dir):
@@ -423,7 +422,7 @@ def test_claim_with_event_records_event(ctx, upload_dir):
     event = ComplaintEvent(complaint=complaint, actor="consumer", channel="mp", action="consumer_message")
     db.session.add(event)
 
-    (photo,) = uploads.claim_for_complaint(owner.id, [_photos(owner, 1)[0].public_id], complaint, event=event)
+    (photo,) = photos.claim_for_complaint(owner.id, [_photos(owner, 1)[0].public_id], complaint, event=event)
 
     assert photo.event_id == event.id is not None
 
@@ -437,7 +436,7 @@ def test_claim_bad_id_refused_nothing_attached(ctx, upload_dir, bad):
         bad_id = _photos(stranger, 1)[0].public_id
     elif bad == "already_attached":
         earlier = _photos(owner, 1)[0]
-        uploads.claim_for_complaint(owner.id, [earlier.public_id], _complaint_for(owner, complaint.store))
+        photos.claim_for_complaint(owner.id, [earlier.public_id], _complaint_for(owner, complaint.store))
         bad_id = earlier.public_id
     elif bad == "unknown":
         bad_id = "B" * 22
@@ -447,7 +446,7 @@ def test_claim_bad_id_refused_nothing_attached(ctx, upload_dir, bad):
         bad_id = 12345
 
     with pytest.raises(DomainError) as excinfo:
-        uploads.claim_for_complaint(owner.id, [mine.public_id, bad_id], complaint)
+        photos.claim_for_complaint(owner.id, [mine.public_id, bad_id], complaint)
 
     assert (excinfo.value.code, excinfo.value.status) == ("upload_not_found", 422)
     assert mine.complaint_id is None
@@ -456,18 +455,18 @@ def test_claim_bad_id_refused_nothing_attached(ctx, upload_dir, bad):
 def test_claim_more_than_nine_refused(ctx, upload_dir):
     owner = _consumer()
     complaint = _complaint_for(owner)
-    photos = _photos(owner, uploads.MAX_PER_CLAIM + 1)
+    taken = _photos(owner, photos.MAX_PER_CLAIM + 1)
 
     with pytest.raises(DomainError) as excinfo:
-        uploads.claim_for_complaint(owner.id, [p.public_id for p in photos], complaint)
+        photos.claim_for_complaint(owner.id, [p.public_id for p in taken], complaint)
 
     assert excinfo.value.code == "upload_too_many"
-    assert all(p.complaint_id is None for p in photos)
-    assert len(uploads.claim_for_complaint(owner.id, [p.public_id for p in photos[:9]], complaint)) == 9
+    assert all(p.complaint_id is None for p in taken)
+    assert len(photos.claim_for_complaint(owner.id, [p.public_id for p in taken[:9]], complaint)) == 9
 
 
 def test_claim_for_someone_elses_complaint_is_a_bug(ctx, upload_dir):
     owner, stranger = _consumer(), _consumer()
     complaint = _complaint_for(owner)
     with pytest.raises(ValueError):
-        uploads.claim_for_complaint(stranger.id, [_photos(stranger, 1)[0].public_id], complaint)
+        photos.claim_for_complaint(stranger.id, [_photos(stranger, 1)[0].public_id], complaint)
