@@ -67,6 +67,7 @@ def test_after_a_resolution_the_consumer_is_asked_to_confirm_within_n_days_with_
     assert step["text"].startswith(
         f"请在 {AUTO_CLOSE_DAYS} 日内（{local.month}月{local.day}日 {local:%H:%M}前）确认结果"
     )
+    weekday = "星期" + "一二三四五六日"[local.weekday()]
     confirm = [d for d in detail["deadlines"] if d["kind"] == "consumer_confirm"]
     assert confirm == [
         {
@@ -77,6 +78,10 @@ def test_after_a_resolution_the_consumer_is_asked_to_confirm_within_n_days_with_
             "met": False,
             "overdue": False,
             "cancelled": False,
+            "when": f"{local.month}月{local.day}日（{weekday}）",
+            "left": f"剩余 {AUTO_CLOSE_DAYS} 天",
+            "why_uncertain": "",
+            "text": f"{local.month}月{local.day}日（{weekday}）前，剩余 {AUTO_CLOSE_DAYS} 天",
             "party": "consumer",
         }
     ]

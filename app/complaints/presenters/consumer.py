@@ -123,6 +123,7 @@ class _Computed:
     uncertain: bool = False
     met_at: None = None
     cancelled_at: None = None
+    basis: str = "calendar_days"  # counted from the moment of the resolution or dispute, day by day
 
 
 def _row(d, now: dt.datetime) -> dict:
