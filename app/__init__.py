@@ -67,6 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(mp_bp)
     app.register_blueprint(wechat_oa_bp)
 
+    from app.console import bp as console_bp
+
+    app.register_blueprint(console_bp)
+
     from app.staff_web import bp as staff_web_bp
     from app.staff_web import root_bp as staff_web_root_bp
 

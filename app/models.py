@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.accounts.models import ConsoleRole, ConsoleUser
+from app.audit.models import AuditEntry
 from app.calendar.models import CalendarOverride
 from app.complaints.models import (
     OPEN_STATUSES,
@@ -31,6 +33,7 @@ from app.uploads.models import Upload
 
 __all__ = [
     "OPEN_STATUSES",
+    "AuditEntry",
     "Badge",
     "BusinessCircle",
     "CalendarOverride",
@@ -41,6 +44,8 @@ __all__ = [
     "ComplaintDeadline",
     "ComplaintEvent",
     "ComplaintKind",
+    "ConsoleRole",
+    "ConsoleUser",
     "Consumer",
     "ContentCheck",
     "Credential",

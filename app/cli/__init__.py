@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     from app.cli import (
+        admin,
         calendar,
         codes,
         complaints,
@@ -22,6 +23,7 @@ def register_cli(app: Flask) -> None:
     )
 
     for module in (
+        admin,
         calendar,
         codes,
         complaints,

@@ -195,6 +195,11 @@ def decide(
     return district_centre_id(conn), "district_centre"
 
 
+def station_id_for(store: Store) -> int | None:
+    """The id of the station the store's page names as responsible (no complaint category)."""
+    return decide(Subject.of(store))[0]
+
+
 def responsible_station(store: Store, category: str | None = None, kind: str = "complaint") -> Route:
     station_id, rule = decide(Subject.of(store), category, kind)
     return Route(db.session.get(Station, station_id) if station_id is not None else None, rule)

@@ -1,0 +1,9 @@
+"""Console accounts: who may use the regulators' web console, and what they did there.
+
+Accounts belong to a station and see only its subtree; a role says what they may do (`models`,
+`service`: creating, disabling, password login with lockout, optional TOTP, scopes). The signed console
+session with its CSRF token (`sessions`). The append-only audit log written by the console and the CLI
+(`audit`). Chinese texts in `texts`.
+
+May import: `core`, `directory` (stations and their tree), `stores` (which stores a scope covers).
+"""

@@ -1,0 +1,13 @@
+"""Chinese names of audited actions and surfaces."""
+
+ACTIONS = {
+    "user.create": "创建账号",
+    "user.disable": "停用账号",
+    "user.totp": "设置动态码",
+    "store.update": "修改店铺",
+    "code.reissue": "作废并换发店铺码",
+    "import.stations": "导入站点",
+    "import.stores": "导入店铺",
+}
+
+VIA = {"console": "网页后台", "cli": "命令行"}
