@@ -319,11 +319,10 @@ def store_reissue(code: str):
 @page()
 def posters_pdf():
     """Posters of one store (`store=CODE`), a business circle (`circle=NAME`) or a station's stores
-    (`station=NAME`), only those in the account's subtree; `size=a4` for A4 (default A5)."""
+    (`station=NAME`), or else every store, only those in the account's subtree; `size=a4` for A4 (default
+    A5)."""
     args = request.args
     code, circle, station = args.get("store"), args.get("circle"), args.get("station")
-    if code is None and circle is None and station is None:
-        station = db.session.get(Station, g.scope.root_id).name
     chosen = posters.select(circle=circle, station=station, code=code)
     visible = [s for s in chosen if g.scope.has_store(s)]
     if chosen and not visible:

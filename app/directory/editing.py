@@ -109,6 +109,7 @@ def edit_store(
     """Apply the submitted columns (absent keys are left alone). ValidationFailed, keyed by column, when
     the importer finds a problem or the new responsible station is outside `station_scope`."""
     submitted = {k: str(form[k]) for k in EDITABLE if k in form}
+    submitted.setdefault("name", store.name)  # a required column of the store file
     bad = {k: "内容过长" for k, v in submitted.items() if len(v) > MAX_FIELD}
     bad.update({k: "内容包含无效字符" for k, v in submitted.items() if "\x00" in v})
     if bad:

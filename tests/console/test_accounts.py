@@ -14,9 +14,6 @@ from app.audit.models import AuditEntry
 from app.core.extensions import db
 from tests.console.world import ORIGIN, PASSWORD, build, csrf, login, post
 
-pytestmark = pytest.mark.usefixtures("fast_hash")
-from tests.console.world import fast_hash  # noqa: E402, F401  (the fixture)
-
 
 def test_login_page_has_the_named_fields(app, client):
     html = client.get("/admin/login").get_data(as_text=True)

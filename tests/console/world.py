@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.accounts import service as accounts
 from app.audit.log import Actor
 from app.core.extensions import db
@@ -17,12 +15,6 @@ PASSWORD = "correct-horse-42"
 #: A cheaper Argon2id cost for the tests (still Argon2id, still verified for real on every login).
 FAST_HASH = {"CONSOLE_ARGON2_MEMORY_KIB": 1024, "CONSOLE_ARGON2_TIME_COST": 1}
 ORIGIN = "https://yidian.example.cn"
-
-
-@pytest.fixture
-def fast_hash(app, monkeypatch):
-    for key, value in FAST_HASH.items():
-        monkeypatch.setitem(app.config, key, value)
 
 
 def build(app) -> dict:
