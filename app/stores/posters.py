@@ -1,7 +1,7 @@
 """Printable store posters: one page per store, as a PDF, A5 (default) or A4.
 
 Each page carries the programme's title, the store's name, a QR code of PUBLIC_BASE_URL/s/<code> about
-9 cm wide on A5 (12.5 cm on A4; a phone reads it from a metre and more), the code in text, the store's
+9 cm wide on A5 (12.7 cm on A4; a phone reads it from a metre and more), the code in text, the store's
 current commitments one line each, the responsible station with its phone, and the 12315 hotline.
 
 PDF with reportlab: the QR is drawn as vector rectangles (sharp at any printer resolution), and the
