@@ -8,6 +8,9 @@ ACTIONS = {
     "code.reissue": "作废并换发店铺码",
     "import.stations": "导入站点",
     "import.stores": "导入店铺",
+    "staff.add": "添加工作人员",
+    "staff.invite": "生成绑定码",
+    "staff.unbind": "解除微信绑定",
 }
 
 VIA = {"console": "网页后台", "cli": "命令行"}

@@ -17,18 +17,16 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.audit.log import Actor
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.timeutil import CHINA
 from app.official_account.texts import CLI, ROLES
 from app.staff import people as staff_service
 from app.staff.models import StaffRole
-from wechat.api import WeChatError, wechat_errors
-from wechat.client import oa_client
+from wechat.api import WeChatError
 
 staff_cli = AppGroup("staff", help="Station staff and merchant contacts.")
-
-QR_EXPIRE_SECONDS = int(staff_service.INVITE_TTL.total_seconds())
 
 
 def _fail(exc: DomainError) -> click.ClickException:
@@ -45,7 +43,9 @@ def _fail(exc: DomainError) -> click.ClickException:
 def add_cmd(station: str, name: str, role: str, phone: str):
     """Add a station staff member; prints the new id."""
     try:
-        person = staff_service.add_staff(staff_service.find_station(station), name, StaffRole(role), phone)
+        person = staff_service.add_staff(
+            staff_service.find_station(station), name, StaffRole(role), phone, actor=Actor.cli()
+        )
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -88,7 +88,7 @@ def invite_cmd(staff_id: int, qr_out: Path | None):
     """A one-time binding token for STAFF_ID, valid 24 hours: a 6-digit code and a temporary QR."""
     try:
         person = staff_service.get(staff_id)
-        invite = staff_service.create_invite(person)
+        invite = staff_service.create_invite(person, actor=Actor.cli())
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -97,17 +97,7 @@ def invite_cmd(staff_id: int, qr_out: Path | None):
     click.echo(CLI["invite_how"].format(code=invite.code))
     # After the commit: the code works even when WeChat cannot make the QR right now.
     try:
-        with wechat_errors("qrcode_create"):
-            answer = oa_client().qrcode.create(
-                {
-                    "expire_seconds": QR_EXPIRE_SECONDS,
-                    "action_name": "QR_STR_SCENE",
-                    "action_info": {"scene": {"scene_str": invite.scene}},
-                }
-            )
-        url = answer.get("url") if isinstance(answer, dict) else None
-        if not url:
-            raise WeChatError("qrcode/create answered without a url")
+        url = staff_service.invite_qr_url(invite)
     except WeChatError as exc:
         click.echo(CLI["invite_qr_failed"].format(error=exc), err=True)
         return
@@ -135,7 +125,7 @@ def unbind_cmd(staff_id: int):
         person = staff_service.get(staff_id)
     except DomainError as exc:
         raise _fail(exc) from exc
-    changed = staff_service.unbind(person)
+    changed = staff_service.unbind(person, actor=Actor.cli())
     db.session.commit()
     click.echo(CLI["unbound" if changed else "not_bound"].format(name=person.name, id=person.id))
 

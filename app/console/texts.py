@@ -6,6 +6,7 @@ NAV = {
     "index": "首页",
     "stores": "店铺",
     "imports": "批量导入",
+    "staff": "工作人员",
     "audit": "操作记录",
     "users": "账号",
 }
@@ -30,6 +31,8 @@ DONE = {
     "user_created": "账号已创建。",
     "user_disabled": "账号已停用。",
     "imported": "导入完成。",
+    "staff_added": "工作人员已添加。请为其生成绑定码，对方在公众号中绑定后即可收到投诉提醒。",
+    "staff_unbound": "已解除微信绑定，该微信将不再收到投诉提醒。",
 }
 
 FIELDS = {

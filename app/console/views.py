@@ -7,12 +7,15 @@ needs the session's CSRF token and a same-site Origin/Referer, commits once and 
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
 import functools
 import io
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -43,9 +46,13 @@ from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES
 from app.core.timeutil import CHINA, today_cn
 from app.directory import editing, importing
 from app.directory.models import Station
+from app.official_account.texts import ROLES as STAFF_ROLES
+from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
-from app.stores import codes, posters, search
+from app.staff.models import Staff, StaffRole
+from app.stores import codes, posters, qr_export, search
 from app.stores.models import Store
+from wechat.api import WeChatError
 
 bp = Blueprint(
     "console",
@@ -253,8 +260,7 @@ def logout():
 @page()
 def index():
     station = db.session.get(Station, g.console.user.station_id)
-    stations = [s for s in db.session.query(Station).order_by(Station.id) if g.scope.has_station(s.id)]
-    return _page("index", station=station, stations=stations)
+    return _page("index", station=station, stations=_scope_stations())
 
 
 @bp.get("/stores")
@@ -485,6 +491,88 @@ def audit():
     return _page("audit", entries=entries, actions=ACTIONS, via=VIA, args=args, china=CHINA)
 
 
+# -------------------------------------------------------------------------------------------- staff
+
+
+def _staff_in_scope(staff_id: str) -> Staff:
+    person = db.session.get(Staff, parse_id(staff_id) or 0)
+    if person is None or not _sees_staff(person):
+        raise NotFound("staff_not_found")
+    return person
+
+
+def _sees_staff(person: Staff) -> bool:
+    if person.role == StaffRole.MERCHANT:
+        return person.store is not None and g.scope.has_store(person.store)
+    return g.scope.has_station(person.station_id)
+
+
+def _scope_stations() -> list[Station]:
+    return [
+        s for s in db.session.scalars(sa.select(Station).order_by(Station.id)) if g.scope.has_station(s.id)
+    ]
+
+
+@bp.get("/staff")
+@page()
+def staff():
+    return _staff_page()
+
+
+def _staff_page(status: int = 200, **context) -> Response:
+    people = [p for p in people_service.list_staff() if _sees_staff(p)]
+    return _page(
+        "staff",
+        status,
+        people=people,
+        stations=_scope_stations(),
+        staff_roles=STAFF_ROLES,
+        place=people_service.place,
+        **context,
+    )
+
+
+@bp.post("/staff")
+@page(Permission.WRITE)
+def staff_add():
+    form = request.form
+    station = db.session.get(Station, parse_id(form.get("station_id")) or 0)
+    if station is None or not g.scope.has_station(station.id):
+        raise NotFound("station_not_found")
+    people_service.add_staff(
+        station, form.get("name", ""), form.get("role", ""), form.get("phone", ""), actor=_actor()
+    )
+    db.session.commit()
+    return redirect(url_for("console.staff", done="staff_added"), 303)
+
+
+@bp.post("/staff/<staff_id>/invite")
+@page(Permission.WRITE)
+def staff_invite(staff_id: str):
+    person = _staff_in_scope(staff_id)
+    invite = people_service.create_invite(person, actor=_actor())
+    db.session.commit()
+    qr = None
+    with contextlib.suppress(WeChatError):  # committed first: the code works even without the QR
+        qr = _png_data_uri(qr_export.qr_image(people_service.invite_qr_url(invite)))
+    return _page("invite", person=person, invite=invite, qr=qr, china=CHINA)
+
+
+def _png_data_uri(image) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@bp.post("/staff/<staff_id>/unbind")
+@page(Permission.WRITE)
+def staff_unbind(staff_id: str):
+    person = _staff_in_scope(staff_id)
+    people_service.unbind(person, actor=_actor())
+    db.session.commit()
+    return redirect(url_for("console.staff", done="staff_unbound"), 303)
+
+
 # -------------------------------------------------------------------------------------------- users
 
 
@@ -495,12 +583,11 @@ def users():
 
 
 def _users_page(status: int = 200, **context) -> Response:
-    stations = [s for s in db.session.query(Station).order_by(Station.id) if g.scope.has_station(s.id)]
     return _page(
         "users",
         status,
         users=accounts.users_in(g.scope),
-        stations=stations,
+        stations=_scope_stations(),
         role_list=list(ConsoleRole),
         **context,
     )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pypdfium2
 import pytest
 import sqlalchemy as sa
 import zxingcpp
+from PIL import Image
 
 from app.audit.models import AuditEntry
 from app.core.extensions import db
+from app.staff import people
+from app.staff.models import Staff, StaffInvite
 from app.stores.models import Commitment, CommitmentKind, Store
 from tests.console.world import ORIGIN, build, csrf, login, post
 
@@ -35,6 +39,10 @@ PAGES = [
     ("POST", "/admin/imports", {"admin": 400, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("POST", "/admin/imports/confirm", {"admin": 410, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("GET", "/admin/imports/template-stores.csv", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
+    ("GET", "/admin/staff", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
+    ("POST", "/admin/staff", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
+    ("POST", "/admin/staff/999999/invite", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
+    ("POST", "/admin/staff/x/unbind", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
     ("GET", "/admin/audit", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("GET", "/admin/users", {"admin": 200, "op-a": 403, "view-a": 403, "admin-b": 200}),
     ("POST", "/admin/users", {"admin": 422, "op-a": 403, "view-a": 403, "admin-b": 422}),
@@ -338,3 +346,47 @@ def test_administrator_manages_accounts_within_the_subtree(app, client):
     html = client.get("/admin/users").get_data(as_text=True)
     assert "clerk-b" in html and "view-a" in html
     _ = ORIGIN, csrf
+
+
+def test_staff_add_invite_bind_and_unbind(app, client, emulator):
+    ids = build(app)
+    login(client, "op-a")
+    resp = post(
+        client,
+        "/admin/staff",
+        {"name": "王站长", "role": "handler", "phone": "13800000000", "station_id": str(ids["station_a"])},
+    )
+    assert resp.status_code == 303
+    resp = post(
+        client, "/admin/staff", {"name": "越权", "role": "handler", "station_id": str(ids["office_b"])}
+    )
+    assert resp.status_code == 404
+    with app.app_context():
+        person = db.session.scalars(sa.select(Staff).where(Staff.name == "王站长")).one()
+        staff_id = person.id
+    resp = post(client, f"/admin/staff/{staff_id}/invite")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    code = html.split('id="invite-code">')[1].split("<")[0]
+    assert len(code) == 6 and code.isdigit()
+    png = base64.b64decode(html.split('src="data:image/png;base64,')[1].split('"')[0])
+    qr_text = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    with app.app_context():
+        invite = db.session.scalars(sa.select(StaffInvite).where(StaffInvite.staff_id == staff_id)).one()
+        assert invite.code == code
+        assert qr_text and qr_text[0]  # the URL WeChat (the emulator) made for the invite's scene
+        people.bind_by_code("oa-wang", code)
+        people.set_following("oa-wang", False)
+        db.session.commit()
+    html = client.get("/admin/staff").get_data(as_text=True)
+    assert "已绑定，未关注公众号" in html and "收不到投诉提醒" in html
+    assert post(client, f"/admin/staff/{staff_id}/unbind").status_code == 303
+    with app.app_context():
+        assert db.session.get(Staff, staff_id).oa_openid is None
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.action.like("staff.%")).order_by(AuditEntry.id)
+        ).all()
+        assert actions == ["staff.add", "staff.invite", "staff.unbind"]
+    login(client, "admin-b")  # another subtree: the person does not exist for them
+    assert post(client, f"/admin/staff/{staff_id}/invite").status_code == 404
+    assert "王站长" not in client.get("/admin/staff").get_data(as_text=True)
