@@ -153,16 +153,22 @@ def check_password(password: str) -> None:
 
 
 def find_station(name: str) -> Station:
-    station = db.session.scalar(sa.select(Station).where(Station.name == (name or "").strip()))
+    name = (name or "").strip()
+    station = None if "\x00" in name else db.session.scalar(sa.select(Station).where(Station.name == name))
     if station is None:
-        raise _error(NotFound, "station_unknown", name=(name or "").strip())
+        raise _error(NotFound, "station_unknown", name=name.replace("\x00", ""))
     return station
 
 
 def find_user(username: str) -> ConsoleUser:
-    user = db.session.scalar(sa.select(ConsoleUser).where(ConsoleUser.username == (username or "").strip()))
+    username = (username or "").strip()
+    user = (
+        db.session.scalar(sa.select(ConsoleUser).where(ConsoleUser.username == username))
+        if _USERNAME.fullmatch(username)
+        else None
+    )
     if user is None:
-        raise _error(NotFound, "user_not_found", username=(username or "").strip()[:32])
+        raise _error(NotFound, "user_not_found", username=username[:32].replace("\x00", ""))
     return user
 
 

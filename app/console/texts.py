@@ -6,6 +6,7 @@ NAV = {
     "index": "首页",
     "stores": "店铺",
     "imports": "批量导入",
+    "stations": "站点",
     "staff": "工作人员",
     "audit": "操作记录",
     "users": "账号",
@@ -32,6 +33,7 @@ DONE = {
     "user_disabled": "账号已停用。",
     "imported": "导入完成。",
     "staff_added": "工作人员已添加。请为其生成绑定码，对方在公众号中绑定后即可收到投诉提醒。",
+    "station_closed": "站点已撤销，今后不会再分派投诉给它。",
     "staff_unbound": "已解除微信绑定，该微信将不再收到投诉提醒。",
 }
 

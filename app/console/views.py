@@ -38,14 +38,16 @@ from app.accounts.texts import ROLES
 from app.audit import log as audit_log
 from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
+from app.complaints import station_closing
 from app.console.texts import DONE, FIELDS, IMPORT_KINDS, NAV, PAGES, SITE, STATUS
 from app.core.errors import DomainError, NotFound
 from app.core.extensions import db
 from app.core.models import parse_id
-from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES
+from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
 from app.core.timeutil import CHINA, today_cn
 from app.directory import editing, importing
-from app.directory.models import Station
+from app.directory import stations as station_forms
+from app.directory.models import BusinessCircle, Station
 from app.official_account.texts import ROLES as STAFF_ROLES
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
@@ -219,7 +221,7 @@ def login_post():
         request.headers.get("Origin"), request.headers.get("Referer"), allowed_hosts(request.host)
     ):
         return _message("csrf_invalid", 403)
-    username = request.form.get("username", "")[:64]
+    username = request.form.get("username", "")[:64].replace("\x00", "")
     try:
         user = accounts.authenticate(
             username, request.form.get("password", "")[:1024], request.form.get("totp", "")[:16]
@@ -465,10 +467,12 @@ def import_template(kind: str):
 
 
 def _day(value: str | None) -> dt.date | None:
+    """A filter date (YYYY-MM-DD, years 2000-2999), else None: the filter is left out."""
     try:
-        return dt.date.fromisoformat((value or "").strip())
+        day = dt.date.fromisoformat((value or "").strip())
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2999 else None
 
 
 @bp.get("/audit")
@@ -480,7 +484,7 @@ def audit():
         station_ids=g.scope.station_ids
         if db.session.get(Station, g.scope.root_id).parent_id is not None
         else None,
-        actor=args.get("actor", "")[:64],
+        actor=args.get("actor", "")[:64].replace("\x00", ""),
         action=args.get("action", "") if args.get("action") in ACTIONS else "",
         target=args.get("target", "")[:100].replace("\x00", ""),
         since=dt.datetime.combine(since, dt.time(), CHINA) if since else None,
@@ -489,6 +493,107 @@ def audit():
         else None,
     )
     return _page("audit", entries=entries, actions=ACTIONS, via=VIA, args=args, china=CHINA)
+
+
+# ----------------------------------------------------------------------------------------- stations
+
+
+def _station_in_scope(station_id: str) -> Station:
+    station = db.session.get(Station, parse_id(station_id) or 0)
+    if station is None or not g.scope.has_station(station.id):
+        raise NotFound("station_not_found")
+    return station
+
+
+def _tree(stations: list[Station]) -> list[tuple[int, Station]]:
+    """(depth, station) in tree order, from the account's own station down."""
+    children: dict[int | None, list[Station]] = {}
+    for station in stations:
+        children.setdefault(station.parent_id, []).append(station)
+    out: list[tuple[int, Station]] = []
+    todo = [(0, s) for s in reversed([s for s in stations if s.id == g.scope.root_id])]
+    seen: set[int] = set()
+    while todo:
+        depth, station = todo.pop()
+        if station.id in seen:
+            continue
+        seen.add(station.id)
+        out.append((depth, station))
+        todo.extend((depth + 1, c) for c in reversed(children.get(station.id, [])))
+    return out
+
+
+@bp.get("/stations")
+@page()
+def stations():
+    scoped = _scope_stations()
+    circles = [
+        c
+        for c in db.session.scalars(sa.select(BusinessCircle).order_by(BusinessCircle.id))
+        if g.scope.has_station(c.station_id)
+    ]
+    return _page(
+        "stations",
+        tree=_tree(scoped),
+        circles=circles,
+        kinds=STATION_KINDS,
+        region_path=station_forms.region_path,
+    )
+
+
+@bp.get("/stations/new")
+@page(Permission.WRITE)
+def station_new():
+    return _station_form(
+        {"parent": db.session.get(Station, g.scope.root_id).name, "kind": "service_station"}, new=True
+    )
+
+
+@bp.get("/stations/<station_id>")
+@page()
+def station(station_id: str):
+    return _station_form(
+        station_forms.form_values(_station_in_scope(station_id)), station=_station_in_scope(station_id)
+    )
+
+
+def _station_form(values: dict, status: int = 200, **context) -> Response:
+    return _page(
+        "station",
+        status,
+        values=values,
+        fields_order=station_forms.FIELDS,
+        labels=station_forms.LABELS,
+        formats=station_forms.FORMATS,
+        kinds=STATION_KINDS,
+        **context,
+    )
+
+
+@bp.post("/stations")
+@page(Permission.WRITE)
+def station_save():
+    form = _form()
+    try:
+        saved = station_forms.save_station(
+            form, _actor(), scope=g.scope.station_ids, scope_root=g.scope.root_id
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return _station_form(form, exc.status, errors=exc.fields or {"": exc.message}, new=True)
+    return redirect(url_for("console.station", station_id=saved.id, done="saved"), 303)
+
+
+@bp.post("/stations/<station_id>/close")
+@page(Permission.WRITE)
+def station_close(station_id: str):
+    target = _station_in_scope(station_id)
+    if target.id == g.scope.root_id:
+        return _message("forbidden", 403)
+    station_closing.close_station(target, _actor())
+    db.session.commit()
+    return redirect(url_for("console.station", station_id=target.id, done="station_closed"), 303)
 
 
 # -------------------------------------------------------------------------------------------- staff

@@ -72,6 +72,8 @@ def active(code: str) -> StoreCode:
 
 
 def _row(code: str) -> StoreCode:
+    if not is_well_formed(code):  # checked before any query (and never a NUL sent to PostgreSQL)
+        raise NotFound("store_not_found")
     row = db.session.scalar(sa.select(StoreCode).where(StoreCode.code == normalize(code)))
     if row is None:
         raise NotFound("store_not_found")

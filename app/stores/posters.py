@@ -90,7 +90,11 @@ def select(*, circle: str | None = None, station: str | None = None, code: str |
         return [codes.store_of(code)]
     stores = select_stores(circle=circle)
     if station is not None:
-        row = db.session.scalar(sa.select(Station).where(Station.name == station.strip()))
+        row = (
+            None
+            if "\x00" in station
+            else db.session.scalar(sa.select(Station).where(Station.name == station.strip()))
+        )
         if row is None:
             raise NotFound("station_not_found")
         stores = [s for s in stores if routing.station_id_for(s) == row.id]

@@ -209,6 +209,8 @@ def select_stores(*, circle: str | None = None) -> list[Store]:
         .order_by(Store.circle_id.is_(None), Store.circle_id, Store.name, Store.id)
     )
     if circle is not None:
+        if "\x00" in circle:  # no name holds one, and PostgreSQL refuses it in a query
+            raise NotFound("circle_not_found")
         circle_row = db.session.scalar(sa.select(BusinessCircle).where(BusinessCircle.name == circle.strip()))
         if circle_row is None:
             raise NotFound("circle_not_found")

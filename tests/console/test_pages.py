@@ -13,9 +13,11 @@ from PIL import Image
 
 from app.audit.models import AuditEntry
 from app.core.extensions import db
+from app.directory.models import Station
 from app.staff import people
 from app.staff.models import Staff, StaffInvite
 from app.stores.models import Commitment, CommitmentKind, Store
+from tests import factories
 from tests.console.world import ORIGIN, build, csrf, login, post
 
 # (method, path, {account: expected status}); {a} is store A's code, {b} store B's.
@@ -39,6 +41,12 @@ PAGES = [
     ("POST", "/admin/imports", {"admin": 400, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("POST", "/admin/imports/confirm", {"admin": 410, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("GET", "/admin/imports/template-stores.csv", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
+    ("GET", "/admin/stations", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
+    ("GET", "/admin/stations/new", {"admin": 200, "op-a": 200, "view-a": 403, "admin-b": 200}),
+    ("GET", "/admin/stations/{sa}", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 404}),
+    ("GET", "/admin/stations/0", {"admin": 404, "op-a": 404, "view-a": 404, "admin-b": 404}),
+    ("POST", "/admin/stations", {"admin": 422, "op-a": 422, "view-a": 403, "admin-b": 422}),
+    ("POST", "/admin/stations/{ob}/close", {"admin": 409, "op-a": 404, "view-a": 403, "admin-b": 403}),
     ("GET", "/admin/staff", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("POST", "/admin/staff", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
     ("POST", "/admin/staff/999999/invite", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
@@ -56,7 +64,7 @@ def test_every_page_for_every_role(app, client, account):
     ids = build(app)
     login(client, account)
     for method, template, expected in PAGES:
-        path = template.format(a=ids["code_a"], b=ids["code_b"])
+        path = template.format(a=ids["code_a"], b=ids["code_b"], sa=ids["station_a"], ob=ids["office_b"])
         resp = client.get(path) if method == "GET" else post(client, path)
         assert resp.status_code == expected[account], (
             account,
@@ -390,3 +398,82 @@ def test_staff_add_invite_bind_and_unbind(app, client, emulator):
     login(client, "admin-b")  # another subtree: the person does not exist for them
     assert post(client, f"/admin/staff/{staff_id}/invite").status_code == 404
     assert "王站长" not in client.get("/admin/staff").get_data(as_text=True)
+
+
+def test_stations_create_move_refuse_cycles_and_close(app, client):
+    ids = build(app)
+    login(client, "op-a")
+    form = {
+        "name": "甲二号联络站",
+        "kind": "liaison_station",
+        "parent": "甲商圈服务站",
+        "phone": "0510-85200000",
+        "circles": "甲二号市场",
+    }
+    resp = post(client, "/admin/stations", form)
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    resp = post(client, "/admin/stations", {**form, "name": "越界站", "parent": "乙市场监管所"})
+    assert resp.status_code == 422 and "请选择本站或下级站点作为上级" in resp.get_data(as_text=True)
+    resp = post(
+        client,
+        "/admin/stations",
+        {"name": "甲市场监管所", "kind": "regulatory_office", "parent": "甲商圈服务站"},
+    )
+    assert resp.status_code == 422 and "不能改变本账号所在站点的上级" in resp.get_data(as_text=True)
+    resp = post(
+        client,
+        "/admin/stations",
+        {"name": "乙商圈服务站", "kind": "service_station", "parent": "甲市场监管所"},
+    )
+    assert resp.status_code == 422 and "其他辖区" in resp.get_data(as_text=True)
+    login(client, "admin")
+    resp = post(
+        client,
+        "/admin/stations",
+        {"name": "甲市场监管所", "kind": "regulatory_office", "parent": "甲二号联络站"},
+    )
+    assert resp.status_code == 422 and "上级站点形成循环" in resp.get_data(as_text=True)
+    with app.app_context():
+        new = db.session.scalars(sa.select(Station).where(Station.name == "甲二号联络站")).one()
+        assert new.parent_id == ids["station_a"]
+        new_id = new.id
+        factories.complaint(db.session.get(Store, ids["store_a"]))
+        db.session.commit()
+    # Station A still serves a circle, has a station below it and an open case: refused, each named.
+    resp = post(client, f"/admin/stations/{ids['station_a']}/close")
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "1 件未办结的投诉" in text and "1 个商圈由它服务" in text and "1 个下级站点" in text
+    # The new station once its circle moves away: closed, and routing never picks it.
+    resp = post(
+        client,
+        "/admin/stations",
+        {"name": "甲商圈服务站", "kind": "service_station", "circles": "甲二号市场"},
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)[-1500:]
+    assert post(client, f"/admin/stations/{new_id}/close").status_code == 303
+    with app.app_context():
+        assert db.session.get(Station, new_id).closed_at is not None
+        actions = db.session.scalars(
+            sa.select(AuditEntry.action).where(AuditEntry.action.like("station.%")).order_by(AuditEntry.id)
+        ).all()
+        assert actions == ["station.create", "station.update", "station.close"]
+    assert "已撤销" in client.get("/admin/stations").get_data(as_text=True)
+
+
+def test_found_by_fuzzing_nul_and_far_dates_are_4xx_or_ignored(app, client):
+    """A NUL in a code, a name or a username (PostgreSQL refuses it in a query), and a filter date whose
+    China midnight is outside the datetime range."""
+    build(app)
+    login(client, "admin")
+    assert client.get("/admin/stores/%00").status_code == 404
+    assert client.get("/admin/posters.pdf", query_string={"store": "\x00"}).status_code == 404
+    assert client.get("/admin/posters.pdf", query_string={"circle": "甲\x00"}).status_code == 404
+    assert client.get("/admin/posters.pdf", query_string={"station": "\x00"}).status_code == 404
+    assert post(client, "/admin/users/a%00b/disable").status_code == 404
+    assert (
+        client.get(
+            "/admin/audit", query_string={"actor": "a\x00", "since": "0001-01-01", "until": "9999-12-31"}
+        ).status_code
+        == 200
+    )

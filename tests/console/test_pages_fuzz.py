@@ -144,6 +144,9 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/audit",
         "/admin/users",
         "/admin/imports",
+        "/admin/stations",
+        f"/admin/stations/{part}",
+        "/admin/staff",
         f"/admin/imports/template-{part}.csv",
         f"/admin/{part}",
     ):
@@ -151,3 +154,30 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         _check(resp)
         if resp.mimetype == "application/pdf" and not anonymous:
             assert resp.status_code == 200
+
+
+@helpers.fuzz_settings(20)
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["name", "kind", "parent", "region", "address", "phone", "circles"]),
+        st.one_of(
+            VALUES,
+            st.sampled_from(
+                ["甲商圈服务站", "甲市场监管所", "乙市场监管所", "service_station", "滨湖区/湖滨街道"]
+            ),
+        ),
+        max_size=7,
+    )
+)
+def test_station_form_never_a_server_error(app, client, world, form):
+    resp = client.post(
+        "/admin/stations", data={"csrf_token": csrf(client), **form}, headers={"Origin": ORIGIN}
+    )
+    _check(resp)
+    for station_id in (world["station_a"], world["office_b"], "x"):
+        resp = client.post(
+            f"/admin/stations/{station_id}/close",
+            data={"csrf_token": csrf(client)},
+            headers={"Origin": ORIGIN},
+        )
+        _check(resp)
