@@ -14,7 +14,7 @@ from app.complaints.models import (
 )
 from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
-from app.notifications.models import OutboxMessage, OutboxStatus
+from app.notifications.models import CredentialAlert, OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
 from app.staff.models import Staff, StaffInvite, StaffRole
 from app.stores.models import (
@@ -49,6 +49,7 @@ __all__ = [
     "Consumer",
     "ContentCheck",
     "Credential",
+    "CredentialAlert",
     "CredentialKind",
     "InboxMessage",
     "Industry",

@@ -6,6 +6,7 @@ NAV = {
     "index": "首页",
     "stores": "店铺",
     "imports": "批量导入",
+    "credentials": "证照到期",
     "stations": "站点",
     "staff": "工作人员",
     "audit": "操作记录",

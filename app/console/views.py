@@ -45,9 +45,10 @@ from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
 from app.core.timeutil import CHINA, today_cn
-from app.directory import editing, importing
+from app.directory import editing, importing, routing
 from app.directory import stations as station_forms
 from app.directory.models import BusinessCircle, Station
+from app.notifications import credential_alerts
 from app.official_account.texts import ROLES as STAFF_ROLES
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
@@ -493,6 +494,23 @@ def audit():
         else None,
     )
     return _page("audit", entries=entries, actions=ACTIONS, via=VIA, args=args, china=CHINA)
+
+
+@bp.get("/credentials")
+@page()
+def credentials():
+    """Expired and expiring credentials of the stores in the account's subtree, most urgent first."""
+    stores = [s for s in search.search("", limit=None) if g.scope.has_store(s)]
+    days = int(current_app.config["CREDENTIAL_EXPIRING_DAYS"])
+    rows = credential_alerts.listing(stores, today_cn(), days)
+    stations = {s.id: s.name for s in _scope_stations()}
+    return _page(
+        "credentials",
+        rows=rows,
+        days=days,
+        station_of=lambda store: stations.get(routing.station_id_for(store), ""),
+        credential_kinds=CREDENTIAL_KINDS,
+    )
 
 
 # ----------------------------------------------------------------------------------------- stations

@@ -12,14 +12,17 @@ from app.stores.models import Store, StoreCode
 MAX_QUERY = 100
 
 
-def search(q: str, limit: int = 500) -> list[Store]:
-    """Stores matching `q` (empty: all), by name; an exact USCC or code comes first."""
+def search(q: str, limit: int | None = 500) -> list[Store]:
+    """Stores matching `q` (empty: all), ordered by name; `limit=None`: no limit."""
     q = (q or "").strip()[:MAX_QUERY].replace("\x00", "")
-    query = sa.select(Store).options(selectinload(Store.codes), selectinload(Store.circle))
+    query = sa.select(Store).options(
+        selectinload(Store.codes), selectinload(Store.circle), selectinload(Store.credentials)
+    )
     if q:
         upper = q.upper()
         by_code = sa.select(StoreCode.store_id).where(StoreCode.code == codes.normalize(upper))
         query = query.where(
             sa.or_(Store.name.contains(q, autoescape=True), Store.uscc == upper, Store.id.in_(by_code))
         )
-    return list(db.session.scalars(query.order_by(Store.name, Store.id).limit(limit)))
+    query = query.order_by(Store.name, Store.id)
+    return list(db.session.scalars(query if limit is None else query.limit(limit)))

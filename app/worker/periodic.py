@@ -116,3 +116,10 @@ def _prune_oa_inbound() -> None:
     from app.official_account import callback
 
     callback.prune_inbound()
+
+
+@every(3600, "credentials.expiry_alerts")
+def _credential_alerts() -> None:
+    from app.notifications import credential_alerts
+
+    credential_alerts.sweep()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 
 import pypdfium2
@@ -13,10 +14,11 @@ from PIL import Image
 
 from app.audit.models import AuditEntry
 from app.core.extensions import db
+from app.core.timeutil import today_cn
 from app.directory.models import Station
 from app.staff import people
 from app.staff.models import Staff, StaffInvite
-from app.stores.models import Commitment, CommitmentKind, Store
+from app.stores.models import Commitment, CommitmentKind, CredentialKind, Store
 from tests import factories
 from tests.console.world import ORIGIN, build, csrf, login, post
 
@@ -41,6 +43,7 @@ PAGES = [
     ("POST", "/admin/imports", {"admin": 400, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("POST", "/admin/imports/confirm", {"admin": 410, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("GET", "/admin/imports/template-stores.csv", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
+    ("GET", "/admin/credentials", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("GET", "/admin/stations", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("GET", "/admin/stations/new", {"admin": 200, "op-a": 200, "view-a": 403, "admin-b": 200}),
     ("GET", "/admin/stations/{sa}", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 404}),
@@ -477,3 +480,35 @@ def test_found_by_fuzzing_nul_and_far_dates_are_4xx_or_ignored(app, client):
         ).status_code
         == 200
     )
+
+
+def test_credentials_page_lists_expiring_and_expired_within_the_subtree(app, client):
+    ids = build(app)
+    with app.app_context():
+        today = today_cn()
+        store_a = db.session.get(Store, ids["store_a"])
+        factories.credential(
+            store_a, CredentialKind.FOOD_LICENCE, valid_until=today + dt.timedelta(days=5), number="JYA001"
+        )
+        factories.credential(
+            store_a,
+            CredentialKind.BUSINESS_LICENCE,
+            valid_until=today - dt.timedelta(days=2),
+            number="YYA002",
+        )
+        factories.credential(
+            store_a,
+            CredentialKind.HEALTH_CERTIFICATE,
+            valid_until=today + dt.timedelta(days=300),
+            number="JKA003",
+        )
+        store_b = db.session.scalars(sa.select(Store).where(Store.name == "乙家超市")).one()
+        factories.credential(store_b, CredentialKind.FOOD_LICENCE, valid_until=today, number="JYB001")
+        db.session.commit()
+    login(client, "op-a")
+    html = client.get("/admin/credentials").get_data(as_text=True)
+    assert "YYA002" in html and "已过期 2 天" in html and "JYA001" in html and "还有 5 天" in html
+    assert "JKA003" not in html and "JYB001" not in html
+    assert html.index("YYA002") < html.index("JYA001")  # most urgent first
+    login(client, "admin")
+    assert "JYB001" in client.get("/admin/credentials").get_data(as_text=True)
