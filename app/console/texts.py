@@ -7,6 +7,7 @@ NAV = {
     "stores": "店铺",
     "imports": "批量导入",
     "credentials": "证照到期",
+    "integrity": "扫码异常",
     "stations": "站点",
     "staff": "工作人员",
     "audit": "操作记录",

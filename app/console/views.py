@@ -53,7 +53,7 @@ from app.official_account.texts import ROLES as STAFF_ROLES
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
 from app.staff.models import Staff, StaffRole
-from app.stores import codes, posters, qr_export, search
+from app.stores import codes, integrity, posters, qr_export, search
 from app.stores.models import Store
 from wechat.api import WeChatError
 
@@ -510,6 +510,19 @@ def credentials():
         days=days,
         station_of=lambda store: stations.get(routing.station_id_for(store), ""),
         credential_kinds=CREDENTIAL_KINDS,
+    )
+
+
+@bp.get("/integrity")
+@page()
+def integrity_page():
+    """Codes to review: scans far above their own history, revoked codes still being scanned."""
+    today = today_cn()
+    return _page(
+        "integrity",
+        jumps=[j for j in integrity.jumps(today) if g.scope.has_store(j.store)],
+        still=[s for s in integrity.still_scanned(today) if g.scope.has_store(s.store)],
+        rules=integrity,
     )
 
 

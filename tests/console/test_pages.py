@@ -18,7 +18,7 @@ from app.core.timeutil import today_cn
 from app.directory.models import Station
 from app.staff import people
 from app.staff.models import Staff, StaffInvite
-from app.stores.models import Commitment, CommitmentKind, CredentialKind, Store
+from app.stores.models import Commitment, CommitmentKind, CredentialKind, Store, StoreScanDaily
 from tests import factories
 from tests.console.world import ORIGIN, build, csrf, login, post
 
@@ -44,6 +44,7 @@ PAGES = [
     ("POST", "/admin/imports/confirm", {"admin": 410, "op-a": 403, "view-a": 403, "admin-b": 403}),
     ("GET", "/admin/imports/template-stores.csv", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("GET", "/admin/credentials", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
+    ("GET", "/admin/integrity", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("GET", "/admin/stations", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 200}),
     ("GET", "/admin/stations/new", {"admin": 200, "op-a": 200, "view-a": 403, "admin-b": 200}),
     ("GET", "/admin/stations/{sa}", {"admin": 200, "op-a": 200, "view-a": 200, "admin-b": 404}),
@@ -512,3 +513,18 @@ def test_credentials_page_lists_expiring_and_expired_within_the_subtree(app, cli
     assert html.index("YYA002") < html.index("JYA001")  # most urgent first
     login(client, "admin")
     assert "JYB001" in client.get("/admin/credentials").get_data(as_text=True)
+
+
+def test_integrity_page_lists_within_the_subtree(app, client):
+    ids = build(app)
+    with app.app_context():
+        today = today_cn()
+        for store_id in (
+            ids["store_a"],
+            db.session.scalars(sa.select(Store.id).where(Store.name == "乙家超市")).one(),
+        ):
+            db.session.add(StoreScanDaily(store_id=store_id, day=today, scans=500))
+        db.session.commit()
+    login(client, "op-a")
+    html = client.get("/admin/integrity").get_data(as_text=True)
+    assert "甲记面馆" in html and "乙家超市" not in html and "500" in html

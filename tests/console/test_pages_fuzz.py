@@ -147,6 +147,8 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/stations",
         f"/admin/stations/{part}",
         "/admin/staff",
+        "/admin/credentials",
+        "/admin/integrity",
         f"/admin/imports/template-{part}.csv",
         f"/admin/{part}",
     ):
