@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -13,6 +15,7 @@ from app.audit.log import Actor
 from app.core.errors import DomainError
 from app.core.extensions import db
 
+T = TypeVar("T")
 admin_cli = AppGroup("admin", help="Accounts of the regulators' web console.")
 
 
@@ -27,6 +30,17 @@ def _message(exc: DomainError) -> str:
     return "；".join(exc.fields.values()) if exc.fields else exc.message
 
 
+def _commit(change: Callable[[], T]) -> T:
+    """Run one change and commit it, or roll back and exit 1 with its Chinese message."""
+    try:
+        result = change()
+    except DomainError as exc:
+        db.session.rollback()
+        raise Refused(_message(exc)) from exc
+    db.session.commit()
+    return result
+
+
 @admin_cli.command("add-user")
 @click.argument("username")
 @click.option("--station", required=True, help="The station the account belongs to (its full name).")
@@ -36,12 +50,9 @@ def add_user_cmd(username: str, station: str, role: str, password: str | None):
     """Create a console account; the password comes from --password or the first line of stdin."""
     if password is None:
         password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        user = service.create_user(username, service.find_station(station), role, password, Actor.cli())
-    except DomainError as exc:
-        db.session.rollback()
-        raise Refused(_message(exc)) from exc
-    db.session.commit()
+    user = _commit(
+        lambda: service.create_user(username, service.find_station(station), role, password, Actor.cli())
+    )
     click.echo(f"已创建账号 {user.username}（{ROLES[user.role.value]}，{user.station.name}）")
 
 
@@ -58,12 +69,7 @@ def list_cmd():
 @click.argument("username")
 def disable_cmd(username: str):
     """Disable a console account; its open sessions end at once."""
-    try:
-        changed = service.disable_user(service.find_user(username), Actor.cli())
-    except DomainError as exc:
-        db.session.rollback()
-        raise Refused(_message(exc)) from exc
-    db.session.commit()
+    changed = _commit(lambda: service.disable_user(service.find_user(username), Actor.cli()))
     click.echo(f"已停用账号 {username}" if changed else f"账号 {username} 原已停用")
 
 
@@ -71,13 +77,7 @@ def disable_cmd(username: str):
 @click.argument("username")
 def totp_cmd(username: str):
     """Turn on the TOTP second factor for an account (a new secret); prints the otpauth:// URI."""
-    try:
-        uri = service.set_totp(service.find_user(username), Actor.cli())
-    except DomainError as exc:
-        db.session.rollback()
-        raise Refused(_message(exc)) from exc
-    db.session.commit()
-    click.echo(uri)
+    click.echo(_commit(lambda: service.set_totp(service.find_user(username), Actor.cli())))
 
 
 GROUPS = [admin_cli]

@@ -643,6 +643,14 @@ def _sees_staff(person: Staff) -> bool:
     return g.scope.has_station(person.station_id)
 
 
+def _form_station() -> Station:
+    """The station a form names by `station_id`, if the account may see it; else NotFound."""
+    station = db.session.get(Station, parse_id(request.form.get("station_id")) or 0)
+    if station is None or not g.scope.has_station(station.id):
+        raise NotFound("station_not_found")
+    return station
+
+
 def _scope_stations() -> list[Station]:
     return [
         s for s in db.session.scalars(sa.select(Station).order_by(Station.id)) if g.scope.has_station(s.id)
@@ -672,9 +680,7 @@ def _staff_page(status: int = 200, **context) -> Response:
 @page(Permission.WRITE)
 def staff_add():
     form = request.form
-    station = db.session.get(Station, parse_id(form.get("station_id")) or 0)
-    if station is None or not g.scope.has_station(station.id):
-        raise NotFound("station_not_found")
+    station = _form_station()
     people_service.add_staff(
         station, form.get("name", ""), form.get("role", ""), form.get("phone", ""), actor=_actor()
     )
@@ -733,9 +739,7 @@ def _users_page(status: int = 200, **context) -> Response:
 @page(Permission.ACCOUNTS)
 def users_create():
     form = request.form
-    station = db.session.get(Station, parse_id(form.get("station_id")) or 0)
-    if station is None or not g.scope.has_station(station.id):
-        return _users_page(422, error=PAGES["not_found"][1], form=form)
+    station = _form_station()
     try:
         accounts.create_user(
             form.get("username", ""),
