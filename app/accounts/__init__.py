@@ -3,7 +3,9 @@
 Accounts belong to a station and see only its subtree; a role says what they may do (`models`,
 `service`: creating, disabling, password login with lockout, optional TOTP, scopes). The signed console
 session with its CSRF token (`sessions`). The append-only audit log written by the console and the CLI
-(`audit`). Chinese texts in `texts`.
+(`audit`), login by scanning the official account's QR with a bound WeChat (`qr_login`). Chinese texts
+in `texts`.
 
-May import: `core`, `directory` (stations and their tree), `stores` (which stores a scope covers).
+May import: `core`, `audit`, `directory` (stations and their tree), `stores` (which stores a scope covers),
+`staff` (models: the bound person behind a QR login).
 """

@@ -27,6 +27,9 @@ class ConsoleUser(db.Model):
     station_id: Mapped[int] = mapped_column(sa.ForeignKey("stations.id"), index=True)
     role: Mapped[ConsoleRole] = mapped_column(enum_column(ConsoleRole))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: The bound station staff member who may log in as this account by scanning the official account's
+    #: login QR with WeChat (`qr_login`); None: password only.
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), unique=True)
     #: Base32 TOTP secret; None: no second factor.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)

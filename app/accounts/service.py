@@ -39,6 +39,7 @@ from app.core.extensions import db
 from app.core.timeutil import as_utc, utcnow
 from app.directory import routing
 from app.directory.models import Station
+from app.staff.models import Staff
 from app.stores.models import Store
 
 LOCKOUT_FAILURES = 5
@@ -160,6 +161,13 @@ def find_station(name: str) -> Station:
     return station
 
 
+def find_staff(staff_id: int) -> Staff:
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise _error(NotFound, "staff_not_found", staff_id=staff_id)
+    return staff
+
+
 def find_user(username: str) -> ConsoleUser:
     username = (username or "").strip()
     user = (
@@ -179,6 +187,7 @@ def describe(user: ConsoleUser) -> dict:
         "role": user.role.value,
         "active": user.active,
         "totp": user.totp_secret is not None,
+        "staff_id": user.staff_id,
     }
 
 
@@ -190,8 +199,10 @@ def create_user(
     actor: Actor,
     *,
     by: ConsoleUser | None = None,
+    staff: Staff | None = None,
 ) -> ConsoleUser:
-    """A new account; `by` (a console administrator) may create accounts only in its subtree and rank."""
+    """A new account; `by` (a console administrator) may create accounts only in its subtree and rank.
+    `staff`: the bound staff member who may also log in by scanning the official account's QR."""
     username = (username or "").strip()
     if not _USERNAME.fullmatch(username):
         raise ValidationFailed({"username": ERRORS["username_invalid"]}, code="username_invalid")
@@ -208,7 +219,11 @@ def create_user(
     if db.session.scalar(sa.select(ConsoleUser.id).where(ConsoleUser.username == username)) is not None:
         raise _error(Conflict, "username_taken", username=username)
     user = ConsoleUser(
-        username=username, station=station, role=role, password_hash=_hasher()[0].hash(password)
+        username=username,
+        station=station,
+        role=role,
+        password_hash=_hasher()[0].hash(password),
+        staff_id=staff.id if staff is not None else None,
     )
     db.session.add(user)
     db.session.flush()

@@ -19,4 +19,14 @@ ERRORS = {
     "role_too_high": "不能创建或管理比自己权限更高的账号。",
     "cannot_disable_self": "不能停用自己的账号。",
     "no_permission": "您的账号没有此项操作权限。",
+    "staff_not_found": "工作人员编号 {staff_id} 不存在。",
+}
+
+#: Answers of the official account to a scan of a console login QR, and the console's login page.
+QR_LOGIN = {
+    "approved": "已确认登录监管后台（账号 {username}）。请回到电脑上点击“我已扫码确认”。如非本人操作，请忽略。",
+    "expired": "该登录二维码已失效，请在电脑上刷新后重新扫码。",
+    "no_account": "您的微信没有关联监管后台账号，请使用用户名和密码登录，或联系管理员。",
+    "waiting": "尚未收到扫码确认，请用已绑定公众号的微信扫码后再点击。",
+    "unavailable": "暂时无法使用扫码登录，请使用用户名和密码登录。",
 }

@@ -46,12 +46,26 @@ def _commit(change: Callable[[], T]) -> T:
 @click.option("--station", required=True, help="The station the account belongs to (its full name).")
 @click.option("--role", required=True, help="administrator, operator or viewer.")
 @click.option("--password", default=None, help="The password; read from standard input when omitted.")
-def add_user_cmd(username: str, station: str, role: str, password: str | None):
+@click.option(
+    "--staff",
+    "staff_id",
+    type=int,
+    default=None,
+    help="A bound staff member's id: may also log in by WeChat QR.",
+)
+def add_user_cmd(username: str, station: str, role: str, password: str | None, staff_id: int | None):
     """Create a console account; the password comes from --password or the first line of stdin."""
     if password is None:
         password = sys.stdin.readline().rstrip("\r\n")
     user = _commit(
-        lambda: service.create_user(username, service.find_station(station), role, password, Actor.cli())
+        lambda: service.create_user(
+            username,
+            service.find_station(station),
+            role,
+            password,
+            Actor.cli(),
+            staff=service.find_staff(staff_id) if staff_id is not None else None,
+        )
     )
     click.echo(f"已创建账号 {user.username}（{ROLES[user.role.value]}，{user.station.name}）")
 

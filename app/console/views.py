@@ -30,11 +30,11 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from app.accounts import qr_login, sessions
 from app.accounts import service as accounts
-from app.accounts import sessions
 from app.accounts.models import ConsoleRole
 from app.accounts.service import Permission, Scope
-from app.accounts.texts import ROLES
+from app.accounts.texts import QR_LOGIN, ROLES
 from app.audit import log as audit_log
 from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
@@ -71,6 +71,7 @@ CSP = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 UPLOAD_MAX = 5 * 1024 * 1024
+QR_COOKIE = "console_qr"  # the browser secret of a WeChat QR login attempt
 PAGE_LIMIT = 50
 
 
@@ -239,6 +240,58 @@ def login_post():
     db.session.commit()
     g.console = sessions.issue(user)
     return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.get("/login/wechat")
+def login_wechat():
+    """A login QR of the official account, for a bound staff member's WeChat (`accounts.qr_login`)."""
+    attempt = qr_login.start()
+    qr = _login_qr(attempt[0]) if attempt is not None else None
+    if qr is None:
+        return _page("login", 503, error=QR_LOGIN["unavailable"], next=url_for("console.index"))
+    response = _page("login_wechat", token=attempt[0], qr=qr, next=_safe_next(request.args.get("next")))
+    response.set_cookie(
+        QR_COOKIE,
+        attempt[1],
+        max_age=qr_login.LOGIN_TTL,
+        path=sessions.COOKIE_PATH,
+        secure=sessions.cookie_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+def _login_qr(token: str) -> str | None:
+    try:
+        url = people_service.temporary_qr_url(qr_login.scene(token), qr_login.LOGIN_TTL)
+    except WeChatError:
+        return None
+    return _png_data_uri(qr_export.qr_image(url))
+
+
+@bp.post("/login/wechat")
+def login_wechat_post():
+    if not same_origin(
+        request.headers.get("Origin"), request.headers.get("Referer"), allowed_hosts(request.host)
+    ):
+        return _message("csrf_invalid", 403)
+    token = request.form.get("token", "")[:32]
+    user = qr_login.claim(token, request.cookies.get(QR_COOKIE, ""))
+    target = _safe_next(request.form.get("next"))
+    if user is None:
+        qr = _login_qr(token) if len(token) == 32 and token.isalnum() else None
+        return _page("login_wechat", 401, token=token, qr=qr, error=QR_LOGIN["waiting"], next=target)
+    g.console = sessions.issue(user)
+    response = redirect(target, 303)
+    response.delete_cookie(
+        QR_COOKIE,
+        path=sessions.COOKIE_PATH,
+        secure=sessions.cookie_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 @bp.post("/logout")

@@ -278,14 +278,20 @@ def unbind(staff: Staff, *, actor: Actor | None = None) -> bool:
 
 
 def invite_qr_url(invite: StaffInvite) -> str:
-    """The content of the invite's temporary parameterised QR (official account `qrcode/create`, valid as
-    long as the invite). Raises WeChatError when WeChat cannot make it; the 6-digit code works anyway."""
+    """The content of the invite's temporary parameterised QR (valid as long as the invite). Raises
+    WeChatError when WeChat cannot make it; the 6-digit code works anyway."""
+    return temporary_qr_url(invite.scene, int(INVITE_TTL.total_seconds()))
+
+
+def temporary_qr_url(scene: str, seconds: int) -> str:
+    """The content of a temporary parameterised QR of the official account (`qrcode/create`,
+    QR_STR_SCENE) whose scan pushes `scene` to the callback. Raises WeChatError."""
     with wechat_errors("qrcode_create"):
         answer = oa_client().qrcode.create(
             {
-                "expire_seconds": int(INVITE_TTL.total_seconds()),
+                "expire_seconds": seconds,
                 "action_name": "QR_STR_SCENE",
-                "action_info": {"scene": {"scene_str": invite.scene}},
+                "action_info": {"scene": {"scene_str": scene}},
             }
         )
     url = answer.get("url") if isinstance(answer, dict) else None

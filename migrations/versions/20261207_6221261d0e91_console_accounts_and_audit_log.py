@@ -1,6 +1,7 @@
 """console accounts, audit log, closed stations, credential alerts
 
 console_users: the regulators' web console accounts (a station, a role, an Argon2id hash, optional TOTP,
+the bound staff member who may log in by scanning the official account's QR,
 lockout counters, a session version). audit_entries: every change made in the console or the CLI, who,
 when, what, before and after; only ever inserted. stations.closed_at: a closed (撤销) station, which
 routing never picks. credential_alerts: which expiry alert (30 days, 7 days, the day) was sent for which
@@ -51,6 +52,7 @@ def upgrade():
     sa.Column('station_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('administrator', 'operator', 'viewer', name='consolerole', native_enum=False, length=32), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
@@ -59,6 +61,8 @@ def upgrade():
     sa.Column('last_login_at', app.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', app.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_console_users_station_id_stations')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_console_users_staff_id_staff')),
+    sa.UniqueConstraint('staff_id', name=op.f('uq_console_users_staff_id')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_console_users')),
     sa.UniqueConstraint('username', name=op.f('uq_console_users_username'))
     )

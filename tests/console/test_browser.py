@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.console.test_pages import decode_pdf_qr_codes
@@ -39,8 +40,6 @@ def live(app, monkeypatch):
 
 @pytest.fixture
 def browser_page():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

@@ -62,12 +62,23 @@ def test_store_form_never_a_server_error(app, client, world, form):
         world["code_a"] = resp.headers["Location"].split("/admin/stores/")[1].split("?")[0]
 
 
+@helpers.fuzz_settings(15)
+@given(token=TEXT)
+def test_wechat_login_form_never_a_server_error(app, world, token):
+    browser = app.test_client()
+    browser.get("/admin/login/wechat")
+    resp = browser.post("/admin/login/wechat", data={"token": token}, headers={"Origin": ORIGIN})
+    assert resp.status_code == 401
+    _check(resp)
+
+
 @helpers.fuzz_settings(25)
 @given(username=TEXT, password=TEXT, totp=TEXT)
 def test_login_form_never_a_server_error(app, world, username, password, totp):
     browser = app.test_client()
     resp = browser.post(
         "/admin/login",
+        "/admin/login/wechat",
         data={"username": username, "password": password, "totp": totp},
         headers={"Origin": ORIGIN},
     )
