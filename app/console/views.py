@@ -93,7 +93,9 @@ def _headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     session = g.get("console")
     if session is not None and not g.get("logged_out"):
-        _set_cookie(response, session.renewed())  # a fresh idle timer on every page
+        _cookie(
+            response, sessions.COOKIE, session.renewed(), sessions.idle_seconds()
+        )  # a fresh idle timer on every page
     return response
 
 
@@ -119,15 +121,21 @@ def _http_error(exc: HTTPException):
     )
 
 
-def _set_cookie(response: Response, value: str) -> None:
+def _cookie(response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
-        sessions.COOKIE,
+        name,
         value,
-        max_age=sessions.idle_seconds(),
+        max_age=max_age,
         path=sessions.COOKIE_PATH,
         secure=sessions.cookie_secure(),
         httponly=True,
         samesite="Strict",
+    )
+
+
+def _forget(response: Response, name: str) -> None:
+    response.delete_cookie(
+        name, path=sessions.COOKIE_PATH, secure=sessions.cookie_secure(), httponly=True, samesite="Strict"
     )
 
 
@@ -250,15 +258,7 @@ def login_wechat():
     if qr is None:
         return _page("login", 503, error=QR_LOGIN["unavailable"], next=url_for("console.index"))
     response = _page("login_wechat", token=attempt[0], qr=qr, next=_safe_next(request.args.get("next")))
-    response.set_cookie(
-        QR_COOKIE,
-        attempt[1],
-        max_age=qr_login.LOGIN_TTL,
-        path=sessions.COOKIE_PATH,
-        secure=sessions.cookie_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
+    _cookie(response, QR_COOKIE, attempt[1], qr_login.LOGIN_TTL)
     return response
 
 
@@ -284,13 +284,7 @@ def login_wechat_post():
         return _page("login_wechat", 401, token=token, qr=qr, error=QR_LOGIN["waiting"], next=target)
     g.console = sessions.issue(user)
     response = redirect(target, 303)
-    response.delete_cookie(
-        QR_COOKIE,
-        path=sessions.COOKIE_PATH,
-        secure=sessions.cookie_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
+    _forget(response, QR_COOKIE)
     return response
 
 
@@ -299,13 +293,7 @@ def login_wechat_post():
 def logout():
     g.logged_out = True
     response = redirect(url_for("console.login"), 303)
-    response.delete_cookie(
-        sessions.COOKIE,
-        path=sessions.COOKIE_PATH,
-        secure=sessions.cookie_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
+    _forget(response, sessions.COOKIE)
     return response
 
 

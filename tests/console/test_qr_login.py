@@ -15,6 +15,21 @@ def _token(html: str) -> str:
     return re.search(r'name="token" value="([0-9a-f]{32})"', html).group(1)
 
 
+def _add_user(runner, username: str, role: str, staff_id: int):
+    args = [
+        "admin",
+        "add-user",
+        username,
+        "--station",
+        "甲商圈服务站",
+        "--role",
+        role,
+        "--password",
+        PASSWORD,
+    ]
+    return runner.invoke(args=[*args, "--staff", str(staff_id)])
+
+
 def _claim(browser, token: str):
     return browser.post(
         "/admin/login/wechat", data={"token": token, "next": "/admin/"}, headers={"Origin": ORIGIN}
@@ -30,21 +45,7 @@ def test_bound_staff_logs_in_by_scanning(app, client, runner):
         )
         db.session.commit()
         wang_id = wang.id
-    result = runner.invoke(
-        args=[
-            "admin",
-            "add-user",
-            "wang",
-            "--station",
-            "甲商圈服务站",
-            "--role",
-            "operator",
-            "--password",
-            PASSWORD,
-            "--staff",
-            str(wang_id),
-        ]
-    )
+    result = _add_user(runner, "wang", "operator", wang_id)
     assert result.exit_code == 0, result.output
 
     page = client.get("/admin/login/wechat")
@@ -72,38 +73,10 @@ def test_disabled_or_unbound_staff_cannot_log_in_by_scanning(app, client, runner
         db.session.add(wang)
         db.session.commit()
         wang_id = wang.id
-    runner.invoke(
-        args=[
-            "admin",
-            "add-user",
-            "wang",
-            "--station",
-            "甲商圈服务站",
-            "--role",
-            "viewer",
-            "--password",
-            PASSWORD,
-            "--staff",
-            str(wang_id),
-        ]
-    )
+    _add_user(runner, "wang", "viewer", wang_id)
     runner.invoke(args=["admin", "disable", "wang"])
     token = _token(client.get("/admin/login/wechat").get_data(as_text=True))
     assert "没有关联监管后台账号" in event(app, client, "oa-wang", "SCAN", f"login:{token}").reply
     assert _claim(client, token).status_code == 401
-    bad = runner.invoke(
-        args=[
-            "admin",
-            "add-user",
-            "zhao",
-            "--station",
-            "甲商圈服务站",
-            "--role",
-            "viewer",
-            "--password",
-            PASSWORD,
-            "--staff",
-            "999999",
-        ]
-    )
+    bad = _add_user(runner, "zhao", "viewer", 999999)
     assert bad.exit_code == 1 and "工作人员编号 999999 不存在" in bad.output
