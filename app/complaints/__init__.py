@@ -2,10 +2,10 @@
 
 Models (`models`), who may see and act on a case (`access`), the transitions (`flow`), stored deadlines
 and how they read (`deadlines`), recounting them when the calendar changes (`replan`), the worker's sweeps
-(`sweeps`), the content check (`content_check`), the choices a
-consumer picks from (`options`), filing (`filing/`), what consumers and staff see (`presenters/`) and the
-Chinese text of all of it (`texts`).
+(`sweeps`), the content check (`content_check`), the choices a consumer picks from (`options`), filing
+(`filing/`), what consumers and staff see (`presenters/`), closing a station once its cases are handed over
+(`station_closing`) and the Chinese text of all of it (`texts`).
 
-May import: `core`, `directory`, `calendar`, `stores`, `consumers`, `staff`, `uploads`, `notifications`,
+May import: `core`, `audit`, `directory`, `calendar`, `stores`, `consumers`, `staff`, `uploads`, `notifications`,
 the `wechat` adapter.
 """

@@ -113,3 +113,10 @@ def _sweep_outbox() -> None:
 @every(3600, "oa.prune_inbound")
 def _prune_oa_inbound() -> None:
     callback.prune_inbound()
+
+
+@every(3600, "credentials.expiry_alerts")
+def _credential_alerts() -> None:
+    from app.notifications import credential_alerts
+
+    credential_alerts.sweep()
