@@ -17,7 +17,7 @@ from flask import Flask
 
 from app.complaints import content_check, sweeps
 from app.core.extensions import db
-from app.notifications import delivery
+from app.notifications import credential_alerts, delivery
 from app.official_account import callback
 from app.stores import scans
 
@@ -117,6 +117,4 @@ def _prune_oa_inbound() -> None:
 
 @every(3600, "credentials.expiry_alerts")
 def _credential_alerts() -> None:
-    from app.notifications import credential_alerts
-
     credential_alerts.sweep()
