@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.cli import register_cli
+from app.console import bp as console_bp
 from app.core import redis_client
 from app.core.config import Settings
 from app.core.extensions import db, migrate
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         web_bp,
         miniprogram_bp,
         official_account_bp,
+        console_bp,
         staff_web_bp,
         staff_web_root_bp,
     ):

@@ -1,5 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.accounts.models import ConsoleRole, ConsoleUser
+from app.audit.models import AuditEntry
 from app.calendar.models import CalendarOverride, CalendarYear
 from app.complaints.models import (
     OPEN_STATUSES,
@@ -12,7 +14,7 @@ from app.complaints.models import (
 )
 from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
-from app.notifications.models import OutboxMessage, OutboxStatus
+from app.notifications.models import CredentialAlert, OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
 from app.staff.models import Staff, StaffInvite, StaffRole
 from app.stores.models import (
@@ -23,6 +25,7 @@ from app.stores.models import (
     Credential,
     CredentialKind,
     Industry,
+    RevokedScanDaily,
     Store,
     StoreCode,
     StoreScanDaily,
@@ -31,6 +34,7 @@ from app.uploads.models import Upload
 
 __all__ = [
     "OPEN_STATUSES",
+    "AuditEntry",
     "Badge",
     "BusinessCircle",
     "CalendarOverride",
@@ -42,9 +46,12 @@ __all__ = [
     "ComplaintDeadline",
     "ComplaintEvent",
     "ComplaintKind",
+    "ConsoleRole",
+    "ConsoleUser",
     "Consumer",
     "ContentCheck",
     "Credential",
+    "CredentialAlert",
     "CredentialKind",
     "InboxMessage",
     "Industry",
@@ -52,6 +59,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Region",
+    "RevokedScanDaily",
     "RoutingRule",
     "Staff",
     "StaffInvite",

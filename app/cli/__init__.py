@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.cli import (
+    admin,
     calendar,
     codes,
     complaints,
@@ -20,7 +21,21 @@ from app.cli import (
     wxacode,
 )
 
-MODULES = (calendar, codes, complaints, demo, export, imports, outbox, sandbox, scans, staff, worker, wxacode)
+MODULES = (
+    admin,
+    calendar,
+    codes,
+    complaints,
+    demo,
+    export,
+    imports,
+    outbox,
+    sandbox,
+    scans,
+    staff,
+    worker,
+    wxacode,
+)
 
 
 def register_cli(app: Flask) -> None:

@@ -25,6 +25,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 def seed_cmd(today: dt.datetime | None):
     """Create or refresh the demo district, its stations and stores. Safe to run again."""
     result = demo.seed(today.date() if today else None)
+    demo.ensure_admin()
     db.session.commit()
     for line in (*result.stations.notes, *result.stores.notes):
         click.echo(line)
@@ -36,6 +37,10 @@ def seed_cmd(today: dt.datetime | None):
     click.echo("演示店铺：")
     for why, name, code in result.samples:
         click.echo(f"  {code}  {name}（{why}）  {store_url(base, code)}")
+    click.echo(
+        f"监管后台：{base.rstrip('/')}/admin/login  用户名 {demo.DEMO_ADMIN}  密码 {demo.DEMO_ADMIN_PASSWORD}"
+        f"（{demo.CENTRE}，管理员）"
+    )
 
 
 GROUPS = [demo_cli]

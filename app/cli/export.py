@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.cli.codes import codes_cli
 from app.core.errors import DomainError
-from app.stores import qr_export
+from app.stores import posters, qr_export
 
 
 @codes_cli.command("export")
@@ -33,3 +33,25 @@ def export_cmd(out_dir: Path, circle: str | None):
 
 
 GROUPS: list = []  # adds a command to the `codes` group, registered by app.cli.codes
+
+
+@codes_cli.command("posters")
+@click.option(
+    "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF file."
+)
+@click.option("--circle", default=None, help="Only the stores of this business circle (its exact name).")
+@click.option(
+    "--station", default=None, help="Only the stores this station is responsible for (its exact name)."
+)
+@click.option("--size", type=click.Choice(["a5", "a4"]), default="a5", show_default=True, help="Paper size.")
+def posters_cmd(out_file: Path, circle: str | None, station: str | None, size: str):
+    """Write a printable PDF with one poster per store (QR, code, commitments, station, 12315)."""
+    try:
+        found = posters.posters_for(
+            posters.select(circle=circle, station=station), current_app.config["PUBLIC_BASE_URL"]
+        )
+        data = posters.render(found, size=size, hotline=current_app.config["HOTLINE_12315"])
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    out_file.write_bytes(data)
+    click.echo(f"已生成 {len(found)} 张海报：{out_file}")

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.audit.log import Actor
 from app.core.errors import DomainError
 from app.core.extensions import db
-from app.directory import importing
+from app.directory import editing, importing
 
 stations_cli = AppGroup("stations", help="Stations.")
 stores_cli = AppGroup("stores", help="Stores.")
@@ -58,6 +59,8 @@ def run_import(fn: Callable[[importing.Table], importing.ImportResult], file: Pa
         db.session.rollback()
         click.echo(f"检查通过（试运行，未保存）：{result.subject}{result.summary()}")
         return
+    if result.changed:
+        editing.record_import(result, Actor.cli(), file.name)
     db.session.commit()
     for note in result.notes:
         click.echo(note)

@@ -18,6 +18,7 @@ import qrcode
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.audit.log import Actor
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.timeutil import CHINA
@@ -25,12 +26,9 @@ from app.official_account.texts import CLI
 from app.staff import people
 from app.staff.models import StaffRole
 from app.staff.texts import ROLES
-from wechat.api import WeChatError, wechat_errors
-from wechat.client import oa_client
+from wechat.api import WeChatError
 
 staff_cli = AppGroup("staff", help="Station staff and merchant contacts.")
-
-QR_EXPIRE_SECONDS = int(people.INVITE_TTL.total_seconds())
 
 
 def _fail(exc: DomainError) -> click.ClickException:
@@ -47,7 +45,9 @@ def _fail(exc: DomainError) -> click.ClickException:
 def add_cmd(station: str, name: str, role: str, phone: str):
     """Add a station staff member; prints the new id."""
     try:
-        person = people.add_staff(people.find_station(station), name, StaffRole(role), phone)
+        person = people.add_staff(
+            people.find_station(station), name, StaffRole(role), phone, actor=Actor.cli()
+        )
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -90,7 +90,7 @@ def invite_cmd(staff_id: int, qr_out: Path | None):
     """A one-time binding token for STAFF_ID, valid 24 hours: a 6-digit code and a temporary QR."""
     try:
         person = people.get(staff_id)
-        invite = people.create_invite(person)
+        invite = people.create_invite(person, actor=Actor.cli())
         db.session.commit()
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -99,17 +99,7 @@ def invite_cmd(staff_id: int, qr_out: Path | None):
     click.echo(CLI["invite_how"].format(code=invite.code))
     # After the commit: the code works even when WeChat cannot make the QR right now.
     try:
-        with wechat_errors("qrcode_create"):
-            answer = oa_client().qrcode.create(
-                {
-                    "expire_seconds": QR_EXPIRE_SECONDS,
-                    "action_name": "QR_STR_SCENE",
-                    "action_info": {"scene": {"scene_str": invite.scene}},
-                }
-            )
-        url = answer.get("url") if isinstance(answer, dict) else None
-        if not url:
-            raise WeChatError("qrcode/create answered without a url")
+        url = people.invite_qr_url(invite)
     except WeChatError as exc:
         click.echo(CLI["invite_qr_failed"].format(error=exc), err=True)
         return
@@ -135,7 +125,7 @@ def unbind_cmd(staff_id: int):
         person = people.get(staff_id)
     except DomainError as exc:
         raise _fail(exc) from exc
-    changed = people.unbind(person)
+    changed = people.unbind(person, actor=Actor.cli())
     db.session.commit()
     click.echo(CLI["unbound" if changed else "not_bound"].format(name=person.name, id=person.id))
 

@@ -120,6 +120,9 @@ class Settings:
     WECHAT_OA_VERIFY_FILE: str | None = None  # "MP_verify_xxx.txt:content", served at the root
     STAFF_SESSION_TTL_SECONDS: int = 2 * 3600  # the signed staff cookie of the H5 pages
     STAFF_LINK_TTL_SECONDS: int = 7 * 24 * 3600  # sandbox signed links in alerts
+    # Regulators' console (/admin): idle and absolute session lifetimes.
+    CONSOLE_IDLE_SECONDS: int = 30 * 60
+    CONSOLE_SESSION_SECONDS: int = 12 * 3600
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -185,7 +188,12 @@ class Settings:
             value = _env(name)
             if value is not None:
                 setattr(s, name, value)
-        for name in ("STAFF_SESSION_TTL_SECONDS", "STAFF_LINK_TTL_SECONDS"):
+        for name in (
+            "STAFF_SESSION_TTL_SECONDS",
+            "STAFF_LINK_TTL_SECONDS",
+            "CONSOLE_IDLE_SECONDS",
+            "CONSOLE_SESSION_SECONDS",
+        ):
             setattr(s, name, _int(name, getattr(s, name)))
         s.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", s.OUTBOX_MAX_ATTEMPTS)
         s.OUTBOX_RETRY_BASE_SECONDS = _float("OUTBOX_RETRY_BASE_SECONDS", s.OUTBOX_RETRY_BASE_SECONDS)

@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.accounts import service as accounts
+from app.accounts.models import ConsoleRole, ConsoleUser
+from app.audit.log import Actor
 from app.core.extensions import db
 from app.core.timeutil import today_cn
 from app.directory import importing
 from app.directory.importing import ImportResult, Table
+from app.directory.models import Station
 from app.stores import uscc
 from app.stores.models import Store
 
@@ -462,3 +466,17 @@ def seed(today: dt.date | None = None) -> DemoResult:
     code_by_uscc = {s.uscc: s.active_code.code for s in rows if s.active_code}
     samples = [(why, name, code_by_uscc[by_name[name]]) for why, name in _SAMPLES]
     return DemoResult(stations, stores, samples)
+
+
+#: The demo console administrator at the district centre (development and sandbox only).
+DEMO_ADMIN = "demo-admin"
+DEMO_ADMIN_PASSWORD = "demo-admin-2026"
+
+
+def ensure_admin() -> bool:
+    """Create the demo console administrator unless it exists; True when it was created."""
+    if db.session.scalar(sa.select(ConsoleUser.id).where(ConsoleUser.username == DEMO_ADMIN)) is not None:
+        return False
+    centre = db.session.scalar(sa.select(Station).where(Station.name == CENTRE))
+    accounts.create_user(DEMO_ADMIN, centre, ConsoleRole.ADMINISTRATOR, DEMO_ADMIN_PASSWORD, Actor.cli())
+    return True

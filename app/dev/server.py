@@ -147,6 +147,7 @@ def main() -> int:
             f"\n一店一码 demo: http://127.0.0.1:{env['PORT']}/  "
             f"(sandbox={'yes' if sandbox else 'no'}, WeChat API at {env.get('WECHAT_API_BASE', 'default')})\n"
             "Open a store page from the list printed by `flask demo seed` above, e.g. /s/<code>, or\n"
+            f"  the regulators' console at http://127.0.0.1:{env['PORT']}/admin/login (login printed above)\n"
             f"  curl http://127.0.0.1:{env['PORT']}/api/mp/v1/stores/<code>\n"
             "Play a station worker on the official account (real signed, AES-encrypted pushes); `flask`\n"
             "commands in another terminal of this checkout reach this server and its emulator by themselves:\n"

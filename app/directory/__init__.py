@@ -1,7 +1,8 @@
 """The directory: who is responsible where.
 
 Regions, business circles and stations (`models`), the routing rules that pick a store's responsible
-station (`routing`), and the enrolment import of stations and stores from CSV or Excel (`importing`).
+station (`routing`), the enrolment import of stations and stores from CSV or Excel (`importing`), and
+forms that reuse its rules for one station (`stations`) or one store (`editing`).
 
-May import: `core`, `stores` (the importer writes stores and their codes).
+May import: `core`, `audit`, `stores` (the importer writes stores and their codes).
 """

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.extensions import db
-from app.core.models import created_at_column, enum_column, updated_at_column
+from app.core.models import UTCDateTime, created_at_column, enum_column, updated_at_column
 
 
 class StationKind(enum.StrEnum):
@@ -41,6 +42,8 @@ class Station(db.Model):
     region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
     address: Mapped[str] = mapped_column(sa.String(200), default="")
     phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    #: Closed stations (撤销) take no new cases: routing never picks them. Rows stay for history.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at = created_at_column()
     updated_at = updated_at_column()
 

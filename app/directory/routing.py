@@ -62,12 +62,21 @@ class Subject:
 
 _OFFICE_IN_REGION = (
     sa.select(Station.id)
-    .where(Station.region_id == sa.bindparam("region_id"), Station.kind == StationKind.REGULATORY_OFFICE)
+    .where(
+        Station.region_id == sa.bindparam("region_id"),
+        Station.kind == StationKind.REGULATORY_OFFICE,
+        Station.closed_at.is_(None),
+    )
     .order_by(Station.id)
     .limit(1)
 )
 _PARENT_REGION = sa.select(Region.parent_id).where(Region.id == sa.bindparam("region_id"))
-_CENTRE = sa.select(Station.id).where(Station.kind == StationKind.CENTER_12315).order_by(Station.id).limit(1)
+_CENTRE = (
+    sa.select(Station.id)
+    .where(Station.kind == StationKind.CENTER_12315, Station.closed_at.is_(None))
+    .order_by(Station.id)
+    .limit(1)
+)
 
 #: region id -> office id, and the centre's id: kept with the rules (same lifetime, same clearing).
 _lookups: dict = {}
@@ -193,6 +202,11 @@ def decide(
         if station_id is not None:
             return station_id, spec.rule
     return district_centre_id(conn), "district_centre"
+
+
+def station_id_for(store: Store) -> int | None:
+    """The id of the station the store's page names as responsible (no complaint category)."""
+    return decide(Subject.of(store))[0]
 
 
 def responsible_station(store: Store, category: str | None = None, kind: str = "complaint") -> Route:

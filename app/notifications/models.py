@@ -41,3 +41,21 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at = created_at_column()
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class CredentialAlert(db.Model):
+    """One expiry alert sent for a credential's end date at one stage."""
+
+    __tablename__ = "credential_alerts"
+    __table_args__ = (
+        sa.UniqueConstraint("credential_id", "valid_until", "stage", name="uq_credential_alerts_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("credentials.id", ondelete="CASCADE"), index=True
+    )
+    valid_until: Mapped[dt.date] = mapped_column(sa.Date)
+    stage: Mapped[str] = mapped_column(sa.String(8))
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at = created_at_column()

@@ -24,7 +24,7 @@ STAFF_NEW = "new_complaint"  # WECHAT_OA_TPL_NEW_COMPLAINT
 STAFF_DEADLINE = "deadline"  # WECHAT_OA_TPL_DEADLINE
 
 
-def _remember(row: OutboxMessage) -> None:
+def remember(row: OutboxMessage) -> None:
     """Let the after-commit hook wake the worker for this row."""
     db.session.add(row)
     after_commit.queue_row(row)
@@ -123,7 +123,7 @@ def consumer_progress(complaint: Complaint, event_id: int, text: str, *, title: 
             **inbox_values(consumer_id=consumer.id, complaint_id=complaint.id, title=title, text=text)
         )
     )
-    _remember(
+    remember(
         OutboxMessage(
             **progress_values(
                 complaint_id=complaint.id,
@@ -150,7 +150,7 @@ def _template_message(
     due_text: str,
     tag: str,
 ) -> None:
-    _remember(
+    remember(
         OutboxMessage(
             **template_values(
                 complaint_id=complaint.id,

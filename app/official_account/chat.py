@@ -27,6 +27,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
+from app.accounts import qr_login
 from app.complaints import access, deadlines, flow, states
 from app.complaints.filing import input
 from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
@@ -166,6 +167,8 @@ def _event(incoming: Incoming, now: dt.datetime) -> str:
         return ""
     if event in ("subscribe", "subscribe_scan", "scan"):
         people.set_following(incoming.openid, True)
+    if event in ("subscribe_scan", "scan") and qr_login.is_login_scene(incoming.event_key):
+        return qr_login.approve(incoming.openid, incoming.event_key)
     if event in ("subscribe_scan", "scan") and people.is_bind_scene(incoming.event_key):
         return _attempt(lambda: _bound_text(*people.bind_by_scene(incoming.openid, incoming.event_key, now)))
     if event in ("subscribe", "subscribe_scan", "scan"):

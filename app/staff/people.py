@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.audit.log import Actor, record
 from app.core import redis_client
 from app.core.errors import Conflict, Gone, NotFound, TooMany, ValidationFailed
 from app.core.extensions import db
@@ -29,6 +30,8 @@ from app.staff.models import Staff, StaffInvite, StaffRole
 from app.staff.texts import ROLES
 from app.stores import codes as store_codes
 from app.stores.models import Store, StoreCode
+from wechat.api import WeChatError, wechat_errors
+from wechat.client import oa_client
 
 INVITE_TTL = dt.timedelta(hours=24)
 SCENE_PREFIX = "bind:"
@@ -75,7 +78,9 @@ def _name(name: str) -> str:
     return name
 
 
-def add_staff(station: Station, name: str, role: StaffRole | str, phone: str = "") -> Staff:
+def add_staff(
+    station: Station, name: str, role: StaffRole | str, phone: str = "", *, actor: Actor | None = None
+) -> Staff:
     try:
         role = StaffRole(role)
     except ValueError:
@@ -85,7 +90,15 @@ def add_staff(station: Station, name: str, role: StaffRole | str, phone: str = "
     staff = Staff(name=_name(name), role=role, station=station, phone=(phone or "").strip()[:20])
     db.session.add(staff)
     db.session.flush()
+    if actor is not None:
+        _audit(
+            actor, "staff.add", staff, after={"name": staff.name, "role": role.value, "station": station.name}
+        )
     return staff
+
+
+def _audit(actor: Actor, action: str, staff: Staff, **changes) -> None:
+    record(actor, action, f"{staff.name}（编号 {staff.id}）", station_id=staff.station_id, **changes)
 
 
 def add_merchant(store: Store, name: str, phone: str = "") -> Staff:
@@ -119,7 +132,7 @@ def where(staff: Staff) -> str:
 # --- invites --------------------------------------------------------------------------------------
 
 
-def create_invite(staff: Staff, now: dt.datetime | None = None) -> StaffInvite:
+def create_invite(staff: Staff, now: dt.datetime | None = None, *, actor: Actor | None = None) -> StaffInvite:
     """A new one-time token for `staff` (24 hours); their unused older invites stop working."""
     now = now or utcnow()
     if not staff.active:
@@ -138,6 +151,8 @@ def create_invite(staff: Staff, now: dt.datetime | None = None) -> StaffInvite:
     )
     db.session.add(invite)
     db.session.flush()
+    if actor is not None:
+        _audit(actor, "staff.invite", staff, after={"expires_at": invite.expires_at.isoformat()})
     return invite
 
 
@@ -249,7 +264,7 @@ def set_following(openid: str, following: bool) -> bool:
     return changed.rowcount > 0
 
 
-def unbind(staff: Staff) -> bool:
+def unbind(staff: Staff, *, actor: Actor | None = None) -> bool:
     """Forget the person's openid (and chat context). False when nothing was bound."""
     if staff.oa_openid is None:
         return False
@@ -257,7 +272,32 @@ def unbind(staff: Staff) -> bool:
     staff.context_complaint_id = None
     staff.context_until = None
     db.session.flush()
+    if actor is not None:
+        _audit(actor, "staff.unbind", staff, before={"bound": True}, after={"bound": False})
     return True
+
+
+def invite_qr_url(invite: StaffInvite) -> str:
+    """The content of the invite's temporary parameterised QR (valid as long as the invite). Raises
+    WeChatError when WeChat cannot make it; the 6-digit code works anyway."""
+    return temporary_qr_url(invite.scene, int(INVITE_TTL.total_seconds()))
+
+
+def temporary_qr_url(scene: str, seconds: int) -> str:
+    """The content of a temporary parameterised QR of the official account (`qrcode/create`,
+    QR_STR_SCENE) whose scan pushes `scene` to the callback. Raises WeChatError."""
+    with wechat_errors("qrcode_create"):
+        answer = oa_client().qrcode.create(
+            {
+                "expire_seconds": seconds,
+                "action_name": "QR_STR_SCENE",
+                "action_info": {"scene": {"scene_str": scene}},
+            }
+        )
+    url = answer.get("url") if isinstance(answer, dict) else None
+    if not url:
+        raise WeChatError("qrcode/create answered without a url")
+    return url
 
 
 def _failure_key(openid: str) -> str:

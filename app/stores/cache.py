@@ -169,6 +169,8 @@ def get_page_json(code: str, *, count_scan: bool = True) -> str:
     if blob is None:
         blob = _build_and_store(code, day, now)
     store_id, payload = _decode(blob)
+    if count_scan and payload == REVOKED:
+        scans.count_revoked(code, day)
     _raise_for(payload)
     if count_scan and store_id is not None:
         scans.count(store_id, day)

@@ -71,11 +71,23 @@ def active(code: str) -> StoreCode:
     return row
 
 
-def revoke_and_reissue(code: str, reason: str = "") -> StoreCode:
-    """Revoke a store's code (lost, leaked, misprinted) and issue a new one."""
+def _row(code: str) -> StoreCode:
+    if not is_well_formed(code):  # checked before any query (and never a NUL sent to PostgreSQL)
+        raise NotFound("store_not_found")
     row = db.session.scalar(sa.select(StoreCode).where(StoreCode.code == normalize(code)))
     if row is None:
         raise NotFound("store_not_found")
+    return row
+
+
+def store_of(code: str) -> Store:
+    """The store a code (active or revoked) belongs to; NotFound otherwise."""
+    return _row(code).store
+
+
+def revoke_and_reissue(code: str, reason: str = "") -> StoreCode:
+    """Revoke a store's code (lost, leaked, misprinted) and issue a new one."""
+    row = _row(code)
     if row.status == CodeStatus.ACTIVE:
         row.status = CodeStatus.REVOKED
         row.revoked_at = utcnow()

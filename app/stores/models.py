@@ -167,6 +167,16 @@ class StoreScanDaily(db.Model):
     scans: Mapped[int] = mapped_column(default=0)
 
 
+class RevokedScanDaily(db.Model):
+    """Scans of a revoked code per China calendar day: its old sticker is still up and should be replaced."""
+
+    __tablename__ = "revoked_scans_daily"
+
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    scans: Mapped[int] = mapped_column(default=0)
+
+
 __all__ = [
     "Badge",
     "CodeStatus",
@@ -175,6 +185,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "Industry",
+    "RevokedScanDaily",
     "Store",
     "StoreCode",
     "StoreScanDaily",

@@ -196,9 +196,8 @@ def safe_filename(code: str, name: str) -> str:
     return f"{code}_{clean}.png" if clean else f"{code}.png"
 
 
-def export(out_dir: str | Path, *, base_url: str, circle: str | None = None) -> ExportResult:
-    """Write one PNG per store with an active code (optionally only one circle's) and manifest.csv."""
-    out = Path(out_dir)
+def select_stores(*, circle: str | None = None) -> list[Store]:
+    """Every store, or one business circle's (NotFound when no circle has that name), circle by circle."""
     query = (
         sa.select(Store)
         .options(
@@ -206,15 +205,24 @@ def export(out_dir: str | Path, *, base_url: str, circle: str | None = None) -> 
             selectinload(Store.circle).selectinload(BusinessCircle.station),
             selectinload(Store.station),
             selectinload(Store.region),
+            selectinload(Store.commitments),
         )
         .order_by(Store.circle_id.is_(None), Store.circle_id, Store.name, Store.id)
     )
     if circle is not None:
+        if "\x00" in circle:  # no name holds one, and PostgreSQL refuses it in a query
+            raise NotFound("circle_not_found")
         circle_row = db.session.scalar(sa.select(BusinessCircle).where(BusinessCircle.name == circle.strip()))
         if circle_row is None:
             raise NotFound("circle_not_found")
         query = query.where(Store.circle_id == circle_row.id)
-    stores = db.session.scalars(query).all()
+    return list(db.session.scalars(query))
+
+
+def export(out_dir: str | Path, *, base_url: str, circle: str | None = None) -> ExportResult:
+    """Write one PNG per store with an active code (optionally only one circle's) and manifest.csv."""
+    out = Path(out_dir)
+    stores = select_stores(circle=circle)
 
     out.mkdir(parents=True, exist_ok=True)
     font = find_cjk_font()

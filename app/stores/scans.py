@@ -20,7 +20,7 @@ from flask import current_app
 from app.core import redis_client
 from app.core.extensions import db
 from app.core.redis_client import get_redis
-from app.stores.models import StoreScanDaily
+from app.stores.models import RevokedScanDaily, StoreScanDaily
 
 _pending: Counter = Counter()
 _lock = threading.Lock()
@@ -32,11 +32,23 @@ def day_key(day: dt.date) -> str:
     return f"scans:{day:%Y%m%d}"
 
 
+REVOKED_PREFIX = "r:"  # hash field of a scan of a revoked code: "r:<code>" (a store's field is its id)
+
+
 def count(store_id: int, day: dt.date) -> None:
+    _count(store_id, day)
+
+
+def count_revoked(code: str, day: dt.date) -> None:
+    """A scan of a revoked code: its sticker is still up somewhere (staff replace it)."""
+    _count(REVOKED_PREFIX + code, day)
+
+
+def _count(field: int | str, day: dt.date) -> None:
     global _last_flush
     with _lock:
-        if len(_pending) < MAX_PENDING_KEYS or (store_id, day) in _pending:
-            _pending[(store_id, day)] += 1
+        if len(_pending) < MAX_PENDING_KEYS or (field, day) in _pending:
+            _pending[(field, day)] += 1
     if time.monotonic() - _last_flush >= current_app.config["SCAN_FLUSH_SECONDS"]:
         flush()
 
@@ -93,12 +105,18 @@ def persist() -> int:
         else:
             work = key
         day = dt.datetime.strptime(parts[1], "%Y%m%d").date()
-        counts = {int(k): int(v) for k, v in r.hgetall(work).items()}
-        for store_id, n in counts.items():
-            row = db.session.get(StoreScanDaily, (store_id, day))
-            if row is None:
-                db.session.add(StoreScanDaily(store_id=store_id, day=day, scans=n))
+        for field, value in r.hgetall(work).items():
+            field, n = field.decode(), int(value)
+            if field.startswith(REVOKED_PREFIX):
+                model, key = RevokedScanDaily, (field[len(REVOKED_PREFIX) :], day)
+                row = db.session.get(model, key)
+                if row is None:
+                    db.session.add(RevokedScanDaily(code=key[0], day=day, scans=n))
             else:
+                row = db.session.get(StoreScanDaily, (int(field), day))
+                if row is None:
+                    db.session.add(StoreScanDaily(store_id=int(field), day=day, scans=n))
+            if row is not None:
                 row.scans += n
             moved += n
         db.session.commit()

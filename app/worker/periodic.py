@@ -17,7 +17,7 @@ from flask import Flask
 
 from app.complaints import content_check, sweeps
 from app.core.extensions import db
-from app.notifications import delivery
+from app.notifications import credential_alerts, delivery
 from app.official_account import callback
 from app.stores import scans
 
@@ -113,3 +113,8 @@ def _sweep_outbox() -> None:
 @every(3600, "oa.prune_inbound")
 def _prune_oa_inbound() -> None:
     callback.prune_inbound()
+
+
+@every(3600, "credentials.expiry_alerts")
+def _credential_alerts() -> None:
+    credential_alerts.sweep()

@@ -7,7 +7,7 @@ read the same before and after. Only the chat wrote `merchant_failed`, so the do
 chat's events (channel `oa`) their old code back.
 
 Revision ID: 53ec1f0fa6d9
-Revises: c74b31f7dd50
+Revises: 6221261d0e91
 Create Date: 2026-12-07 03:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '53ec1f0fa6d9'
-down_revision = 'c74b31f7dd50'
+down_revision = '6221261d0e91'
 branch_labels = None
 depends_on = None
 

@@ -35,8 +35,7 @@ def test_loop_override_moves_filed_deadline_visible_to_consumer_and_staff(
     )
     assert resp.status_code == 201, resp.get_json()
     filed = resp.get_json()["data"]
-    number = filed["number"]
-    accept = next(d for d in filed["deadlines"] if d["kind"] == "accept_decline")
+    number, accept = filed["number"], next(d for d in filed["deadlines"] if d["kind"] == "accept_decline")
     due_day = (
         (dt.datetime.fromisoformat(accept["due_at"]) - dt.timedelta(microseconds=1)).astimezone(CHINA).date()
     )

@@ -100,9 +100,9 @@ class _Computed:
     kind: str
     due_at: dt.datetime
     uncertain: bool = False
-    basis: str = "calendar_days:7"  # how `deadlines.describe` reads it: a count of days (both are 7)
     met_at: None = None
     cancelled_at: None = None
+    basis: str = "calendar_days"  # counted from the moment of the resolution or dispute, day by day
 
 
 def _row(d, now: dt.datetime) -> dict:

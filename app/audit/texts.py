@@ -1,0 +1,19 @@
+"""Chinese names of audited actions and surfaces."""
+
+ACTIONS = {
+    "user.create": "创建账号",
+    "user.disable": "停用账号",
+    "user.totp": "设置动态码",
+    "store.update": "修改店铺",
+    "code.reissue": "作废并换发店铺码",
+    "import.stations": "导入站点",
+    "import.stores": "导入店铺",
+    "station.create": "新建站点",
+    "station.update": "修改站点",
+    "station.close": "撤销站点",
+    "staff.add": "添加工作人员",
+    "staff.invite": "生成绑定码",
+    "staff.unbind": "解除微信绑定",
+}
+
+VIA = {"console": "网页后台", "cli": "命令行"}

@@ -1,0 +1,53 @@
+"""Chinese text of the console pages, kept together for review."""
+
+SITE = "一店一码 · 监管后台"
+
+NAV = {
+    "index": "首页",
+    "stores": "店铺",
+    "imports": "批量导入",
+    "credentials": "证照到期",
+    "integrity": "扫码异常",
+    "stations": "站点",
+    "staff": "工作人员",
+    "audit": "操作记录",
+    "users": "账号",
+}
+
+PAGES = {
+    "login_required": ("请先登录", "登录已过期或尚未登录，请重新登录。"),
+    "csrf_invalid": ("页面已过期", "表单已失效，请返回刷新页面后重新提交。"),
+    "not_found": ("页面不存在", "您访问的内容不存在，或不在本账号的管辖范围内。"),
+    "forbidden": ("无权操作", "您的账号没有此项操作权限。"),
+    "failed": ("操作未完成", ""),
+    "method_not_allowed": ("无法处理", "不支持该请求方式。"),
+    "too_large": ("文件过大", "上传的文件不能超过 5 MB。"),
+    "import_root_only": ("无权导入", "批量导入会修改全区数据，只有区级中心的操作员或管理员可以使用。"),
+    "import_expired": ("预览已过期", "请重新上传文件。"),
+    "import_no_file": ("请选择文件", "请选择一个 .csv 或 .xlsx 文件后再上传。"),
+}
+
+DONE = {
+    "saved": "已保存。",
+    "unchanged": "内容没有变化，未做修改。",
+    "reissued": "原店铺码已作废，已换发新码。请尽快打印新海报替换店内张贴的旧码。",
+    "user_created": "账号已创建。",
+    "user_disabled": "账号已停用。",
+    "imported": "导入完成。",
+    "staff_added": "工作人员已添加。请为其生成绑定码，对方在公众号中绑定后即可收到投诉提醒。",
+    "station_closed": "站点已撤销，今后不会再分派投诉给它。",
+    "staff_unbound": "已解除微信绑定，该微信将不再收到投诉提醒。",
+}
+
+FIELDS = {
+    "username": "用户名",
+    "password": "密码",
+    "totp": "动态码",
+    "role": "角色",
+    "station": "所属站点",
+    "reason": "原因",
+    "q": "搜索",
+}
+
+STATUS = {"active": "有效", "revoked": "已作废"}
+IMPORT_KINDS = {"stations": "站点", "stores": "店铺"}

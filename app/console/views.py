@@ -1,0 +1,808 @@
+"""The console's pages. Each view reads its input, calls one domain function and renders.
+
+Who is here comes from `app.accounts.sessions`; what they may do from `app.accounts.service`
+(`can`, `Scope`). A page outside the account's subtree answers 404, the same as a missing one. Every POST
+needs the session's CSRF token and a same-site Origin/Referer, commits once and redirects (PRG).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import functools
+import io
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+
+from app.accounts import qr_login, sessions
+from app.accounts import service as accounts
+from app.accounts.models import ConsoleRole
+from app.accounts.service import Permission, Scope
+from app.accounts.texts import QR_LOGIN, ROLES
+from app.audit import log as audit_log
+from app.audit.log import Actor
+from app.audit.texts import ACTIONS, VIA
+from app.complaints import station_closing
+from app.console.texts import DONE, FIELDS, IMPORT_KINDS, NAV, PAGES, SITE, STATUS
+from app.core.errors import DomainError, NotFound
+from app.core.extensions import db
+from app.core.models import parse_id
+from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
+from app.core.timeutil import CHINA, today_cn
+from app.directory import editing, importing, routing
+from app.directory import stations as station_forms
+from app.directory.models import BusinessCircle, Station
+from app.notifications import credential_alerts
+from app.staff import people as people_service
+from app.staff.h5_sessions import allowed_hosts, same_origin
+from app.staff.models import Staff, StaffRole
+from app.staff.texts import ROLES as STAFF_ROLES
+from app.stores import codes, integrity, posters, qr_export, search
+from app.stores.models import Store
+from wechat.api import WeChatError
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+UPLOAD_MAX = 5 * 1024 * 1024
+QR_COOKIE = "console_qr"  # the browser secret of a WeChat QR login attempt
+PAGE_LIMIT = 50
+
+
+# ----------------------------------------------------------------------------------------- plumbing
+
+
+@bp.before_request
+def _load_session():
+    g.console = sessions.read(request.cookies.get(sessions.COOKIE))
+    g.scope = Scope.of(g.console.user) if g.console else None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = CSP
+    session = g.get("console")
+    if session is not None and not g.get("logged_out"):
+        _cookie(
+            response, sessions.COOKIE, session.renewed(), sessions.idle_seconds()
+        )  # a fresh idle timer on every page
+    return response
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    db.session.rollback()
+    if exc.status == 404:
+        return _message("not_found", 404)
+    text = "；".join(exc.fields.values()) if exc.fields else exc.message
+    return _page("message", exc.status, title=PAGES["failed"][0], text=text)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    if exc.code == 413:
+        return _message("too_large", 413)
+    if exc.code == 405:
+        return _message("method_not_allowed", 405)
+    return (
+        _message("not_found", 404)
+        if exc.code == 404
+        else _page("message", exc.code or 400, title=PAGES["failed"][0], text=PAGES["csrf_invalid"][1])
+    )
+
+
+def _cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=sessions.COOKIE_PATH,
+        secure=sessions.cookie_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _forget(response: Response, name: str) -> None:
+    response.delete_cookie(
+        name, path=sessions.COOKIE_PATH, secure=sessions.cookie_secure(), httponly=True, samesite="Strict"
+    )
+
+
+def _page(name: str, status: int = 200, **context) -> Response:
+    session = g.get("console")
+    return make_response(
+        render_template(
+            f"console/{name}.html",
+            site=SITE,
+            nav=NAV,
+            me=session.user if session else None,
+            csrf=session.csrf if session else "",
+            csrf_field=sessions.CSRF_FIELD,
+            can=(lambda p: accounts.can(session.user, p)) if session else (lambda p: False),
+            P=Permission,
+            roles=ROLES,
+            fields=FIELDS,
+            done=DONE.get(request.args.get("done", "")),
+            **context,
+        ),
+        status,
+    )
+
+
+def _message(key: str, status: int) -> Response:
+    title, text = PAGES[key]
+    return _page("message", status, title=title, text=text)
+
+
+def page(permission: str = Permission.READ):
+    """A console page: signed in (else the login page), CSRF-checked on POST, `permission` held."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            if g.console is None:
+                if request.method == "GET":
+                    return redirect(url_for("console.login", next=request.full_path.rstrip("?")), 303)
+                return _message("login_required", 403)
+            if request.method == "POST" and not _csrf_ok():
+                return _message("csrf_invalid", 403)
+            if not accounts.can(g.console.user, permission):
+                return _message("forbidden", 403)
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _csrf_ok() -> bool:
+    token = request.form.get(sessions.CSRF_FIELD)
+    return sessions.csrf_valid(g.console, token) and same_origin(
+        request.headers.get("Origin"), request.headers.get("Referer"), allowed_hosts(request.host)
+    )
+
+
+def _actor() -> Actor:
+    return Actor.console(g.console.user.username)
+
+
+def _form() -> dict[str, str]:
+    return {k: v for k, v in request.form.items() if k != sessions.CSRF_FIELD}
+
+
+def _store_in_scope(code: str) -> Store:
+    """The store behind `code` (active or revoked) if the account may see it; else NotFound, as for a
+    code that does not exist."""
+    store = codes.store_of(code)
+    if not g.scope.has_store(store):
+        raise NotFound("store_not_found")
+    return store
+
+
+# -------------------------------------------------------------------------------------------- login
+
+
+def _safe_next(target: str | None) -> str:
+    target = target or ""
+    if target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("console.index")
+
+
+@bp.get("/login")
+def login():
+    return _page("login", next=_safe_next(request.args.get("next")))
+
+
+@bp.post("/login")
+def login_post():
+    if not same_origin(
+        request.headers.get("Origin"), request.headers.get("Referer"), allowed_hosts(request.host)
+    ):
+        return _message("csrf_invalid", 403)
+    username = request.form.get("username", "")[:64].replace("\x00", "")
+    try:
+        user = accounts.authenticate(
+            username, request.form.get("password", "")[:1024], request.form.get("totp", "")[:16]
+        )
+    except DomainError as exc:
+        db.session.commit()  # failures are counted
+        return _page(
+            "login",
+            exc.status,
+            error=exc.message,
+            username=username,
+            next=_safe_next(request.form.get("next")),
+        )
+    db.session.commit()
+    g.console = sessions.issue(user)
+    return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.get("/login/wechat")
+def login_wechat():
+    """A login QR of the official account, for a bound staff member's WeChat (`accounts.qr_login`)."""
+    attempt = qr_login.start()
+    qr = _login_qr(attempt[0]) if attempt is not None else None
+    if qr is None:
+        return _page("login", 503, error=QR_LOGIN["unavailable"], next=url_for("console.index"))
+    response = _page("login_wechat", token=attempt[0], qr=qr, next=_safe_next(request.args.get("next")))
+    _cookie(response, QR_COOKIE, attempt[1], qr_login.LOGIN_TTL)
+    return response
+
+
+def _login_qr(token: str) -> str | None:
+    try:
+        url = people_service.temporary_qr_url(qr_login.scene(token), qr_login.LOGIN_TTL)
+    except WeChatError:
+        return None
+    return _png_data_uri(qr_export.qr_image(url))
+
+
+@bp.post("/login/wechat")
+def login_wechat_post():
+    if not same_origin(
+        request.headers.get("Origin"), request.headers.get("Referer"), allowed_hosts(request.host)
+    ):
+        return _message("csrf_invalid", 403)
+    token = request.form.get("token", "")[:32]
+    user = qr_login.claim(token, request.cookies.get(QR_COOKIE, ""))
+    target = _safe_next(request.form.get("next"))
+    if user is None:
+        qr = _login_qr(token) if len(token) == 32 and token.isalnum() else None
+        return _page("login_wechat", 401, token=token, qr=qr, error=QR_LOGIN["waiting"], next=target)
+    g.console = sessions.issue(user)
+    response = redirect(target, 303)
+    _forget(response, QR_COOKIE)
+    return response
+
+
+@bp.post("/logout")
+@page()
+def logout():
+    g.logged_out = True
+    response = redirect(url_for("console.login"), 303)
+    _forget(response, sessions.COOKIE)
+    return response
+
+
+# -------------------------------------------------------------------------------------------- pages
+
+
+@bp.get("/")
+@page()
+def index():
+    station = db.session.get(Station, g.console.user.station_id)
+    return _page("index", station=station, stations=_scope_stations())
+
+
+@bp.get("/stores")
+@page()
+def stores():
+    q = request.args.get("q", "")
+    found = [s for s in search.search(q) if g.scope.has_store(s)]
+    return _page(
+        "stores", q=q[:100], stores=found[:PAGE_LIMIT], more=len(found) > PAGE_LIMIT, industries=INDUSTRIES
+    )
+
+
+@bp.get("/stores/<code>")
+@page()
+def store(code: str):
+    store = _store_in_scope(code)
+    return _store_page(store)
+
+
+def _store_page(store, status: int = 200, **context) -> Response:
+    return _page(
+        "store",
+        status,
+        store=store,
+        values=context.pop("values", None) or editing.form_values(store),
+        editable=editing.EDITABLE,
+        labels=editing.LABELS,
+        formats=editing.FORMATS,
+        credential_kinds=CREDENTIAL_KINDS,
+        industries=INDUSTRIES,
+        code_status=STATUS,
+        today=today_cn(),
+        china=CHINA,
+        **context,
+    )
+
+
+@bp.post("/stores/<code>")
+@page(Permission.WRITE)
+def store_edit(code: str):
+    store = _store_in_scope(code)
+    try:
+        changed = editing.edit_store(store, _form(), _actor(), station_scope=g.scope.station_ids)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        store = codes.store_of(code)
+        return _store_page(store, exc.status, errors=exc.fields or {"": exc.message}, values=_form())
+    return redirect(url_for("console.store", code=code, done="saved" if changed else "unchanged"), 303)
+
+
+@bp.post("/stores/<code>/reissue")
+@page(Permission.WRITE)
+def store_reissue(code: str):
+    _store_in_scope(code)
+    new = editing.reissue_code(code, request.form.get("reason", ""), _actor())
+    db.session.commit()
+    return redirect(url_for("console.store", code=new, done="reissued"), 303)
+
+
+@bp.get("/posters.pdf")
+@page()
+def posters_pdf():
+    """Posters of one store (`store=CODE`), a business circle (`circle=NAME`) or a station's stores
+    (`station=NAME`), or else every store, only those in the account's subtree; `size=a4` for A4 (default
+    A5)."""
+    args = request.args
+    code, circle, station = args.get("store"), args.get("circle"), args.get("station")
+    chosen = posters.select(circle=circle, station=station, code=code)
+    visible = [s for s in chosen if g.scope.has_store(s)]
+    if chosen and not visible:
+        raise NotFound("store_not_found")
+    data = posters.render(
+        posters.posters_for(visible, current_app.config["PUBLIC_BASE_URL"]),
+        size=args.get("size", "a5"),
+        hotline=current_app.config["HOTLINE_12315"],
+    )
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name="posters.pdf"
+    )
+
+
+# ------------------------------------------------------------------------------------------ imports
+
+
+def _import_dir() -> Path:
+    path = Path(current_app.instance_path) / "console-imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _may_import() -> bool:
+    station = db.session.get(Station, g.console.user.station_id)
+    return station is not None and station.parent_id is None
+
+
+def _run_import(kind: str, path: Path):
+    table = importing.read_table(path)
+    return (importing.import_stations if kind == "stations" else importing.import_stores)(table)
+
+
+@bp.get("/imports")
+@page(Permission.WRITE)
+def imports():
+    if not _may_import():
+        return _message("import_root_only", 403)
+    return _page("imports", kinds=IMPORT_KINDS)
+
+
+@bp.post("/imports")
+@page(Permission.WRITE)
+def imports_preview():
+    if not _may_import():
+        return _message("import_root_only", 403)
+    upload = request.files.get("file")
+    kind = request.form.get("kind", "stores")
+    if kind not in IMPORT_KINDS:
+        kind = "stores"
+    if upload is None or not upload.filename:
+        return _page("imports", 400, kinds=IMPORT_KINDS, error=PAGES["import_no_file"][1])
+    if (request.content_length or 0) > UPLOAD_MAX:
+        return _message("too_large", 413)
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return _page("imports", 400, kinds=IMPORT_KINDS, error=ERRORS["import_file_type"])
+    token = secrets.token_hex(16)
+    path = _import_dir() / f"{token}-{kind}{suffix}"
+    upload.save(path)
+    try:
+        result = _run_import(kind, path)
+    except DomainError as exc:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        return _page("imports", 400, kinds=IMPORT_KINDS, error=exc.message)
+    finally:
+        db.session.rollback()  # a preview writes nothing
+    if not result.ok:
+        path.unlink(missing_ok=True)
+    return _page(
+        "import_preview",
+        200 if result.ok else 422,
+        result=result,
+        kind=kind,
+        kinds=IMPORT_KINDS,
+        token=f"{token}-{kind}{suffix}" if result.ok else "",
+        filename=upload.filename[:200],
+    )
+
+
+@bp.post("/imports/confirm")
+@page(Permission.WRITE)
+def imports_confirm():
+    if not _may_import():
+        return _message("import_root_only", 403)
+    token = request.form.get("token", "")
+    name = Path(token).name
+    parts = name.split("-")
+    path = _import_dir() / name
+    if name != token or len(parts) != 2 or len(parts[0]) != 32 or not path.is_file():
+        return _message("import_expired", 410)
+    kind = Path(parts[1]).stem
+    if kind not in IMPORT_KINDS:
+        return _message("import_expired", 410)
+    result = _run_import(kind, path)
+    if not result.ok:  # the directory changed since the preview
+        db.session.rollback()
+        return _page(
+            "import_preview", 422, result=result, kind=kind, kinds=IMPORT_KINDS, token="", filename=""
+        )
+    if result.changed:
+        editing.record_import(result, _actor(), request.form.get("filename", "")[:200] or name)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    return _page(
+        "import_preview",
+        200,
+        result=result,
+        kind=kind,
+        kinds=IMPORT_KINDS,
+        token="",
+        filename="",
+        imported=True,
+    )
+
+
+@bp.get("/imports/template-<kind>.csv")
+@page()
+def import_template(kind: str):
+    columns = {"stations": importing.STATION_COLUMNS, "stores": importing.STORE_COLUMNS}.get(kind)
+    if columns is None:
+        return _message("not_found", 404)
+    body = "\ufeff" + ",".join(c.label for c in columns) + "\r\n"
+    return send_file(
+        io.BytesIO(body.encode("utf-8")),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"{IMPORT_KINDS[kind]}导入模板.csv",
+    )
+
+
+# -------------------------------------------------------------------------------------------- audit
+
+
+def _day(value: str | None) -> dt.date | None:
+    """A filter date (YYYY-MM-DD, years 2000-2999), else None: the filter is left out."""
+    try:
+        day = dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2999 else None
+
+
+@bp.get("/audit")
+@page()
+def audit():
+    args = request.args
+    since, until = _day(args.get("since")), _day(args.get("until"))
+    entries = audit_log.entries(
+        station_ids=g.scope.station_ids
+        if db.session.get(Station, g.scope.root_id).parent_id is not None
+        else None,
+        actor=args.get("actor", "")[:64].replace("\x00", ""),
+        action=args.get("action", "") if args.get("action") in ACTIONS else "",
+        target=args.get("target", "")[:100].replace("\x00", ""),
+        since=dt.datetime.combine(since, dt.time(), CHINA) if since else None,
+        until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), CHINA)
+        if until and until < dt.date.max
+        else None,
+    )
+    return _page("audit", entries=entries, actions=ACTIONS, via=VIA, args=args, china=CHINA)
+
+
+@bp.get("/credentials")
+@page()
+def credentials():
+    """Expired and expiring credentials of the stores in the account's subtree, most urgent first."""
+    stores = [s for s in search.search("", limit=None) if g.scope.has_store(s)]
+    days = int(current_app.config["CREDENTIAL_EXPIRING_DAYS"])
+    rows = credential_alerts.listing(stores, today_cn(), days)
+    stations = {s.id: s.name for s in _scope_stations()}
+    return _page(
+        "credentials",
+        rows=rows,
+        days=days,
+        station_of=lambda store: stations.get(routing.station_id_for(store), ""),
+        credential_kinds=CREDENTIAL_KINDS,
+    )
+
+
+@bp.get("/integrity")
+@page()
+def integrity_page():
+    """Codes to review: scans far above their own history, revoked codes still being scanned."""
+    today = today_cn()
+    return _page(
+        "integrity",
+        jumps=[j for j in integrity.jumps(today) if g.scope.has_store(j.store)],
+        still=[s for s in integrity.still_scanned(today) if g.scope.has_store(s.store)],
+        rules=integrity,
+    )
+
+
+# ----------------------------------------------------------------------------------------- stations
+
+
+def _station_in_scope(station_id: str) -> Station:
+    station = db.session.get(Station, parse_id(station_id) or 0)
+    if station is None or not g.scope.has_station(station.id):
+        raise NotFound("station_not_found")
+    return station
+
+
+def _tree(stations: list[Station]) -> list[tuple[int, Station]]:
+    """(depth, station) in tree order, from the account's own station down."""
+    children: dict[int | None, list[Station]] = {}
+    for station in stations:
+        children.setdefault(station.parent_id, []).append(station)
+    out: list[tuple[int, Station]] = []
+    todo = [(0, s) for s in reversed([s for s in stations if s.id == g.scope.root_id])]
+    seen: set[int] = set()
+    while todo:
+        depth, station = todo.pop()
+        if station.id in seen:
+            continue
+        seen.add(station.id)
+        out.append((depth, station))
+        todo.extend((depth + 1, c) for c in reversed(children.get(station.id, [])))
+    return out
+
+
+@bp.get("/stations")
+@page()
+def stations():
+    scoped = _scope_stations()
+    circles = [
+        c
+        for c in db.session.scalars(sa.select(BusinessCircle).order_by(BusinessCircle.id))
+        if g.scope.has_station(c.station_id)
+    ]
+    return _page(
+        "stations",
+        tree=_tree(scoped),
+        circles=circles,
+        kinds=STATION_KINDS,
+        region_path=station_forms.region_path,
+    )
+
+
+@bp.get("/stations/new")
+@page(Permission.WRITE)
+def station_new():
+    return _station_form(
+        {"parent": db.session.get(Station, g.scope.root_id).name, "kind": "service_station"}, new=True
+    )
+
+
+@bp.get("/stations/<station_id>")
+@page()
+def station(station_id: str):
+    return _station_form(
+        station_forms.form_values(_station_in_scope(station_id)), station=_station_in_scope(station_id)
+    )
+
+
+def _station_form(values: dict, status: int = 200, **context) -> Response:
+    return _page(
+        "station",
+        status,
+        values=values,
+        fields_order=station_forms.FIELDS,
+        labels=station_forms.LABELS,
+        formats=station_forms.FORMATS,
+        kinds=STATION_KINDS,
+        **context,
+    )
+
+
+@bp.post("/stations")
+@page(Permission.WRITE)
+def station_save():
+    form = _form()
+    try:
+        saved = station_forms.save_station(
+            form, _actor(), scope=g.scope.station_ids, scope_root=g.scope.root_id
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return _station_form(form, exc.status, errors=exc.fields or {"": exc.message}, new=True)
+    return redirect(url_for("console.station", station_id=saved.id, done="saved"), 303)
+
+
+@bp.post("/stations/<station_id>/close")
+@page(Permission.WRITE)
+def station_close(station_id: str):
+    target = _station_in_scope(station_id)
+    if target.id == g.scope.root_id:
+        return _message("forbidden", 403)
+    station_closing.close_station(target, _actor())
+    db.session.commit()
+    return redirect(url_for("console.station", station_id=target.id, done="station_closed"), 303)
+
+
+# -------------------------------------------------------------------------------------------- staff
+
+
+def _staff_in_scope(staff_id: str) -> Staff:
+    person = db.session.get(Staff, parse_id(staff_id) or 0)
+    if person is None or not _sees_staff(person):
+        raise NotFound("staff_not_found")
+    return person
+
+
+def _sees_staff(person: Staff) -> bool:
+    if person.role == StaffRole.MERCHANT:
+        return person.store is not None and g.scope.has_store(person.store)
+    return g.scope.has_station(person.station_id)
+
+
+def _form_station() -> Station:
+    """The station a form names by `station_id`, if the account may see it; else NotFound."""
+    station = db.session.get(Station, parse_id(request.form.get("station_id")) or 0)
+    if station is None or not g.scope.has_station(station.id):
+        raise NotFound("station_not_found")
+    return station
+
+
+def _scope_stations() -> list[Station]:
+    return [
+        s for s in db.session.scalars(sa.select(Station).order_by(Station.id)) if g.scope.has_station(s.id)
+    ]
+
+
+@bp.get("/staff")
+@page()
+def staff():
+    return _staff_page()
+
+
+def _staff_page(status: int = 200, **context) -> Response:
+    people = [p for p in people_service.list_staff() if _sees_staff(p)]
+    return _page(
+        "staff",
+        status,
+        people=people,
+        stations=_scope_stations(),
+        staff_roles=STAFF_ROLES,
+        place=people_service.place,
+        **context,
+    )
+
+
+@bp.post("/staff")
+@page(Permission.WRITE)
+def staff_add():
+    form = request.form
+    station = _form_station()
+    people_service.add_staff(
+        station, form.get("name", ""), form.get("role", ""), form.get("phone", ""), actor=_actor()
+    )
+    db.session.commit()
+    return redirect(url_for("console.staff", done="staff_added"), 303)
+
+
+@bp.post("/staff/<staff_id>/invite")
+@page(Permission.WRITE)
+def staff_invite(staff_id: str):
+    person = _staff_in_scope(staff_id)
+    invite = people_service.create_invite(person, actor=_actor())
+    db.session.commit()
+    qr = None
+    with contextlib.suppress(WeChatError):  # committed first: the code works even without the QR
+        qr = _png_data_uri(qr_export.qr_image(people_service.invite_qr_url(invite)))
+    return _page("invite", person=person, invite=invite, qr=qr, china=CHINA)
+
+
+def _png_data_uri(image) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@bp.post("/staff/<staff_id>/unbind")
+@page(Permission.WRITE)
+def staff_unbind(staff_id: str):
+    person = _staff_in_scope(staff_id)
+    people_service.unbind(person, actor=_actor())
+    db.session.commit()
+    return redirect(url_for("console.staff", done="staff_unbound"), 303)
+
+
+# -------------------------------------------------------------------------------------------- users
+
+
+@bp.get("/users")
+@page(Permission.ACCOUNTS)
+def users():
+    return _users_page()
+
+
+def _users_page(status: int = 200, **context) -> Response:
+    return _page(
+        "users",
+        status,
+        users=accounts.users_in(g.scope),
+        stations=_scope_stations(),
+        role_list=list(ConsoleRole),
+        **context,
+    )
+
+
+@bp.post("/users")
+@page(Permission.ACCOUNTS)
+def users_create():
+    form = request.form
+    station = _form_station()
+    try:
+        accounts.create_user(
+            form.get("username", ""),
+            station,
+            form.get("role", ""),
+            form.get("password", ""),
+            _actor(),
+            by=g.console.user,
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return _users_page(
+            exc.status, error="；".join(exc.fields.values()) if exc.fields else exc.message, form=form
+        )
+    return redirect(url_for("console.users", done="user_created"), 303)
+
+
+@bp.post("/users/<username>/disable")
+@page(Permission.ACCOUNTS)
+def users_disable(username: str):
+    user = accounts.find_user(username)
+    accounts.disable_user(user, _actor(), by=g.console.user)
+    db.session.commit()
+    return redirect(url_for("console.users", done="user_disabled"), 303)

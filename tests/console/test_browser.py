@@ -1,0 +1,116 @@
+"""The console in a real browser: Debian's chromium driven by Playwright (no browser download).
+
+Logs in, searches, edits a store, uploads an enrolment file with a bad row, downloads a poster PDF and
+decodes its QR code. Screenshots at 1366x900 go to tests/console/screenshots/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from tests.console.test_pages import decode_pdf_qr_codes
+from tests.console.world import PASSWORD, build
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and os.environ.get("TEST_REQUIRE_SERVICES") != "1",
+    reason="Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)",
+)
+
+
+@pytest.fixture
+def live(app, monkeypatch):
+    """The test app served over real HTTP on loopback, for the browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", base)
+    thread = threading.Thread(target=server.serve_forever, name="console-live", daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser_page():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="zh-CN"
+        )
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def shot(page, backend: str, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{backend}-{name}.png"))
+
+
+def test_console_in_chromium(app, backend, live, browser_page, tmp_path):
+    ids = build(app)
+    page = browser_page
+    page.goto(f"{live}/admin/stores")  # not logged in: the login page, coming back here after
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "wrong-password-1")
+    page.click("button[type=submit]")
+    assert "用户名或密码错误" in page.inner_text("main")
+    page.fill("input[name=password]", PASSWORD)
+    shot(page, backend, "1-login")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live}/admin/stores")
+
+    page.fill("input[name=q]", "甲记")
+    page.click("form.search button")
+    page.wait_for_selector("#results")
+    shot(page, backend, "2-search")
+    page.click("text=甲记面馆")
+    page.wait_for_url(f"{live}/admin/stores/{ids['code_a']}")
+
+    page.fill("#f-name", "甲记面馆（浏览器改名）")
+    page.fill("#f-return_days", "10")
+    page.click("#store-form button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert "已保存" in page.inner_text("p.notice")
+    assert "甲记面馆（浏览器改名）" in page.inner_text("h1")
+    shot(page, backend, "3-store-edited")
+
+    page.click("text=批量导入")
+    bad = tmp_path / "店铺.csv"
+    bad.write_text(
+        "店铺名称,统一社会信用代码,所属商圈\r\n好店,{},甲商圈\r\n坏店,123,甲商圈\r\n".format(ids["uscc_a"]),
+        encoding="utf-8",
+    )
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("ul.problems")
+    problems = page.inner_text("ul.problems")
+    assert '第 3 行，"统一社会信用代码" 列：' in problems
+    shot(page, backend, "4-import-bad-row")
+
+    page.goto(f"{live}/admin/stores/{ids['code_a']}")
+    with page.expect_download() as info:
+        page.click("text=下载海报（PDF）")
+    pdf = tmp_path / "poster.pdf"
+    info.value.save_as(str(pdf))
+    assert decode_pdf_qr_codes(pdf.read_bytes()) == [f"{live}/s/{ids['code_a']}"]
+    shot(page, backend, "5-store-page")
