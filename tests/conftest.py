@@ -20,6 +20,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
 
 from app import create_app
 from app.core.extensions import db
@@ -262,3 +263,25 @@ def runner(app):
 def tmpdir_path():
     with tempfile.TemporaryDirectory() as d:
         yield Path(d)
+
+
+# -- the one browser of a test run: Debian's chromium driven by Playwright (never a download) ----------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

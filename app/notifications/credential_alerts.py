@@ -20,11 +20,10 @@ from app.core.extensions import db
 from app.core.texts import CREDENTIAL_KINDS
 from app.core.timeutil import today_cn
 from app.directory import routing
-from app.directory.models import Station
-from app.notifications import notify
+from app.notifications import notify, recipients
 from app.notifications.models import CredentialAlert, OutboxMessage
 from app.notifications.texts import CREDENTIAL_ALERT
-from app.staff.models import Staff, StaffRole
+from app.staff.models import Staff
 from app.stores.models import Credential, CredentialKind, Store
 
 #: (stage, days before the end): the alert is due when this close to it, the most urgent stage winning.
@@ -66,17 +65,12 @@ def _text(key: str, cred: Credential, today: dt.date) -> str:
 
 
 def _recipients(store: Store) -> list[tuple[Staff, str]]:
+    """The responsible station's alert (its staff, or its parent's supervisors) and the bound merchants."""
     people: list[tuple[Staff, str]] = []
     station_id = routing.station_id_for(store)
-    station = db.session.get(Station, station_id) if station_id is not None else None
-    if station is not None:
-        staff = notify.bound_staff(station, notify.STATION_STAFF) or notify.stand_ins(station)
-        people.extend((p, "station") for p in staff)
-    merchants = db.session.scalars(
-        sa.select(Staff)
-        .where(Staff.store_id == store.id, Staff.role == StaffRole.MERCHANT, Staff.reachable())
-        .order_by(Staff.id)
-    )
+    if station_id is not None:
+        people.extend((p, "station") for p in recipients.station_staff(station_id))
+    merchants = db.session.scalars(sa.select(Staff).where(recipients.merchants(store.id)).order_by(Staff.id))
     people.extend((p, "merchant") for p in merchants)
     return people
 

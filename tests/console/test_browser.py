@@ -11,13 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import CHROMIUM
 from tests.console.test_pages import decode_pdf_qr_codes
 from tests.console.world import PASSWORD, build
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and os.environ.get("TEST_REQUIRE_SERVICES") != "1",
@@ -39,26 +38,15 @@ def live(app, monkeypatch):
 
 
 @pytest.fixture
-def browser_page():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(
-            viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="zh-CN"
-        )
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        context.close()
-        browser.close()
+def browser_page(chromium):
+    """A 1366x900 desktop page in the run's one browser (tests/conftest.py)."""
+    context = chromium.new_context(
+        viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="zh-CN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
 
 
 def shot(page, backend: str, name: str) -> None:
