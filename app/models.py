@@ -14,6 +14,7 @@ from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
+from app.publicity.models import ReplyStatus, StorePublicity, StoreReply
 from app.staff.models import Staff, StaffInvite, StaffRole
 from app.stores.models import (
     Badge,
@@ -51,6 +52,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Region",
+    "ReplyStatus",
     "RoutingRule",
     "Staff",
     "StaffInvite",
@@ -60,6 +62,8 @@ __all__ = [
     "Status",
     "Store",
     "StoreCode",
+    "StorePublicity",
+    "StoreReply",
     "StoreScanDaily",
     "Subscription",
     "Upload",

@@ -131,6 +131,13 @@ class ComplaintIn(BaseModel):
     merchant_first: bool | None = Field(None, description="是否先由商家协商（首问负责）；默认 500 元以内为是")
 
 
+class NationalCaseOut(BaseModel):
+    """Set once the case moved to the national 12315 platform (its number there and the date)."""
+
+    number: str
+    filed_on: str
+
+
 class DeadlineOut(BaseModel):
     kind: str
     label: str
@@ -209,6 +216,7 @@ class ComplaintDetailOut(ComplaintSummaryOut):
     amount_recovered: str | None
     consumer_confirmed: bool | None
     rating: int | None
+    national_case: NationalCaseOut | None = None
     actions: dict[str, bool]
 
 

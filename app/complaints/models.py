@@ -64,6 +64,10 @@ class Complaint(db.Model):
         sa.Index("ix_complaints_client_addr_created", "client_addr", "created_at"),
         sa.Index("ix_complaints_store_created", "store_id", "created_at"),
         sa.Index("ix_complaints_store_fingerprint", "store_id", "description_fp", "created_at"),
+        # The figures (app.figures) read cases by the day they were resolved, closed or first answered.
+        sa.Index("ix_complaints_resolved_at", "resolved_at"),
+        sa.Index("ix_complaints_closed_at", "closed_at"),
+        sa.Index("ix_complaints_first_response_at", "first_response_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +108,10 @@ class Complaint(db.Model):
     disputed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Hand-off to the national 12315 platform: the case leaves the station's clocks and the figures.
+    national_case_number: Mapped[str | None] = mapped_column(sa.String(40))
+    national_filed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    handed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     client_addr: Mapped[str] = mapped_column(sa.String(64), default="")  # keyed hash, not the IP
     idempotency_key: Mapped[str] = mapped_column(sa.String(80))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -155,6 +163,8 @@ class ComplaintDeadline(db.Model):
     __tablename__ = "complaint_deadlines"
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "kind", name="uq_complaint_deadlines_complaint_kind"),
+        # The on-time figures read deadlines of one kind falling due in a period.
+        sa.Index("ix_complaint_deadlines_kind_due", "kind", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

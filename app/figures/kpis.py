@@ -1,0 +1,417 @@
+"""The key figures for a period and a station subtree, each with its numerator and denominator.
+
+    scope = kpis.make_scope(date(2026, 1, 1), date(2026, 12, 31), station="某区12315中心")
+    for figure in kpis.compute(scope): ...            # Figure(key, numerator, denominator, value)
+    for case in kpis.cases("on_time_check", scope): ...  # the cases behind it, in_numerator marked
+
+Each figure is one `Spec`: the rows it reads (complaints, joined to one kind of stored deadline or to the
+rating event), which of them form the denominator and which of those the numerator. `compute` aggregates
+the spec in the database; `cases` lists the same rows, so a figure can be recomputed by hand. The
+definitions in words are in `app.figures.definitions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from app.complaints.access import station_ids_under
+from app.complaints.models import Complaint, ComplaintDeadline, ComplaintEvent, ComplaintKind, Status
+from app.core.errors import NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.models import parse_id
+from app.core.timeutil import CHINA, utcnow
+from app.directory.models import Station
+from app.figures.definitions import BY_KEY, FIGURES, Definition
+from app.figures.texts import FIELDS
+
+C = Complaint.__table__
+D = ComplaintDeadline.__table__
+E = ComplaintEvent.__table__
+MAX_DAYS = 3660  # ten years in one query is the most anyone needs
+
+
+@dataclass(frozen=True)
+class Scope:
+    first_day: dt.date
+    last_day: dt.date
+    now: dt.datetime
+    station_name: str | None = None
+    station_ids: tuple[int, ...] | None = None  # None: every station
+
+    @property
+    def start(self) -> dt.datetime:
+        return _midnight(self.first_day)
+
+    @property
+    def end(self) -> dt.datetime:
+        """Exclusive: midnight in China after the last day."""
+        return _midnight(self.last_day + dt.timedelta(days=1))
+
+    @property
+    def until(self) -> dt.datetime:
+        """The period's end, or now when the period has not ended: what "passed" means here."""
+        return min(self.end, self.now)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), CHINA).astimezone(dt.UTC)
+
+
+def find_station(value: str) -> Station:
+    """A station by its exact name or its id."""
+    value = (value or "").strip()
+    station = db.session.scalar(sa.select(Station).where(Station.name == value))
+    if station is None and (station_id := parse_id(value)) is not None:
+        station = db.session.get(Station, station_id)
+    if station is None:
+        raise NotFound("station_not_found")
+    return station
+
+
+def make_scope(
+    first_day: dt.date, last_day: dt.date, station: str | None = None, *, now: dt.datetime | None = None
+) -> Scope:
+    if last_day < first_day:
+        raise ValidationFailed({"to": FIELDS["period_reversed"]}, code="figures_period_invalid")
+    if (last_day - first_day).days >= MAX_DAYS:
+        raise ValidationFailed({"to": FIELDS["period_too_long"]}, code="figures_period_invalid")
+    if not station:
+        return Scope(first_day, last_day, now or utcnow())
+    found = find_station(station)
+    return Scope(first_day, last_day, now or utcnow(), found.name, tuple(sorted(station_ids_under(found))))
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def _in(column, scope: Scope):
+    return sa.and_(column >= scope.start, column < scope.end)
+
+
+def _passed_in(column, scope: Scope):
+    return sa.and_(column >= scope.start, column < scope.until)
+
+
+def _deadline_join(kind):
+    return sa.and_(D.c.complaint_id == C.c.id, D.c.kind == kind)
+
+
+def _due_in_period(scope: Scope):
+    """The deadline falls in the period and counts: met, or passed without being met (late, even if
+    still open). One cancelled before it fell due (withdrawn, settled) does not count."""
+    return sa.and_(
+        _in(D.c.due_at, scope),
+        sa.or_(D.c.met_at.is_not(None), D.c.due_at < scope.now),
+        sa.or_(D.c.met_at.is_not(None), D.c.cancelled_at.is_(None), D.c.cancelled_at >= D.c.due_at),
+    )
+
+
+def _met_on_time():
+    return sa.and_(D.c.met_at.is_not(None), D.c.met_at <= D.c.due_at)
+
+
+# The closing deadline: mediation once the station accepted the case, the merchant's settlement limit
+# while the merchant had it.
+_CLOSING_KIND = sa.case((C.c.accepted_at.is_not(None), "mediation"), else_="merchant_settle")
+
+
+def _late_open_close(scope: Scope):
+    return sa.and_(
+        sa.or_(C.c.resolved_at.is_(None), C.c.resolved_at >= scope.end),
+        _passed_in(D.c.due_at, scope),
+        sa.or_(D.c.cancelled_at.is_(None), D.c.cancelled_at >= D.c.due_at),
+        C.c.status != Status.SUSPENDED,
+    )
+
+
+def _seconds(later, earlier):
+    if db.engine.dialect.name == "postgresql":
+        return sa.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    kind: str | None  # "complaint" | "report" | None (both)
+    join: Callable[[], object] | None  # extra table and ON clause, or None (complaints alone)
+    denominator: Callable[[Scope], object]
+    numerator: Callable[[Scope], object]  # evaluated within the denominator
+    aggregate: str = "rate"  # rate | sum | median | count
+    measure: Callable[[], object] | None = None  # what is summed, or whose median is taken (seconds)
+    scale: int = 1  # seconds per unit of a median (3600: hours, 86400: days)
+    dates: tuple[str, ...] = ()  # columns the drill-down shows for this figure
+
+
+def _spec_deadline(key: str, kind: str, deadline_kind: str) -> Spec:
+    return Spec(
+        key,
+        kind,
+        lambda: (D, _deadline_join(deadline_kind)),
+        _due_in_period,
+        lambda scope: _met_on_time(),
+        dates=("due_at", "met_at"),
+    )
+
+
+SPECS: tuple[Spec, ...] = (
+    _spec_deadline("on_time_check", "complaint", "accept_decline"),
+    Spec(
+        "on_time_close",
+        "complaint",
+        lambda: (D, _deadline_join(_CLOSING_KIND)),
+        lambda scope: sa.or_(_in(C.c.resolved_at, scope), _late_open_close(scope)),
+        lambda scope: sa.and_(_in(C.c.resolved_at, scope), C.c.resolved_at <= D.c.due_at),
+        dates=("due_at", "resolved_at"),
+    ),
+    Spec(
+        "mediation_success",
+        "complaint",
+        None,
+        lambda scope: sa.and_(
+            C.c.accepted_at.is_not(None),
+            sa.or_(
+                _in(C.c.resolved_at, scope),
+                sa.and_(C.c.status == Status.WITHDRAWN, _in(C.c.closed_at, scope)),
+            ),
+        ),
+        lambda scope: sa.and_(_in(C.c.resolved_at, scope), C.c.outcome.in_(("agreement", "settled"))),
+        dates=("accepted_at", "resolved_at"),
+    ),
+    Spec(
+        "satisfaction",
+        "complaint",
+        lambda: (E, sa.and_(E.c.complaint_id == C.c.id, E.c.action == "rated")),
+        lambda scope: sa.and_(_in(E.c.at, scope), C.c.rating.is_not(None)),
+        lambda scope: C.c.rating >= 4,
+        dates=("rated_at",),
+    ),
+    Spec(
+        "recovered",
+        "complaint",
+        None,
+        lambda scope: _in(C.c.resolved_at, scope),
+        lambda scope: C.c.amount_recovered.is_not(None),
+        aggregate="sum",
+        measure=lambda: C.c.amount_recovered,
+        dates=("resolved_at",),
+    ),
+    Spec(
+        "confirmed_resolution",
+        "complaint",
+        None,
+        lambda scope: sa.and_(C.c.status == Status.CLOSED, _in(C.c.closed_at, scope)),
+        lambda scope: C.c.consumer_confirmed.is_(True),
+        dates=("resolved_at", "closed_at"),
+    ),
+    Spec(
+        "first_response_median",
+        "complaint",
+        None,
+        lambda scope: sa.and_(_in(C.c.first_response_at, scope), C.c.merchant_first.is_(False)),
+        lambda scope: sa.true(),
+        aggregate="median",
+        measure=lambda: _seconds(C.c.first_response_at, C.c.created_at),
+        scale=3600,
+        dates=("first_response_at",),
+    ),
+    Spec(
+        "close_median",
+        "complaint",
+        None,
+        lambda scope: _in(C.c.resolved_at, scope),
+        lambda scope: sa.true(),
+        aggregate="median",
+        measure=lambda: _seconds(C.c.resolved_at, C.c.created_at),
+        scale=86400,
+        dates=("resolved_at",),
+    ),
+    Spec(
+        "merchant_first_settlement",
+        "complaint",
+        lambda: (D, _deadline_join("merchant_settle")),
+        lambda scope: sa.or_(
+            _in(D.c.met_at, scope),
+            _in(D.c.cancelled_at, scope),
+            sa.and_(D.c.met_at.is_(None), D.c.cancelled_at.is_(None), _passed_in(D.c.due_at, scope)),
+        ),
+        lambda scope: sa.and_(_in(D.c.met_at, scope), C.c.outcome == "settled", C.c.accepted_at.is_(None)),
+        dates=("due_at", "met_at"),
+    ),
+    _spec_deadline("reports_on_time", "report", "clue_verification"),
+    Spec(
+        "handed_off",
+        None,
+        None,
+        lambda scope: _in(C.c.handed_off_at, scope),
+        lambda scope: sa.true(),
+        aggregate="count",
+        dates=("handed_off_at",),
+    ),
+)
+SPEC_BY_KEY = {s.key: s for s in SPECS}
+assert [s.key for s in SPECS] == [d.key for d in FIGURES], "one spec per defined figure, in order"
+
+
+def _base(spec: Spec, scope: Scope, columns: list) -> sa.Select:
+    query = sa.select(*columns).select_from(C)
+    if spec.join is not None:
+        table, on = spec.join()
+        query = query.join(table, on)
+    conditions = [spec.denominator(scope)]
+    if spec.key == "handed_off":
+        conditions.append(C.c.handed_off_at.is_not(None))
+    else:
+        conditions.append(C.c.handed_off_at.is_(None))
+    if spec.kind is not None:
+        conditions.append(C.c.kind == ComplaintKind(spec.kind))
+    if scope.station_ids is not None:
+        conditions.append(C.c.station_id.in_(scope.station_ids))
+    return query.where(*conditions)
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    name: str
+    unit: str
+    numerator: Decimal | int  # cases (rates), yuan (sum), cases measured (median), cases (count)
+    denominator: int
+    value: Decimal | None  # a percentage, yuan, hours or days; None when the denominator is 0
+
+    @property
+    def definition(self) -> Definition:
+        return BY_KEY[self.key]
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "unit": self.unit,
+            "numerator": str(self.numerator),
+            "denominator": self.denominator,
+            "value": None if self.value is None else str(self.value),
+            "definition": self.definition.zh,
+        }
+
+
+def _two(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _median(spec: Spec, scope: Scope) -> tuple[int, Decimal | None]:
+    measure = spec.measure()
+    if db.engine.dialect.name == "postgresql":
+        row = db.session.execute(
+            _base(spec, scope, [sa.func.count(), sa.func.percentile_cont(0.5).within_group(measure)])
+        ).one()
+        count, median = row
+    else:  # SQLite has no percentile aggregate
+        values = list(db.session.scalars(_base(spec, scope, [measure])))
+        count, median = len(values), (statistics.median(values) if values else None)
+    return count, None if median is None else _two(Decimal(str(median)) / spec.scale)
+
+
+def figure(key: str, scope: Scope) -> Figure:
+    spec = SPEC_BY_KEY[key]
+    definition = BY_KEY[key]
+    if spec.aggregate == "median":
+        count, value = _median(spec, scope)
+        return Figure(key, definition.name, definition.unit, count, count, value)
+    if spec.aggregate == "sum":
+        total, count = db.session.execute(
+            _base(spec, scope, [sa.func.coalesce(sa.func.sum(spec.measure()), 0), sa.func.count()])
+        ).one()
+        total = _two(total)
+        return Figure(key, definition.name, definition.unit, total, count, total)
+    numerator, denominator = db.session.execute(
+        _base(
+            spec,
+            scope,
+            [sa.func.coalesce(sa.func.sum(sa.case((spec.numerator(scope), 1), else_=0)), 0), sa.func.count()],
+        )
+    ).one()
+    numerator, denominator = int(numerator), int(denominator)
+    if spec.aggregate == "count":
+        return Figure(key, definition.name, definition.unit, denominator, denominator, Decimal(denominator))
+    value = _two(Decimal(numerator) * 100 / denominator) if denominator else None
+    return Figure(key, definition.name, definition.unit, numerator, denominator, value)
+
+
+def compute(scope: Scope, keys: tuple[str, ...] | None = None) -> list[Figure]:
+    """Every figure (or those named) for the scope, in the order of the definitions."""
+    return [figure(spec.key, scope) for spec in SPECS if keys is None or spec.key in keys]
+
+
+# --- drill-down --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    number: str
+    kind: str
+    status: str
+    station_id: int
+    store_id: int
+    filed_at: dt.datetime
+    in_numerator: bool
+    dates: dict  # the dates this figure rests on (due_at, met_at, resolved_at, ...), UTC
+    measure: Decimal | float | None  # the amount summed or the seconds whose median is taken
+
+
+_DATE_COLUMNS = {
+    "due_at": D.c.due_at,
+    "met_at": D.c.met_at,
+    "accepted_at": C.c.accepted_at,
+    "resolved_at": C.c.resolved_at,
+    "closed_at": C.c.closed_at,
+    "first_response_at": C.c.first_response_at,
+    "handed_off_at": C.c.handed_off_at,
+    "rated_at": E.c.at,
+}
+
+
+def cases(key: str, scope: Scope, *, batch: int = 1000) -> Iterator[Case]:
+    """The cases behind a figure: its denominator, each marked whether it is in the numerator.
+
+    Streamed in batches (never every row in memory), ordered by filing time.
+    """
+    spec = SPEC_BY_KEY.get(key)
+    if spec is None:
+        raise NotFound("figure_not_found")
+    dates = [_DATE_COLUMNS[name].label(name) for name in spec.dates]
+    measure = spec.measure().label("measure") if spec.measure else sa.null().label("measure")
+    columns = [
+        C.c.number,
+        C.c.kind,
+        C.c.status,
+        C.c.station_id,
+        C.c.store_id,
+        C.c.created_at,
+        sa.case((spec.numerator(scope), True), else_=False).label("in_numerator"),
+        measure,
+        *dates,
+    ]
+    query = _base(spec, scope, columns).order_by(C.c.created_at, C.c.id)
+    result = db.session.execute(query.execution_options(yield_per=batch))
+    for row in result:
+        yield Case(
+            number=row.number,
+            kind=row.kind,
+            status=row.status,
+            station_id=row.station_id,
+            store_id=row.store_id,
+            filed_at=row.created_at,
+            in_numerator=bool(row.in_numerator),
+            dates={name: getattr(row, name) for name in spec.dates},
+            measure=row.measure,
+        )
