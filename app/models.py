@@ -14,7 +14,7 @@ from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
-from app.publicity.models import ReplyStatus, StorePublicity, StoreReply
+from app.publicity.models import ReplyStatus, StoreReply
 from app.staff.models import Staff, StaffInvite, StaffRole
 from app.stores.models import (
     Badge,
@@ -26,6 +26,7 @@ from app.stores.models import (
     Industry,
     Store,
     StoreCode,
+    StorePublicity,
     StoreScanDaily,
 )
 from app.uploads.models import Upload

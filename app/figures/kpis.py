@@ -43,6 +43,7 @@ class Scope:
     now: dt.datetime
     station_name: str | None = None
     station_ids: tuple[int, ...] | None = None  # None: every station
+    store_ids: tuple[int, ...] | None = None  # None: every store
 
     @property
     def start(self) -> dt.datetime:
@@ -273,6 +274,8 @@ def _base(spec: Spec, scope: Scope, columns: list) -> sa.Select:
         conditions.append(C.c.kind == ComplaintKind(spec.kind))
     if scope.station_ids is not None:
         conditions.append(C.c.station_id.in_(scope.station_ids))
+    if scope.store_ids is not None:
+        conditions.append(C.c.store_id.in_(scope.store_ids))
     return query.where(*conditions)
 
 
@@ -308,43 +311,67 @@ def _two(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _median(spec: Spec, scope: Scope) -> tuple[int, Decimal | None]:
+def _medians(spec: Spec, scope: Scope, group) -> dict:
     measure = spec.measure()
     if db.engine.dialect.name == "postgresql":
-        row = db.session.execute(
-            _base(spec, scope, [sa.func.count(), sa.func.percentile_cont(0.5).within_group(measure)])
-        ).one()
-        count, median = row
-    else:  # SQLite has no percentile aggregate
-        values = list(db.session.scalars(_base(spec, scope, [measure])))
-        count, median = len(values), (statistics.median(values) if values else None)
-    return count, None if median is None else _two(Decimal(str(median)) / spec.scale)
+        median = sa.func.percentile_cont(0.5).within_group(measure)
+        rows = db.session.execute(_select(spec, scope, group, [sa.func.count(), median])).all()
+        rows = [r for r in rows if r[1]]  # no rows at all: no median
+    else:  # SQLite has no percentile aggregate: the values are collected and halved here
+        values: dict = {}
+        column = sa.null().label("group") if group is None else group
+        for key, value in db.session.execute(_base(spec, scope, [column, measure])):
+            values.setdefault(key, []).append(value)
+        rows = [(key, len(v), statistics.median(v)) for key, v in values.items()]
+    return {
+        key: (count, None if median is None else _two(Decimal(str(median)) / spec.scale))
+        for key, count, median in rows
+    }
+
+
+def _select(spec: Spec, scope: Scope, group, aggregates: list) -> sa.Select:
+    if group is None:  # one row for the whole scope, keyed None
+        return _base(spec, scope, [sa.null().label("group"), *aggregates])
+    return _base(spec, scope, [group, *aggregates]).group_by(group)
+
+
+def grouped(key: str, scope: Scope, group=None) -> dict:
+    """The figure per value of `group` (a column such as `C.c.store_id`), or overall under None."""
+    spec = SPEC_BY_KEY[key]
+    definition = BY_KEY[key]
+
+    def made(numerator, denominator, value) -> Figure:
+        return Figure(key, definition.name, definition.unit, numerator, denominator, value)
+
+    if spec.aggregate == "median":
+        return {k: made(count, count, value) for k, (count, value) in _medians(spec, scope, group).items()}
+    if spec.aggregate == "sum":
+        total = sa.func.coalesce(sa.func.sum(spec.measure()), 0)
+        rows = db.session.execute(_select(spec, scope, group, [total, sa.func.count()]))
+        return {k: made(_two(t), int(n), _two(t)) for k, t, n in rows}
+    hits = sa.func.coalesce(sa.func.sum(sa.case((spec.numerator(scope), 1), else_=0)), 0)
+    rows = db.session.execute(_select(spec, scope, group, [hits, sa.func.count()]))
+    out = {}
+    for k, numerator, denominator in rows:
+        numerator, denominator = int(numerator), int(denominator)
+        if spec.aggregate == "count":
+            out[k] = made(denominator, denominator, Decimal(denominator))
+        else:
+            value = _two(Decimal(numerator) * 100 / denominator) if denominator else None
+            out[k] = made(numerator, denominator, value)
+    return out
 
 
 def figure(key: str, scope: Scope) -> Figure:
-    spec = SPEC_BY_KEY[key]
-    definition = BY_KEY[key]
-    if spec.aggregate == "median":
-        count, value = _median(spec, scope)
-        return Figure(key, definition.name, definition.unit, count, count, value)
-    if spec.aggregate == "sum":
-        total, count = db.session.execute(
-            _base(spec, scope, [sa.func.coalesce(sa.func.sum(spec.measure()), 0), sa.func.count()])
-        ).one()
-        total = _two(total)
-        return Figure(key, definition.name, definition.unit, total, count, total)
-    numerator, denominator = db.session.execute(
-        _base(
-            spec,
-            scope,
-            [sa.func.coalesce(sa.func.sum(sa.case((spec.numerator(scope), 1), else_=0)), 0), sa.func.count()],
-        )
-    ).one()
-    numerator, denominator = int(numerator), int(denominator)
-    if spec.aggregate == "count":
-        return Figure(key, definition.name, definition.unit, denominator, denominator, Decimal(denominator))
-    value = _two(Decimal(numerator) * 100 / denominator) if denominator else None
-    return Figure(key, definition.name, definition.unit, numerator, denominator, value)
+    """One figure for the whole scope; an empty scope has a zero denominator and no rate."""
+    found = grouped(key, scope).get(None)
+    if found is not None:
+        return found
+    spec, definition = SPEC_BY_KEY[key], BY_KEY[key]
+    empty = Decimal("0.00") if spec.aggregate == "sum" else Decimal(0) if spec.aggregate == "count" else None
+    return Figure(
+        key, definition.name, definition.unit, Decimal("0.00") if spec.aggregate == "sum" else 0, 0, empty
+    )
 
 
 def compute(scope: Scope, keys: tuple[str, ...] | None = None) -> list[Figure]:

@@ -1,4 +1,4 @@
-"""A store's computed publicity record and its replies to published cases."""
+"""A store's replies to its published cases (its computed record is `stores.models.StorePublicity`)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.complaints.models import Complaint
 from app.core.extensions import db
-from app.core.models import UTCDateTime, created_at_column, enum_column, updated_at_column
-
-
-class StorePublicity(db.Model):
-    """The rolling 12-month record of one store, recomputed by the worker (the scan path only reads it)."""
-
-    __tablename__ = "store_publicity"
-
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
-    computed_on: Mapped[dt.date] = mapped_column(sa.Date)
-    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    updated_at = updated_at_column()
+from app.core.models import UTCDateTime, created_at_column, enum_column
 
 
 class ReplyStatus(enum.StrEnum):
@@ -50,4 +39,4 @@ class StoreReply(db.Model):
     complaint: Mapped[Complaint] = relationship()
 
 
-__all__ = ["ReplyStatus", "StorePublicity", "StoreReply"]
+__all__ = ["ReplyStatus", "StoreReply"]
