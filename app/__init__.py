@@ -73,6 +73,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_web_bp)
     app.register_blueprint(staff_web_root_bp)
 
+    from app.open311 import bp as open311_bp
+    from app.publicity_web import bp as publicity_web_bp
+
+    app.register_blueprint(publicity_web_bp)
+    app.register_blueprint(open311_bp)
+
     from miniprogram_api.envelope import api_not_found_for_unknown_paths
 
     api_not_found_for_unknown_paths(app)

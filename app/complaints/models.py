@@ -112,6 +112,8 @@ class Complaint(db.Model):
     national_case_number: Mapped[str | None] = mapped_column(sa.String(40))
     national_filed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     handed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The description as published (app.publicity.redact), prepared by the worker once the case may be.
+    public_summary: Mapped[str | None] = mapped_column(sa.Text)
     client_addr: Mapped[str] = mapped_column(sa.String(64), default="")  # keyed hash, not the IP
     idempotency_key: Mapped[str] = mapped_column(sa.String(80))
     request_hash: Mapped[str] = mapped_column(sa.String(64))

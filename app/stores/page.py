@@ -121,5 +121,6 @@ def build(snap, code: str, today: dt.date, *, expiring_days: int, hotline: str) 
         "commitments": [commitment_view(c) for c in snap.commitments],
         "badges": [{"kind": b.kind, "title": b.title, "level": b.level, "year": b.year} for b in snap.badges],
         "complaints_open": bool(store.accepts_complaints and snap.station is not None),
+        "publicity": store.publicity,
         "as_of": today.isoformat(),
     }

@@ -116,3 +116,10 @@ def _prune_oa_inbound() -> None:
     from app.official_account import callback
 
     callback.prune_inbound()
+
+
+@every(600, "publicity.refresh")
+def _publicity() -> None:
+    from app.publicity import jobs  # as every job here: loaded when run, so the worker loads only what runs
+
+    jobs.run()

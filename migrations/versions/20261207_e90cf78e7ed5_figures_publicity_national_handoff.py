@@ -3,7 +3,7 @@
 store_publicity: each store's rolling 12-month record, computed by the worker for the store page.
 store_replies: a store's answer to a published case, shown once the station approved it.
 complaints.national_case_number / national_filed_on / handed_off_at: the hand-off to the national 12315
-platform. Indexes for the figures: cases by resolved/closed/first-answer time, deadlines by kind and due time.
+platform; public_summary: the redacted description once the case may be published. Indexes for the figures: cases by resolved/closed/first-answer time, deadlines by kind and due time.
 
 Revision ID: e90cf78e7ed5
 Revises: c5241eabd301
@@ -59,6 +59,7 @@ def upgrade():
         batch_op.add_column(sa.Column('national_case_number', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('national_filed_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('handed_off_at', app.core.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('public_summary', sa.Text(), nullable=True))
         batch_op.create_index('ix_complaints_closed_at', ['closed_at'], unique=False)
         batch_op.create_index('ix_complaints_first_response_at', ['first_response_at'], unique=False)
         batch_op.create_index('ix_complaints_resolved_at', ['resolved_at'], unique=False)
@@ -72,6 +73,7 @@ def downgrade():
         batch_op.drop_index('ix_complaints_resolved_at')
         batch_op.drop_index('ix_complaints_first_response_at')
         batch_op.drop_index('ix_complaints_closed_at')
+        batch_op.drop_column('public_summary')
         batch_op.drop_column('handed_off_at')
         batch_op.drop_column('national_filed_on')
         batch_op.drop_column('national_case_number')
