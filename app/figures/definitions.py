@@ -7,6 +7,8 @@ exactly this (each figure's numerator and denominator are the cases `kpis.cases`
 - A case counts for the station that holds it now (after any transfer), and for every station above it.
 - A case handed off to the national 12315 platform leaves every figure and is counted apart.
 - "Late and still open" counts as late from the moment its deadline passes, not only once it closes.
+- Each case counts on one day per figure (its deadline, its resolution, its rating ...), so a period's
+  figure is the sum of its days' and the worker can keep daily roll-ups (`app.figures.rollups`).
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ FIGURES: tuple[Definition, ...] = (
     Definition(
         "on_time_close",
         "按期办结率",
-        "本期办结的投诉，加上办结期限在本期届满、期末仍未办结（且未处于暂停）的投诉中，在期限内办结的比例。"
-        "办结期限：已受理的为调解期限（受理之日起 60 日，检测鉴定时间不计），商家先行协商的为商家和解期限。",
-        "Complaints resolved in the period, plus those whose closing deadline passed in the period and were "
-        "still unresolved at its end (and not suspended): the share resolved by the deadline. The closing "
-        "deadline is the mediation limit (60 days from acceptance, testing time excluded) for accepted cases "
-        "and the merchant's settlement limit for merchant-first ones.",
+        "本期在办结期限内办结的投诉，加上办结期限在本期届满而届满时尚未办结的投诉（自届满时起计为超期，"
+        "无论此后是否办结，只计一次；暂停期间不计）中，按期办结的比例。办结期限：已受理的为调解期限"
+        "（受理之日起 60 日，检测鉴定时间不计），商家先行协商的为商家和解期限。",
+        "Complaints resolved by their closing deadline in the period, plus those whose closing deadline "
+        "passed in the period before they were resolved (late from that moment, counted once, whether "
+        "resolved since or not; not while suspended): the share resolved on time. The closing deadline is the "
+        "mediation limit (60 days from acceptance, testing time excluded) for accepted cases and the "
+        "merchant's settlement limit for merchant-first ones.",
         "%",
     ),
     Definition(

@@ -95,20 +95,15 @@ def _in(column, scope: Scope):
     return sa.and_(column >= scope.start, column < scope.end)
 
 
-def _passed_in(column, scope: Scope):
-    return sa.and_(column >= scope.start, column < scope.until)
-
-
 def _deadline_join(kind):
     return sa.and_(D.c.complaint_id == C.c.id, D.c.kind == kind)
 
 
-def _due_in_period(scope: Scope):
-    """The deadline falls in the period and counts: met, or passed without being met (late, even if
-    still open). One cancelled before it fell due (withdrawn, settled) does not count."""
+def _deadline_counts(now: dt.datetime):
+    """A deadline counts once met, or once passed without being met (late, even if still open). One
+    cancelled before it fell due (withdrawn, settled) does not count."""
     return sa.and_(
-        _in(D.c.due_at, scope),
-        sa.or_(D.c.met_at.is_not(None), D.c.due_at < scope.now),
+        sa.or_(D.c.met_at.is_not(None), D.c.due_at < now),
         sa.or_(D.c.met_at.is_not(None), D.c.cancelled_at.is_(None), D.c.cancelled_at >= D.c.due_at),
     )
 
@@ -120,14 +115,20 @@ def _met_on_time():
 # The closing deadline: mediation once the station accepted the case, the merchant's settlement limit
 # while the merchant had it.
 _CLOSING_KIND = sa.case((C.c.accepted_at.is_not(None), "mediation"), else_="merchant_settle")
+_RESOLVED_ON_TIME = sa.and_(C.c.resolved_at.is_not(None), C.c.resolved_at <= D.c.due_at)
 
 
-def _late_open_close(scope: Scope):
-    return sa.and_(
-        sa.or_(C.c.resolved_at.is_(None), C.c.resolved_at >= scope.end),
-        _passed_in(D.c.due_at, scope),
-        sa.or_(D.c.cancelled_at.is_(None), D.c.cancelled_at >= D.c.due_at),
-        C.c.status != Status.SUSPENDED,
+def _close_counts(now: dt.datetime):
+    """Resolved by the closing deadline, or the deadline passed first (late from that moment, resolved
+    since or not); a suspended case's clock is paused, and a deadline cancelled before it fell due
+    (withdrawn) does not count."""
+    return sa.or_(
+        _RESOLVED_ON_TIME,
+        sa.and_(
+            D.c.due_at < now,
+            sa.or_(D.c.cancelled_at.is_(None), D.c.cancelled_at >= D.c.due_at),
+            C.c.status != Status.SUSPENDED,
+        ),
     )
 
 
@@ -137,13 +138,21 @@ def _seconds(later, earlier):
     return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
 
 
+def _always(now: dt.datetime):
+    return sa.true()
+
+
 @dataclass(frozen=True)
 class Spec:
+    """One figure: each case in it counts on one day (`day`, an instant), so a period's figure is the
+    sum of its days' (what the worker's roll-ups keep), and a case is never counted in two periods."""
+
     key: str
     kind: str | None  # "complaint" | "report" | None (both)
     join: Callable[[], object] | None  # extra table and ON clause, or None (complaints alone)
-    denominator: Callable[[Scope], object]
-    numerator: Callable[[Scope], object]  # evaluated within the denominator
+    day: Callable[[], object]  # the instant the case counts at
+    counts: Callable[[dt.datetime], object]  # given now: whether the case counts (besides its day)
+    numerator: Callable[[], object]  # evaluated within the denominator
     aggregate: str = "rate"  # rate | sum | median | count
     measure: Callable[[], object] | None = None  # what is summed, or whose median is taken (seconds)
     scale: int = 1  # seconds per unit of a median (3600: hours, 86400: days)
@@ -155,8 +164,9 @@ def _spec_deadline(key: str, kind: str, deadline_kind: str) -> Spec:
         key,
         kind,
         lambda: (D, _deadline_join(deadline_kind)),
-        _due_in_period,
-        lambda scope: _met_on_time(),
+        lambda: D.c.due_at,
+        _deadline_counts,
+        _met_on_time,
         dates=("due_at", "met_at"),
     )
 
@@ -167,38 +177,39 @@ SPECS: tuple[Spec, ...] = (
         "on_time_close",
         "complaint",
         lambda: (D, _deadline_join(_CLOSING_KIND)),
-        lambda scope: sa.or_(_in(C.c.resolved_at, scope), _late_open_close(scope)),
-        lambda scope: sa.and_(_in(C.c.resolved_at, scope), C.c.resolved_at <= D.c.due_at),
+        lambda: sa.case((_RESOLVED_ON_TIME, C.c.resolved_at), else_=D.c.due_at),
+        _close_counts,
+        lambda: _RESOLVED_ON_TIME,
         dates=("due_at", "resolved_at"),
     ),
     Spec(
         "mediation_success",
         "complaint",
         None,
-        lambda scope: sa.and_(
-            C.c.accepted_at.is_not(None),
-            sa.or_(
-                _in(C.c.resolved_at, scope),
-                sa.and_(C.c.status == Status.WITHDRAWN, _in(C.c.closed_at, scope)),
-            ),
+        lambda: sa.case(
+            (C.c.resolved_at.is_not(None), C.c.resolved_at),
+            (C.c.status == Status.WITHDRAWN, C.c.closed_at),
         ),
-        lambda scope: sa.and_(_in(C.c.resolved_at, scope), C.c.outcome.in_(("agreement", "settled"))),
+        lambda now: C.c.accepted_at.is_not(None),
+        lambda: C.c.outcome.in_(("agreement", "settled")),
         dates=("accepted_at", "resolved_at"),
     ),
     Spec(
         "satisfaction",
         "complaint",
         lambda: (E, sa.and_(E.c.complaint_id == C.c.id, E.c.action == "rated")),
-        lambda scope: sa.and_(_in(E.c.at, scope), C.c.rating.is_not(None)),
-        lambda scope: C.c.rating >= 4,
+        lambda: E.c.at,
+        lambda now: C.c.rating.is_not(None),
+        lambda: C.c.rating >= 4,
         dates=("rated_at",),
     ),
     Spec(
         "recovered",
         "complaint",
         None,
-        lambda scope: _in(C.c.resolved_at, scope),
-        lambda scope: C.c.amount_recovered.is_not(None),
+        lambda: C.c.resolved_at,
+        _always,
+        lambda: C.c.amount_recovered.is_not(None),
         aggregate="sum",
         measure=lambda: C.c.amount_recovered,
         dates=("resolved_at",),
@@ -207,16 +218,18 @@ SPECS: tuple[Spec, ...] = (
         "confirmed_resolution",
         "complaint",
         None,
-        lambda scope: sa.and_(C.c.status == Status.CLOSED, _in(C.c.closed_at, scope)),
-        lambda scope: C.c.consumer_confirmed.is_(True),
+        lambda: C.c.closed_at,
+        lambda now: C.c.status == Status.CLOSED,
+        lambda: C.c.consumer_confirmed.is_(True),
         dates=("resolved_at", "closed_at"),
     ),
     Spec(
         "first_response_median",
         "complaint",
         None,
-        lambda scope: sa.and_(_in(C.c.first_response_at, scope), C.c.merchant_first.is_(False)),
-        lambda scope: sa.true(),
+        lambda: C.c.first_response_at,
+        lambda now: C.c.merchant_first.is_(False),
+        sa.true,
         aggregate="median",
         measure=lambda: _seconds(C.c.first_response_at, C.c.created_at),
         scale=3600,
@@ -226,8 +239,9 @@ SPECS: tuple[Spec, ...] = (
         "close_median",
         "complaint",
         None,
-        lambda scope: _in(C.c.resolved_at, scope),
-        lambda scope: sa.true(),
+        lambda: C.c.resolved_at,
+        _always,
+        sa.true,
         aggregate="median",
         measure=lambda: _seconds(C.c.resolved_at, C.c.created_at),
         scale=86400,
@@ -237,12 +251,10 @@ SPECS: tuple[Spec, ...] = (
         "merchant_first_settlement",
         "complaint",
         lambda: (D, _deadline_join("merchant_settle")),
-        lambda scope: sa.or_(
-            _in(D.c.met_at, scope),
-            _in(D.c.cancelled_at, scope),
-            sa.and_(D.c.met_at.is_(None), D.c.cancelled_at.is_(None), _passed_in(D.c.due_at, scope)),
-        ),
-        lambda scope: sa.and_(_in(D.c.met_at, scope), C.c.outcome == "settled", C.c.accepted_at.is_(None)),
+        # The merchant phase ends when settled, handed to the station or withdrawn, else at its limit.
+        lambda: sa.func.coalesce(D.c.met_at, D.c.cancelled_at, D.c.due_at),
+        lambda now: sa.or_(D.c.met_at.is_not(None), D.c.cancelled_at.is_not(None), D.c.due_at < now),
+        lambda: sa.and_(D.c.met_at.is_not(None), C.c.outcome == "settled", C.c.accepted_at.is_(None)),
         dates=("due_at", "met_at"),
     ),
     _spec_deadline("reports_on_time", "report", "clue_verification"),
@@ -250,8 +262,9 @@ SPECS: tuple[Spec, ...] = (
         "handed_off",
         None,
         None,
-        lambda scope: _in(C.c.handed_off_at, scope),
-        lambda scope: sa.true(),
+        lambda: C.c.handed_off_at,
+        _always,
+        sa.true,
         aggregate="count",
         dates=("handed_off_at",),
     ),
@@ -260,23 +273,31 @@ SPEC_BY_KEY = {s.key: s for s in SPECS}
 assert [s.key for s in SPECS] == [d.key for d in FIGURES], "one spec per defined figure, in order"
 
 
-def _base(spec: Spec, scope: Scope, columns: list) -> sa.Select:
-    query = sa.select(*columns).select_from(C)
+def _filtered(spec: Spec, query: sa.Select, now: dt.datetime, station_ids=None, store_ids=None) -> sa.Select:
+    """The spec's rows, apart from the period: its table, kind, counting rule, hand-offs, scope."""
     if spec.join is not None:
         table, on = spec.join()
         query = query.join(table, on)
-    conditions = [spec.denominator(scope)]
+    conditions = [spec.counts(now)]
     if spec.key == "handed_off":
         conditions.append(C.c.handed_off_at.is_not(None))
     else:
         conditions.append(C.c.handed_off_at.is_(None))
     if spec.kind is not None:
         conditions.append(C.c.kind == ComplaintKind(spec.kind))
-    if scope.station_ids is not None:
-        conditions.append(C.c.station_id.in_(scope.station_ids))
-    if scope.store_ids is not None:
-        conditions.append(C.c.store_id.in_(scope.store_ids))
+    if station_ids is not None:
+        conditions.append(C.c.station_id.in_(station_ids))
+    if store_ids is not None:
+        conditions.append(C.c.store_id.in_(store_ids))
     return query.where(*conditions)
+
+
+def _base(spec: Spec, scope: Scope, columns: list, start=None, end=None) -> sa.Select:
+    """The spec's rows counting in the scope's period (or between `start` and `end`, instants)."""
+    day = spec.day()
+    query = sa.select(*columns).select_from(C)
+    query = _filtered(spec, query, scope.now, scope.station_ids, scope.store_ids)
+    return query.where(day >= (start or scope.start), day < (end or scope.end))
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -349,7 +370,7 @@ def grouped(key: str, scope: Scope, group=None) -> dict:
         total = sa.func.coalesce(sa.func.sum(spec.measure()), 0)
         rows = db.session.execute(_select(spec, scope, group, [total, sa.func.count()]))
         return {k: made(_two(t), int(n), _two(t)) for k, t, n in rows}
-    hits = sa.func.coalesce(sa.func.sum(sa.case((spec.numerator(scope), 1), else_=0)), 0)
+    hits = sa.func.coalesce(sa.func.sum(sa.case((spec.numerator(), 1), else_=0)), 0)
     rows = db.session.execute(_select(spec, scope, group, [hits, sa.func.count()]))
     out = {}
     for k, numerator, denominator in rows:
@@ -424,7 +445,7 @@ def cases(key: str, scope: Scope, *, batch: int = 1000) -> Iterator[Case]:
         C.c.station_id,
         C.c.store_id,
         C.c.created_at,
-        sa.case((spec.numerator(scope), True), else_=False).label("in_numerator"),
+        sa.case((spec.numerator(), True), else_=False).label("in_numerator"),
         measure,
         *dates,
     ]

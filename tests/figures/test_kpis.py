@@ -33,9 +33,12 @@ def test_every_figure_everywhere_matches_the_hand_count(world):
     # 按时初查率: A, M on time; B late; C late and still open. D (July), E (withdrawn), L (handed off) out.
     assert (f["on_time_check"].numerator, f["on_time_check"].denominator) == (2, 4)
     assert f["on_time_check"].value == Decimal("50.00")
-    # 按期办结率: resolved A, B, H on time, O late; F late and open. G suspended, N withdrawn: out.
-    assert (f["on_time_close"].numerator, f["on_time_close"].denominator) == (3, 5)
-    assert f["on_time_close"].value == Decimal("60.00")
+    # 按期办结率: A, B, H resolved on time in June; F's limit passed on 06-10, still open: late in June.
+    # O's limit passed on 05-31: late in May, not again in June when resolved. G suspended, N withdrawn.
+    assert (f["on_time_close"].numerator, f["on_time_close"].denominator) == (3, 4)
+    assert f["on_time_close"].value == Decimal("75.00")
+    may = by_key(kpis.make_scope(dt.date(2026, 5, 1), dt.date(2026, 5, 31), now=NOW))["on_time_close"]
+    assert (may.numerator, may.denominator) == (0, 1)
     # 调解成功率: A, O agreements; B terminated; N withdrawn after acceptance. H (merchant) out.
     assert (f["mediation_success"].numerator, f["mediation_success"].denominator) == (2, 4)
     # 满意率: A 5 stars, B 2 stars.
@@ -78,7 +81,7 @@ def test_drill_down_lists_the_denominator_and_marks_the_numerator(world):
     scope = kpis.make_scope(*JUNE, now=NOW)
     expected = {
         "on_time_check": ({"A", "M"}, {"B", "C"}),
-        "on_time_close": ({"A", "B", "H"}, {"O", "F"}),
+        "on_time_close": ({"A", "B", "H"}, {"F"}),
         "mediation_success": ({"A", "O"}, {"B", "N"}),
         "satisfaction": ({"A"}, {"B"}),
         "merchant_first_settlement": ({"H"}, {"I"}),
