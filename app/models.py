@@ -12,6 +12,7 @@ from app.complaints.models import (
 )
 from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
+from app.figures.models import FigureDaily, FigureDuration, FigureRollupState
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
 from app.publicity.models import ReplyStatus, StoreReply
@@ -47,6 +48,9 @@ __all__ = [
     "ContentCheck",
     "Credential",
     "CredentialKind",
+    "FigureDaily",
+    "FigureDuration",
+    "FigureRollupState",
     "InboxMessage",
     "Industry",
     "OAInbound",

@@ -9,8 +9,9 @@ import click
 from flask.cli import AppGroup
 
 from app.core.errors import DomainError
+from app.core.extensions import db
 from app.core.timeutil import CHINA
-from app.figures import export, kpis
+from app.figures import export, kpis, rollups
 from app.figures.texts import CLI
 
 figures_cli = AppGroup("figures", help="Key figures for regulators, their cases, exports.")
@@ -97,6 +98,15 @@ def export_cmd(first_day, last_day, station, fmt, out, personal_data):
     scope = _scope(first_day, last_day, station)
     count = export.write(scope, out, fmt, personal_data=personal_data)
     click.echo(CLI["exported"].format(count=count, path=out))
+
+
+@figures_cli.command("rollup")
+@click.option("--rebuild", is_flag=True, help="Every day from the first case (the worker does this nightly).")
+def rollup_cmd(rebuild: bool):
+    """Recompute the daily roll-ups (the last 90 days; every day with --rebuild)."""
+    through = rollups.rebuild() if rebuild else rollups.refresh()
+    db.session.commit()
+    click.echo(CLI["rolled_up"].format(through=through or CLI["no_cases"]))
 
 
 GROUPS = [figures_cli]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from app.core.models import parse_id
 from app.core.timeutil import CHINA, utcnow
 from app.directory.models import Station
 from app.figures.definitions import BY_KEY, FIGURES, Definition
+from app.figures.models import FigureDaily, FigureDuration, FigureRollupState
 from app.figures.texts import FIELDS
 
 C = Complaint.__table__
@@ -273,7 +274,7 @@ SPEC_BY_KEY = {s.key: s for s in SPECS}
 assert [s.key for s in SPECS] == [d.key for d in FIGURES], "one spec per defined figure, in order"
 
 
-def _filtered(spec: Spec, query: sa.Select, now: dt.datetime, station_ids=None, store_ids=None) -> sa.Select:
+def filtered(spec: Spec, query: sa.Select, now: dt.datetime, station_ids=None, store_ids=None) -> sa.Select:
     """The spec's rows, apart from the period: its table, kind, counting rule, hand-offs, scope."""
     if spec.join is not None:
         table, on = spec.join()
@@ -296,7 +297,7 @@ def _base(spec: Spec, scope: Scope, columns: list, start=None, end=None) -> sa.S
     """The spec's rows counting in the scope's period (or between `start` and `end`, instants)."""
     day = spec.day()
     query = sa.select(*columns).select_from(C)
-    query = _filtered(spec, query, scope.now, scope.station_ids, scope.store_ids)
+    query = filtered(spec, query, scope.now, scope.station_ids, scope.store_ids)
     return query.where(day >= (start or scope.start), day < (end or scope.end))
 
 
@@ -383,21 +384,91 @@ def grouped(key: str, scope: Scope, group=None) -> dict:
     return out
 
 
-def figure(key: str, scope: Scope) -> Figure:
-    """One figure for the whole scope; an empty scope has a zero denominator and no rate."""
+def _made(spec: Spec, numerator, denominator: int) -> Figure:
+    definition = BY_KEY[spec.key]
+    if spec.aggregate == "sum":
+        total = _two(numerator)
+        return Figure(spec.key, definition.name, definition.unit, total, denominator, total)
+    if spec.aggregate == "count":
+        return Figure(
+            spec.key, definition.name, definition.unit, denominator, denominator, Decimal(denominator)
+        )
+    numerator = int(numerator)
+    value = _two(Decimal(numerator) * 100 / denominator) if denominator else None
+    return Figure(spec.key, definition.name, definition.unit, numerator, denominator, value)
+
+
+def _direct(key: str, scope: Scope) -> Figure:
+    """One figure for the whole scope from the cases; an empty scope has a zero denominator and no rate."""
     found = grouped(key, scope).get(None)
     if found is not None:
         return found
-    spec, definition = SPEC_BY_KEY[key], BY_KEY[key]
-    empty = Decimal("0.00") if spec.aggregate == "sum" else Decimal(0) if spec.aggregate == "count" else None
-    return Figure(
-        key, definition.name, definition.unit, Decimal("0.00") if spec.aggregate == "sum" else 0, 0, empty
+    spec = SPEC_BY_KEY[key]
+    if spec.aggregate == "median":
+        return Figure(key, BY_KEY[key].name, BY_KEY[key].unit, 0, 0, None)
+    return _made(spec, 0, 0)
+
+
+FD = FigureDaily.__table__
+FDU = FigureDuration.__table__
+
+
+def _rolled_median(spec: Spec, scope: Scope, rolled_last: dt.date, live: Scope | None) -> Figure:
+    rolled = sa.select(FDU.c.seconds.label("s")).where(
+        FDU.c.key == spec.key, FDU.c.day >= scope.first_day, FDU.c.day <= rolled_last
     )
+    if scope.station_ids is not None:
+        rolled = rolled.where(FDU.c.station_id.in_(scope.station_ids))
+    parts = [rolled] + ([_base(spec, live, [spec.measure().label("s")])] if live else [])
+    if db.engine.dialect.name == "postgresql":
+        union = sa.union_all(*parts).subquery()
+        count, median = db.session.execute(
+            sa.select(sa.func.count(), sa.func.percentile_cont(0.5).within_group(union.c.s))
+        ).one()
+    else:
+        values = [v for part in parts for v in db.session.scalars(part)]
+        count, median = len(values), (statistics.median(values) if values else None)
+    value = None if median is None else _two(Decimal(str(median)) / spec.scale)
+    return Figure(spec.key, BY_KEY[spec.key].name, BY_KEY[spec.key].unit, count, count, value)
 
 
-def compute(scope: Scope, keys: tuple[str, ...] | None = None) -> list[Figure]:
-    """Every figure (or those named) for the scope, in the order of the definitions."""
-    return [figure(spec.key, scope) for spec in SPECS if keys is None or spec.key in keys]
+def figure(key: str, scope: Scope, *, through: dt.date | None = None) -> Figure:
+    """One figure: the days up to `through` from the worker's roll-ups, the rest from the cases.
+
+    A store's record (`scope.store_ids`) is always computed from the cases (roll-ups are per station).
+    """
+    spec = SPEC_BY_KEY[key]
+    if through is None or scope.store_ids is not None or through < scope.first_day:
+        return _direct(key, scope)
+    rolled_last = min(scope.last_day, through)
+    live = replace(scope, first_day=through + dt.timedelta(days=1)) if through < scope.last_day else None
+    if spec.aggregate == "median":
+        return _rolled_median(spec, scope, rolled_last, live)
+    query = sa.select(
+        sa.func.coalesce(sa.func.sum(FD.c.numerator), 0), sa.func.coalesce(sa.func.sum(FD.c.denominator), 0)
+    )
+    query = query.where(FD.c.key == key, FD.c.day >= scope.first_day, FD.c.day <= rolled_last)
+    if scope.station_ids is not None:
+        query = query.where(FD.c.station_id.in_(scope.station_ids))
+    numerator, denominator = db.session.execute(query).one()
+    numerator, denominator = Decimal(numerator), int(denominator)
+    if live is not None:
+        part = _direct(key, live)
+        numerator += Decimal(part.numerator)
+        denominator += part.denominator
+    return _made(spec, numerator, denominator)
+
+
+def rollup_reach() -> dt.date | None:
+    """The last day the worker's roll-ups cover (`app.figures.rollups`), or None."""
+    return db.session.scalar(sa.select(FigureRollupState.through).where(FigureRollupState.id == 1))
+
+
+def compute(scope: Scope, keys: tuple[str, ...] | None = None, *, rolled: bool = True) -> list[Figure]:
+    """Every figure (or those named) for the scope, in the order of the definitions; from the roll-ups
+    for the days they cover unless `rolled` is False."""
+    through = rollup_reach() if rolled else None
+    return [figure(spec.key, scope, through=through) for spec in SPECS if keys is None or spec.key in keys]
 
 
 # --- drill-down --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ CLI = {
     "row_count": "{name}：{value} 件",
     "no_cases": "无",
     "exported": "已导出 {count} 件到 {path}",
+    "rolled_up": "指标日汇总已汇总至 {through}",
 }
 
 EXPORT = {

@@ -123,3 +123,11 @@ def _publicity() -> None:
     from app.publicity import jobs  # as every job here: loaded when run, so the worker loads only what runs
 
     jobs.run()
+
+
+@every(600, "figures.rollup")
+def _figures_rollup() -> None:
+    from app.figures import rollups  # loaded when run, as every job here
+
+    rollups.refresh()
+    db.session.commit()
