@@ -7,7 +7,7 @@ Creates its own database (`yidian_bench_figures_<pid>`, dropped afterwards unles
 schema with the project's migrations, and loads with INSERT ... SELECT over generate_series (no Python
 row loop): a city centre with `--districts` district centres, 10 offices each and 10 service stations
 per office; stores spread over the service stations; complaints spread over three years (2024-2026)
-with every state, reports, merchant-first cases, ratings, amounts and 2-4 stored deadlines each.
+with every state (filed over the three years up to now, never in the future), reports, merchant-first cases, ratings, amounts and 2-4 stored deadlines each.
 
 Then it times `app.figures.kpis.compute` for one district (its centre and the 110 stations below it)
 over 2025, `--repeat` times after one warm-up, and each figure on its own, against a 1 s budget. It
@@ -108,7 +108,7 @@ SELECT g, 'B' || lpad(g::text, 12, '0'),
        '', 'k' || g, '', c, c
 FROM (
   SELECT g, (g::bigint * 7919) % :stores + 1 AS s, (g::bigint * 37) % 100 AS p,
-         timestamptz '2024-01-01 00:00+08' + interval '1 second' * ((g::bigint * 2654435761) % 94608000) AS c
+         now() - interval '1 second' * (1 + (g::bigint * 2654435761) % 94608000) AS c
     FROM generate_series(:first, :last) g
 ) x
 """
@@ -178,38 +178,55 @@ def load(url: str, args) -> dict:
     return {"load_seconds": times, "rows": sizes}
 
 
+def _timed(func, repeat: int) -> tuple[object, list[float]]:
+    result, runs = func(), []  # the first call warms the caches
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = func()
+        runs.append(time.perf_counter() - t)
+    return result, runs
+
+
 def measure(app, args) -> dict:
     from app.core.extensions import db
-    from app.figures import kpis
+    from app.figures import kpis, rollups
+    from app.figures.models import FigureDaily
 
     with app.app_context():
+        FigureDaily.metadata.create_all(db.engine, checkfirst=True)  # a database kept from an older schema
+        t = time.perf_counter()
+        rollups.rebuild()  # the worker's nightly job
+        db.session.commit()
+        rebuild_s = time.perf_counter() - t
+        t = time.perf_counter()
+        rollups.refresh()  # the worker's job every 10 minutes (the last 90 days)
+        db.session.commit()
+        refresh_s = time.perf_counter() - t
         scope = kpis.make_scope(dt.date(2025, 1, 1), dt.date(2025, 12, 31), "第1区12315中心")
-        result = kpis.compute(scope)  # warm-up
-        runs = []
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            result = kpis.compute(scope)
-            runs.append(time.perf_counter() - t)
-        per_figure = {}
-        for spec in kpis.SPECS:
-            t = time.perf_counter()
-            kpis.figure(spec.key, scope)
-            per_figure[spec.key] = round((time.perf_counter() - t) * 1000, 1)
+        rolled, runs = _timed(lambda: kpis.compute(scope), args.repeat)
+        direct, direct_runs = _timed(lambda: kpis.compute(scope, rolled=False), 1)
+        this_year = kpis.make_scope(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "第1区12315中心")
+        _, year_runs = _timed(
+            lambda: kpis.compute(this_year), args.repeat
+        )  # rolled up to yesterday, today live
         db.session.remove()
+
+    def shown(figures):
+        return {
+            f.key: [str(f.numerator), f.denominator, None if f.value is None else str(f.value)]
+            for f in figures
+        }
+
     return {
         "district_stations": len(scope.station_ids),
-        "figures": {
-            f.key: [str(f.numerator), f.denominator, None if f.value is None else str(f.value)]
-            for f in result
-        },
-        "compute_seconds": {
-            "median": round(statistics.median(runs), 3),
-            "max": round(max(runs), 3),
-            "runs": len(runs),
-        },
-        "per_figure_ms": per_figure,
+        "figures": shown(rolled),
+        "rolled_equals_direct": shown(rolled) == shown(direct),
+        "rollup_seconds": {"rebuild": round(rebuild_s, 1), "refresh_90_days": round(refresh_s, 1)},
+        "compute_seconds_2025": {"median": round(statistics.median(runs), 3), "max": round(max(runs), 3)},
+        "compute_seconds_2026_to_today": {"median": round(statistics.median(year_runs), 3)},
+        "direct_seconds_2025": round(direct_runs[0], 3),
         "budget_seconds": BUDGET_S,
-        "within_budget": statistics.median(runs) <= BUDGET_S,
+        "within_budget": max(runs) <= BUDGET_S and max(year_runs) <= BUDGET_S,
     }
 
 

@@ -68,6 +68,7 @@ class Complaint(db.Model):
         sa.Index("ix_complaints_resolved_at", "resolved_at"),
         sa.Index("ix_complaints_closed_at", "closed_at"),
         sa.Index("ix_complaints_first_response_at", "first_response_at"),
+        sa.Index("ix_complaints_handed_off_at", "handed_off_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +141,8 @@ class ComplaintEvent(db.Model):
     """One step on the timeline: who, when, through which channel, why, and who may see it."""
 
     __tablename__ = "complaint_events"
+    # The satisfaction figure reads the ratings given in a period.
+    __table_args__ = (sa.Index("ix_complaint_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"), index=True)

@@ -17,9 +17,10 @@ class FigureDaily(db.Model):
 
     __tablename__ = "figure_daily"
 
+    # Key order: a district's year is one short range per station (key, station, first day .. last day).
     key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     station_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     numerator: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))  # cases, or yuan for a sum
     denominator: Mapped[int] = mapped_column()
 
@@ -28,7 +29,7 @@ class FigureDuration(db.Model):
     """One case's duration behind a median figure (first response, close), by station and China day."""
 
     __tablename__ = "figure_durations"
-    __table_args__ = (sa.Index("ix_figure_durations_key_day_station", "key", "day", "station_id"),)
+    __table_args__ = (sa.Index("ix_figure_durations_key_station_day", "key", "station_id", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(32))

@@ -42,7 +42,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> None:
     day = china_day(spec.day()).label("day")
     start, end = _midnight(first), _midnight(last + dt.timedelta(days=1))
-    base = kpis.filtered(spec, sa.select().select_from(C), now).where(spec.day() >= start, spec.day() < end)
+    base = kpis.filtered(spec, sa.select().select_from(C), now).where(*kpis.between(spec, start, end))
     if spec.aggregate == "median":
         rows = base.add_columns(sa.literal(spec.key), day, C.c.station_id, spec.measure())
         db.session.execute(sa.insert(DURATIONS).from_select(["key", "day", "station_id", "seconds"], rows))
@@ -95,6 +95,8 @@ def rebuild(today: dt.date | None = None) -> dt.date | None:
     if first <= through:
         _recompute(first, through, today)
     _record(through, today)
+    if db.engine.dialect.name == "postgresql":  # fresh statistics, or the planner scans whole tables
+        db.session.execute(sa.text("ANALYZE figure_daily, figure_durations"))
     return through
 
 
