@@ -186,7 +186,9 @@ SPECS: tuple[Spec, ...] = (
         lambda: _RESOLVED_ON_TIME,
         dates=("due_at", "resolved_at"),
         # Resolved on time means resolved by the deadline, so the deadline is never before the day.
-        prefilter=lambda start, end: D.c.due_at >= start,
+        prefilter=lambda start, end: sa.and_(
+            D.c.kind.in_(("mediation", "merchant_settle")), D.c.due_at >= start
+        ),
     ),
     Spec(
         "mediation_success",
