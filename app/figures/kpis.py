@@ -178,6 +178,22 @@ def _spec_deadline(key: str, kind: str, deadline_kind: str) -> Spec:
     )
 
 
+def _spec_median(key: str, column: str, scale: int, counts) -> Spec:
+    """The median time from filing to `column`, counted on the day of `column`."""
+    return Spec(
+        key,
+        "complaint",
+        None,
+        lambda: C.c[column],
+        counts,
+        sa.true,
+        aggregate="median",
+        measure=lambda: _seconds(C.c[column], C.c.created_at),
+        scale=scale,
+        dates=(column,),
+    )
+
+
 SPECS: tuple[Spec, ...] = (
     _spec_deadline("on_time_check", "complaint", "accept_decline"),
     Spec(
@@ -248,30 +264,10 @@ SPECS: tuple[Spec, ...] = (
         lambda: C.c.consumer_confirmed.is_(True),
         dates=("resolved_at", "closed_at"),
     ),
-    Spec(
-        "first_response_median",
-        "complaint",
-        None,
-        lambda: C.c.first_response_at,
-        lambda now: C.c.merchant_first.is_(False),
-        sa.true,
-        aggregate="median",
-        measure=lambda: _seconds(C.c.first_response_at, C.c.created_at),
-        scale=3600,
-        dates=("first_response_at",),
+    _spec_median(
+        "first_response_median", "first_response_at", 3600, lambda now: C.c.merchant_first.is_(False)
     ),
-    Spec(
-        "close_median",
-        "complaint",
-        None,
-        lambda: C.c.resolved_at,
-        _always,
-        sa.true,
-        aggregate="median",
-        measure=lambda: _seconds(C.c.resolved_at, C.c.created_at),
-        scale=86400,
-        dates=("resolved_at",),
-    ),
+    _spec_median("close_median", "resolved_at", 86400, _always),
     Spec(
         "merchant_first_settlement",
         "complaint",

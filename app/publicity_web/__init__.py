@@ -24,29 +24,23 @@ def _page() -> int | None:
     return value if value is not None and 1 <= value <= MAX_PAGE else None
 
 
-def _not_found(exc: DomainError):
-    return render_template("publicity/not_found.html", message=exc.message), exc.status
+def _listing(find, template: str, **names):
+    """A public listing page: the page number checked, the domain asked, a Chinese page either way."""
+    number = _page()
+    if number is None:
+        return render_template("publicity/not_found.html", message=PAGE_INVALID), 400
+    try:
+        found, listing = find(number)
+    except DomainError as exc:
+        return render_template("publicity/not_found.html", message=exc.message), exc.status
+    return render_template(template, found=found, listing=listing, **names)
 
 
 @bp.get("/publicity/stores/<code>")
 def store(code: str):
-    number = _page()
-    if number is None:
-        return render_template("publicity/not_found.html", message=PAGE_INVALID), 400
-    try:
-        found, listing = cases.for_store(code, number, PER_PAGE)
-    except DomainError as exc:
-        return _not_found(exc)
-    return render_template("publicity/store.html", store=found, code=code.upper(), listing=listing)
+    return _listing(lambda n: cases.for_store(code, n, PER_PAGE), "publicity/store.html", code=code.upper())
 
 
 @bp.get("/publicity/circles/<circle_id>")
 def circle(circle_id: str):
-    number = _page()
-    if number is None:
-        return render_template("publicity/not_found.html", message=PAGE_INVALID), 400
-    try:
-        found, listing = cases.for_circle(parse_id(circle_id), number, PER_PAGE)
-    except DomainError as exc:
-        return _not_found(exc)
-    return render_template("publicity/circle.html", circle=found, listing=listing)
+    return _listing(lambda n: cases.for_circle(parse_id(circle_id), n, PER_PAGE), "publicity/circle.html")

@@ -80,31 +80,10 @@ def test_a_reply_shows_only_once_the_station_approved_it(published_world, client
     assert unpublished.value.code == "published_case_not_found"
     db.session.rollback()
 
-    result = runner.invoke(
-        args=[
-            "publicity",
-            "reply",
-            "submit",
-            number,
-            "--text",
-            "已为顾客张伟退款，电话13812345678",
-            "--staff",
-            str(merchant.id),
-        ]
-    )
+    submit = ["publicity", "reply", "submit", number, "--text", "已为顾客张伟退款，电话13812345678"]
+    result = runner.invoke(args=[*submit, "--staff", str(merchant.id)])
     assert result.exit_code == 0, result.output
-    again = runner.invoke(
-        args=[
-            "publicity",
-            "reply",
-            "submit",
-            number,
-            "--text",
-            "已为顾客张伟退款，电话13812345678",
-            "--staff",
-            str(merchant.id),
-        ]
-    )
+    again = runner.invoke(args=[*submit, "--staff", str(merchant.id)])
     assert again.exit_code == 0, again.output  # the same reply again changes nothing
     listed = runner.invoke(args=["publicity", "reply", "list"])
     assert number in listed.output and "13812345678" not in listed.output

@@ -5,7 +5,8 @@ import pytest
 from app.complaints.texts import CATEGORIES
 from app.publicity import jobs
 
-# GeoReport v2: the fields of a service and of a service request, and of the discovery document.
+# GeoReport v2: the fields of a service, a service request and the discovery document, written out from
+# the spec here (not imported from app.publicity.open311), so the test is an independent check.
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 REQUEST_FIELDS = {
     "service_request_id",
