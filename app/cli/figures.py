@@ -12,7 +12,7 @@ from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.timeutil import CHINA
 from app.figures import export, kpis, rollups
-from app.figures.texts import CLI
+from app.figures.texts import CLI, DATES
 
 figures_cli = AppGroup("figures", help="Key figures for regulators, their cases, exports.")
 
@@ -80,7 +80,7 @@ def cases_cmd(key, first_day, last_day, station):
     scope = _scope(first_day, last_day, station)
     for case in kpis.cases(key, scope):
         dates = "\t".join(
-            f"{name}={value.astimezone(CHINA):%Y-%m-%d %H:%M}" if value else f"{name}=-"
+            f"{DATES[name]} {value.astimezone(CHINA):%Y-%m-%d %H:%M}" if value else f"{DATES[name]} -"
             for name, value in case.dates.items()
         )
         click.echo(

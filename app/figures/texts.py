@@ -19,6 +19,18 @@ CLI = {
     "rolled_up": "指标日汇总已汇总至 {through}",
 }
 
+#: The dates the drill-down shows, by `kpis.Case.dates` key.
+DATES = {
+    "due_at": "期限",
+    "met_at": "完成",
+    "accepted_at": "受理",
+    "resolved_at": "办结",
+    "closed_at": "结案",
+    "first_response_at": "首次答复",
+    "handed_off_at": "移交",
+    "rated_at": "评价",
+}
+
 EXPORT = {
     "sheet": "投诉举报案件",
     "format_hint": "请选择 csv 或 xlsx",
