@@ -21,7 +21,7 @@ from app.core.timeutil import today_cn, utcnow
 from app.figures import kpis
 from app.publicity.texts import RECORD
 from app.stores import cache
-from app.stores.models import StorePublicity, StoreScanDaily
+from app.stores.models import Store, StorePublicity, StoreScanDaily
 
 C = Complaint.__table__
 WINDOW_DAYS = 365
@@ -116,12 +116,31 @@ def _per_thousand(n: int, scans: int) -> str | None:
     return str((Decimal(n) * 1000 / Decimal(scans)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def refresh(today: dt.date | None = None, store_ids: tuple[int, ...] | None = None) -> int:
-    """Recompute and store the records (the caller commits, then `after_refresh` drops cached pages)."""
+def refresh(
+    today: dt.date | None = None, store_ids: tuple[int, ...] | None = None, *, chunk: int = 5000
+) -> int:
+    """Recompute and store the records (the caller commits, then `after_refresh` drops cached pages).
+
+    Without `store_ids`, every store, `chunk` at a time (so a city of a million stores never sits in
+    memory at once), and every store gets a record, also one without complaints.
+    """
     today = today or today_cn()
+    if store_ids is not None:
+        return _write(today, records(today, store_ids))
+    written, after = 0, 0
+    while True:
+        ids = tuple(
+            db.session.scalars(sa.select(Store.id).where(Store.id > after).order_by(Store.id).limit(chunk))
+        )
+        if not ids:
+            return written
+        written += _write(today, records(today, ids))
+        after = ids[-1]
+
+
+def _write(today: dt.date, found: dict[int, dict]) -> int:
     rows = [
-        {"store_id": k, "computed_on": today, "data": v, "updated_at": utcnow()}
-        for k, v in records(today, store_ids).items()
+        {"store_id": k, "computed_on": today, "data": v, "updated_at": utcnow()} for k, v in found.items()
     ]
     if not rows:
         return 0

@@ -3,11 +3,13 @@
 import datetime as dt
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from app.complaints.models import ContentCheck, Status
 from app.core.extensions import db
 from app.core.timeutil import today_cn, utcnow
 from app.publicity import jobs, stores
-from app.stores.models import StoreScanDaily
+from app.stores.models import StorePublicity, StoreScanDaily
 from tests import factories
 
 
@@ -81,3 +83,17 @@ def test_the_store_page_shows_the_record_after_the_worker_refreshes(app, client)
     assert f'href="/publicity/stores/{busy_code}"' in html
     quiet_html = client.get(f"/s/{quiet_code}").get_data(as_text=True)
     assert "不足 5 件" in quiet_html and "调解成功率" not in quiet_html
+
+
+def test_a_refresh_walks_every_store_in_chunks_and_gives_each_a_record(ctx):
+    busy, quiet = _world()
+    idle = factories.store(name="新开小店")
+    db.session.commit()
+    assert stores.refresh(chunk=1) == 3
+    db.session.commit()
+    saved = {r.store_id: r.data for r in db.session.scalars(sa.select(StorePublicity))}
+    assert saved[busy.id]["received"] == 5 and saved[quiet.id]["received"] == 2
+    assert saved[idle.id]["received"] == 0 and saved[idle.id]["enough"] is False
+    assert stores.refresh(chunk=2) == 3  # again: the same rows updated, none added
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StorePublicity)) == 3
