@@ -45,7 +45,8 @@ def _line(f: kpis.Figure) -> str:
         return CLI["row_sum"].format(name=f.name, value=value, denominator=f.denominator)
     if f.unit == "件":
         return CLI["row_count"].format(name=f.name, value=f.denominator)
-    return CLI["row_median"].format(name=f.name, value=value, unit=f.unit, denominator=f.denominator)
+    unit = "" if f.value is None else f" {f.unit}"
+    return CLI["row_median"].format(name=f.name, value=value, unit=unit, denominator=f.denominator)
 
 
 @figures_cli.command("kpis")

@@ -12,7 +12,7 @@ CLI = {
     "everywhere": "全部站点",
     "row": "{name}：{value}（{numerator} / {denominator}）",
     "row_sum": "{name}：{value} 元（{denominator} 件办结）",
-    "row_median": "{name}：{value} {unit}（{denominator} 件）",
+    "row_median": "{name}：{value}{unit}（{denominator} 件）",
     "row_count": "{name}：{value} 件",
     "no_cases": "无",
     "exported": "已导出 {count} 件到 {path}",
