@@ -19,6 +19,8 @@ from app.core.health import bp as health_bp
 from app.core.sessions import CachedSignerSessionInterface
 from app.notifications import hooks as outbox_hooks
 from app.official_account.callback import bp as official_account_bp
+from app.open311 import bp as open311_bp
+from app.publicity_web import bp as publicity_web_bp
 from app.staff_web import bp as staff_web_bp
 from app.staff_web import root_bp as staff_web_root_bp
 from app.stores import cache_hooks as store_cache_hooks
@@ -66,6 +68,8 @@ def create_app(config: dict | None = None) -> Flask:
         miniprogram_bp,
         official_account_bp,
         console_bp,
+        publicity_web_bp,
+        open311_bp,
         staff_web_bp,
         staff_web_root_bp,
     ):

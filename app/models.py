@@ -14,8 +14,10 @@ from app.complaints.models import (
 )
 from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
+from app.figures.models import FigureDaily, FigureDuration, FigureRollupState
 from app.notifications.models import CredentialAlert, OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
+from app.publicity.models import ReplyStatus, StoreReply
 from app.staff.models import Staff, StaffInvite, StaffRole
 from app.stores.models import (
     Badge,
@@ -28,6 +30,7 @@ from app.stores.models import (
     RevokedScanDaily,
     Store,
     StoreCode,
+    StorePublicity,
     StoreScanDaily,
 )
 from app.uploads.models import Upload
@@ -53,12 +56,16 @@ __all__ = [
     "Credential",
     "CredentialAlert",
     "CredentialKind",
+    "FigureDaily",
+    "FigureDuration",
+    "FigureRollupState",
     "InboxMessage",
     "Industry",
     "OAInbound",
     "OutboxMessage",
     "OutboxStatus",
     "Region",
+    "ReplyStatus",
     "RevokedScanDaily",
     "RoutingRule",
     "Staff",
@@ -69,6 +76,8 @@ __all__ = [
     "Status",
     "Store",
     "StoreCode",
+    "StorePublicity",
+    "StoreReply",
     "StoreScanDaily",
     "Subscription",
     "Upload",

@@ -153,6 +153,27 @@ class LocationOut(BaseModel):
     longitude: float = described("经度（GCJ-02）", 120.3188)
 
 
+class StorePublicityOut(BaseModel):
+    """The store's complaint record over the last 12 months (消费投诉信息公示); rates only from `min_cases` on."""
+
+    from_: str = Field(alias="from", description="统计起始日（北京时间）")
+    to: str = Field(description="统计截止日（北京时间）")
+    min_cases: int = Field(description="计算比率所需的最少投诉件数")
+    enough: bool = Field(description="投诉件数是否达到计算比率的最少件数")
+    received: int = Field(description="收到投诉件数")
+    accepted: int = Field(description="受理件数")
+    resolved: int = Field(description="办结件数")
+    mediation_ended: int = Field(description="结束调解件数（调解成功率的分母）")
+    mediation_success_rate: str | None = Field(description="调解成功率（%）；件数不足时为空")
+    first_response_median_hours: str | None = Field(description="首次响应用时中位数（小时）")
+    amount_recovered: str = Field(description="挽回经济损失（元）")
+    received_previous: int = Field(description="上一个 12 个月收到的投诉件数")
+    change_percent: str | None = Field(description="投诉件数同比变化（%）")
+    scans: int = Field(description="扫码次数")
+    complaints_per_1000_scans: str | None = Field(description="每千次扫码投诉件数")
+    note: str | None = Field(description="件数不足等说明")
+
+
 class StorePageOut(BaseModel):
     code: str = described("店铺码", "XPE63366")
     name: str = described("店铺名称", "仁和大药房（湖滨路店）")
@@ -174,6 +195,9 @@ class StorePageOut(BaseModel):
         "是否可选择“先由商家协商处理”（首问负责）：店铺登记了商户联系人和电话，且可在线投诉。"
         "为 true 时在投诉页展示该选项（ComplaintIn.merchant_first）",
         True,
+    )
+    publicity: StorePublicityOut | None = described(
+        "近 12 个月投诉公示；尚未统计时为 null", None, default=None
     )
     as_of: str = day("证照状态的计算日期（北京时间）", "2026-12-07")
 
@@ -301,6 +325,13 @@ class ComplaintIn(BaseModel):
         True,
         default=None,
     )
+
+
+class NationalCaseOut(BaseModel):
+    """Set once the case moved to the national 12315 platform (its number there and the date)."""
+
+    number: str
+    filed_on: str
 
 
 class DeadlineOut(BaseModel):

@@ -178,6 +178,16 @@ def merchant_settle_cmd(number, text, amount, staff_id):
     _run(number, staff_id, lambda c, a: flow.merchant_settle(c, a, text, recovered))
 
 
+@complaints_cli.command("handoff")
+@click.argument("number")
+@click.option("--national-number", required=True, help="The case number on the national 12315 platform.")
+@click.option("--date", "filed_on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD")
+@staff_option
+def handoff_cmd(number, national_number, filed_on, staff_id):
+    """The case moved to the national 12315 platform: record its number; the station's clocks stop."""
+    _run(number, staff_id, lambda c, a: flow.hand_off_national(c, a, national_number, filed_on.date()))
+
+
 @complaints_cli.command("sweep")
 def sweep_cmd():
     """Escalate missed deadlines and auto-close unanswered resolutions (the worker does this too)."""

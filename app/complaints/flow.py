@@ -26,7 +26,7 @@ from app.complaints.texts import (
     STATUTES,
     SUSPEND_REASONS,
 )
-from app.core.errors import ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.extensions import db
 from app.core.timeutil import cn_moment, today_cn, utcnow
 from app.directory.models import Station
@@ -211,7 +211,8 @@ def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
         to_status=Status.ACCEPTED,
         now=now,
     )
-    deadlines.meet(complaint, now, "first_response", "accept_decline")
+    # A report's decision is its verification (reports share this workflow for now).
+    deadlines.meet(complaint, now, "first_response", "accept_decline", "clue_verification")
     deadlines.mediation_clock(complaint)
     _tell_consumer(complaint, event)
     return event
@@ -246,7 +247,7 @@ def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
         to_status=Status.DECLINED,
         now=now,
     )
-    deadlines.meet(complaint, now, "first_response", "accept_decline")
+    deadlines.meet(complaint, now, "first_response", "accept_decline", "clue_verification")
     deadlines.cancel_open(complaint, now)
     _tell_consumer(complaint, event)
     return event
@@ -379,6 +380,47 @@ def resolve(
     deadlines.meet(complaint, now, "first_response", "small_dispute_close", "ordinary_close", "mediation")
     deadlines.cancel_open(complaint, now)
     _tell_consumer(complaint, event, title="投诉已办结")
+    return event
+
+
+def hand_off_national(
+    complaint: Complaint, actor: Actor, case_number: str, filed_on: dt.date, *, now: dt.datetime | None = None
+) -> ComplaintEvent | None:
+    """The case moved to the national 12315 platform (the consumer filed there, or the office took it up).
+
+    Its number and date are recorded, the station's clocks stop (every open deadline is cancelled), and
+    the figures count it apart. The same number again changes nothing (None); another number is refused.
+    """
+    number = (case_number or "").strip().upper()
+    if (
+        not number
+        or len(number) > 40
+        or not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in number)
+    ):
+        raise ValidationFailed(
+            {"national_case_number": "全国12315平台案件编号应为最多 40 位字母、数字或连字符"}
+        )
+    now = now or utcnow()
+    if filed_on > today_cn(now):
+        raise ValidationFailed({"national_filed_on": "移交日期不能晚于今天"})
+    if complaint.handed_off_at is not None:
+        if complaint.national_case_number == number:
+            return None
+        raise Conflict("already_handed_off")
+    _require(complaint, "hand_off_national", actor, now)
+    complaint.national_case_number = number
+    complaint.national_filed_on = filed_on
+    complaint.handed_off_at = now
+    event = record(
+        complaint,
+        actor,
+        "handed_off_national",
+        text=EVENTS["handed_off_national"].format(number=number, date=f"{filed_on:%Y-%m-%d}"),
+        data={"national_case_number": number, "national_filed_on": filed_on.isoformat()},
+        now=now,
+    )
+    deadlines.cancel_open(complaint, now)
+    _tell_consumer(complaint, event)
     return event
 
 

@@ -64,6 +64,11 @@ class Complaint(db.Model):
         sa.Index("ix_complaints_client_addr_created", "client_addr", "created_at"),
         sa.Index("ix_complaints_store_created", "store_id", "created_at"),
         sa.Index("ix_complaints_store_fingerprint", "store_id", "description_fp", "created_at"),
+        # The figures (app.figures) read cases by the day they were resolved, closed or first answered.
+        sa.Index("ix_complaints_resolved_at", "resolved_at"),
+        sa.Index("ix_complaints_closed_at", "closed_at"),
+        sa.Index("ix_complaints_first_response_at", "first_response_at"),
+        sa.Index("ix_complaints_handed_off_at", "handed_off_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +109,12 @@ class Complaint(db.Model):
     disputed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Hand-off to the national 12315 platform: the case leaves the station's clocks and the figures.
+    national_case_number: Mapped[str | None] = mapped_column(sa.String(40))
+    national_filed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    handed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The description as published (app.publicity.redact), prepared by the worker once the case may be.
+    public_summary: Mapped[str | None] = mapped_column(sa.Text)
     client_addr: Mapped[str] = mapped_column(sa.String(64), default="")  # keyed hash, not the IP
     idempotency_key: Mapped[str] = mapped_column(sa.String(80))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -130,6 +141,8 @@ class ComplaintEvent(db.Model):
     """One step on the timeline: who, when, through which channel, why, and who may see it."""
 
     __tablename__ = "complaint_events"
+    # The satisfaction figure reads the ratings given in a period.
+    __table_args__ = (sa.Index("ix_complaint_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"), index=True)
@@ -155,6 +168,8 @@ class ComplaintDeadline(db.Model):
     __tablename__ = "complaint_deadlines"
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "kind", name="uq_complaint_deadlines_complaint_kind"),
+        # The on-time figures read deadlines of one kind falling due in a period.
+        sa.Index("ix_complaint_deadlines_kind_due", "kind", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

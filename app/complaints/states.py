@@ -121,6 +121,8 @@ COMPLAINT_PATH: dict[str, Rule] = {
     "rate": _rule({Status.RESOLVED, Status.CLOSED, Status.DECLINED}, Role.CONSUMER, condition=_rate_refusal),
     # the system
     "auto_close": _rule({Status.RESOLVED}, Role.SYSTEM),
+    # the office records that the case moved to the national 12315 platform (`flask complaints handoff`)
+    "hand_off_national": _rule(_OPEN | {Status.DECLINED, Status.RESOLVED, Status.CLOSED}, Role.SYSTEM),
 }
 
 #: Each case kind's path. Reports (举报) follow the complaint's until they get their own rows.

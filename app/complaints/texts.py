@@ -196,6 +196,7 @@ EVENTS = {
     "rated": "您的评价：{rating} 星。",
     "consumer_message": "您补充：{text}",
     "escalated": "处理已超过“{deadline}”期限，已提醒上级站点督办。",
+    "handed_off_national": "本案已转至全国12315平台处理，平台案件编号 {number}（{date}），请在全国12315平台查询进度。",
     "content_review": "投诉内容待人工审核，审核前不会公开。",
     "abuse_flags": "提示：{flags}",
 }
@@ -240,6 +241,7 @@ ERRORS.update(
         "invalid_transition": "当前状态下不能进行此操作。",
         "reopen_window_passed": "结果异议后 7 天内才能申请重新处理。",
         "reopen_used": "每件投诉只能重新打开一次。",
+        "already_handed_off": "该投诉已以另一案件编号移交全国12315平台。",
         "already_rated": "您已评价过该投诉。",
         "station_not_found": "未找到该站点。",
         "staff_not_allowed": "无权处理该投诉。",

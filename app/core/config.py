@@ -105,6 +105,7 @@ class Settings:
     STORE_CACHE_LOCAL_MAX_AGE_SECONDS: float = 300.0  # a local page is rebuilt from Redis at least this often
     SCAN_FLUSH_SECONDS: float = 1.0
     CREDENTIAL_EXPIRING_DAYS: int = 30
+    PUBLICITY_MIN_CASES: int = 5  # below this many complaints in 12 months a store's record shows no rates
     DEADLINE_WARNING_WORKING_HOURS: float = 4.0  # alert handlers when a deadline is this close
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
     COMPLAINTS_PER_STORE_DAY: int = 3  # per consumer and store
@@ -180,6 +181,7 @@ class Settings:
             "COMPLAINTS_PER_STORE_DAY",
             "COMPLAINTS_PER_ADDRESS_HOUR",
             "TRUSTED_PROXIES",
+            "PUBLICITY_MIN_CASES",
         ):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)

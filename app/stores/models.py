@@ -177,6 +177,18 @@ class RevokedScanDaily(db.Model):
     scans: Mapped[int] = mapped_column(default=0)
 
 
+class StorePublicity(db.Model):
+    """A store's rolling 12-month complaint record (Order 121 Art. 38), computed by the worker
+    (`app.publicity.stores`); the store page reads it with the rest of the page and never computes it."""
+
+    __tablename__ = "store_publicity"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    computed_on: Mapped[dt.date] = mapped_column(sa.Date)
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    updated_at = updated_at_column()
+
+
 __all__ = [
     "Badge",
     "CodeStatus",
@@ -188,5 +200,6 @@ __all__ = [
     "RevokedScanDaily",
     "Store",
     "StoreCode",
+    "StorePublicity",
     "StoreScanDaily",
 ]

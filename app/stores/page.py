@@ -129,5 +129,6 @@ def build(snap, code: str, today: dt.date, *, expiring_days: int, hotline: str) 
         "complaints_open": complaints_open,
         "merchant_first": complaints_open
         and merchant_first_available(store.merchant_contact, store.merchant_phone),
+        "publicity": store.publicity,
         "as_of": today.isoformat(),
     }

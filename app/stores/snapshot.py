@@ -1,7 +1,8 @@
 """Everything a store page shows, read with a few Core queries (no ORM identity map on the scan path).
 
 A cache miss on the scan path is the service's hottest database work: one query for the code, the store,
-its circle, region and their stations; one each for credentials, current commitments and badges; one
+its circle, region, their stations and the store's publicity record (computed by the worker, never here);
+one each for credentials, current commitments and badges; one
 more for the responsible station only when it is neither the store's own nor its circle's.
 """
 
@@ -27,6 +28,7 @@ from app.stores.models import (
     CredentialKind,
     Store,
     StoreCode,
+    StorePublicity,
 )
 
 OwnStation = aliased(Station, name="own_station")
@@ -62,6 +64,7 @@ _HEAD = (
         Region.name.label("region_name"),
         *_station_columns(OwnStation, "own"),
         *_station_columns(CircleStation, "circ"),
+        StorePublicity.data.label("publicity"),
     )
     .select_from(StoreCode)
     .join(Store, Store.id == StoreCode.store_id)
@@ -69,6 +72,7 @@ _HEAD = (
     .outerjoin(Region, Region.id == Store.region_id)
     .outerjoin(OwnStation, OwnStation.id == Store.station_id)
     .outerjoin(CircleStation, CircleStation.id == BusinessCircle.station_id)
+    .outerjoin(StorePublicity, StorePublicity.store_id == Store.id)
 )
 
 

@@ -118,3 +118,20 @@ def _prune_oa_inbound() -> None:
 @every(3600, "credentials.expiry_alerts")
 def _credential_alerts() -> None:
     credential_alerts.sweep()
+
+
+@every(600, "publicity.refresh")
+def _publicity() -> None:
+    from app.publicity import (
+        jobs,  # loaded when run: jieba and its dictionary stay out of every other process
+    )
+
+    jobs.run()
+
+
+@every(600, "figures.rollup")
+def _figures_rollup() -> None:
+    from app.figures import rollups  # loaded when run: the roll-up statements stay out of every other process
+
+    rollups.refresh()
+    db.session.commit()

@@ -82,6 +82,11 @@ def detail(c: Complaint) -> dict:
         "amount_recovered": _money(c.amount_recovered),
         "consumer_confirmed": c.consumer_confirmed,
         "rating": c.rating,
+        "national_case": (
+            {"number": c.national_case_number, "filed_on": c.national_filed_on.isoformat()}
+            if c.national_case_number and c.national_filed_on
+            else None
+        ),
         "actions": actions(c, now),
     }
 

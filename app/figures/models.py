@@ -1,0 +1,52 @@
+"""Daily roll-ups of the figures, kept by the worker so a district's year answers from a few thousand rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.extensions import db
+from app.core.models import updated_at_column
+
+
+class FigureDaily(db.Model):
+    """One figure's numerator and denominator for the cases of one station counting on one China day."""
+
+    __tablename__ = "figure_daily"
+
+    # Key order: a district's year is one short range per station (key, station, first day .. last day).
+    key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    station_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    numerator: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))  # cases, or yuan for a sum
+    denominator: Mapped[int] = mapped_column()
+
+
+class FigureDuration(db.Model):
+    """One case's duration behind a median figure (first response, close), by station and China day."""
+
+    __tablename__ = "figure_durations"
+    __table_args__ = (sa.Index("ix_figure_durations_key_station_day", "key", "station_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(32))
+    day: Mapped[dt.date] = mapped_column(sa.Date)
+    station_id: Mapped[int] = mapped_column()
+    seconds: Mapped[float] = mapped_column(sa.Float)
+
+
+class FigureRollupState(db.Model):
+    """How far the roll-ups reach: every day up to `through` (a China date) is rolled up."""
+
+    __tablename__ = "figure_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    through: Mapped[dt.date] = mapped_column(sa.Date)
+    rebuilt_on: Mapped[dt.date] = mapped_column(sa.Date)  # the last full rebuild (nightly)
+    updated_at = updated_at_column()
+
+
+__all__ = ["FigureDaily", "FigureDuration", "FigureRollupState"]

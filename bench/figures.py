@@ -1,0 +1,276 @@
+"""How fast are a district's figures for a year? A synthetic city in a private PostgreSQL database.
+
+    .venv/bin/python bench/figures.py --complaints 10000000 --stores 1000000
+    .venv/bin/python bench/figures.py --complaints 1000000 --stores 100000 --keep   # keep the database
+
+Creates its own database (`yidian_bench_figures_<pid>`, dropped afterwards unless --keep), builds the
+schema with the project's migrations, and loads with INSERT ... SELECT over generate_series (no Python
+row loop): a city centre with `--districts` district centres, 10 offices each and 10 service stations
+per office; stores spread over the service stations; complaints spread over three years (2024-2026)
+with every state (filed over the three years up to now, never in the future), reports, merchant-first cases, ratings, amounts and 2-4 stored deadlines each.
+
+Then it times `app.figures.kpis.compute` for one district (its centre and the 110 stations below it)
+over 2025, `--repeat` times after one warm-up, and each figure on its own, against a 1 s budget. It
+prints one JSON line with the sizes, load times and timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BUDGET_S = 1.0
+
+
+def _admin():
+    return sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def create_database(name: str) -> str:
+    with _admin().connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    return str(sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+def drop_database(name: str) -> None:
+    with _admin().connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+# Each statement is one INSERT ... SELECT; :n, :stores etc. are bound per run.
+STATIONS = """
+INSERT INTO stations (id, name, kind, parent_id, address, phone, created_at, updated_at)
+SELECT 1, '市12315中心', 'center_12315', NULL, '', '', now(), now()
+UNION ALL
+SELECT 1 + d, '第' || d || '区12315中心', 'center_12315', 1, '', '', now(), now()
+  FROM generate_series(1, :districts) d
+UNION ALL
+SELECT 1000 + d * 10 + o, '区' || d || '监管所' || o, 'regulatory_office', 1 + d, '', '', now(), now()
+  FROM generate_series(1, :districts) d, generate_series(0, 9) o
+UNION ALL
+SELECT 100000 + (d * 10 + o) * 10 + s, '区' || d || '所' || o || '服务站' || s, 'service_station',
+       1000 + d * 10 + o, '', '', now(), now()
+  FROM generate_series(1, :districts) d, generate_series(0, 9) o, generate_series(0, 9) s
+"""
+
+# Service station k (0-based) of the city: id 100000 + (d*10+o)*10+s with d from 1; k = (d-1)*100+o*10+s.
+SERVICE_ID = "(100000 + (((({k}) / 100) + 1) * 100 + ({k}) % 100))"
+
+STORES = f"""
+INSERT INTO stores (id, name, uscc, address, industry, station_id, latitude, longitude, merchant_contact,
+                    merchant_phone, accepts_complaints, created_at, updated_at)
+SELECT g, '店铺' || g, 'B' || lpad(g::text, 17, '0'), '', 'restaurant',
+       {SERVICE_ID.format(k="g % (:districts * 100)")}, 31.3, 120.6, '', '', true, now(), now()
+  FROM generate_series(1, :stores) g
+"""
+
+CONSUMERS = """
+INSERT INTO consumers (id, openid, session_key, phone, sandbox, created_at)
+SELECT g, 'o-bench-' || g, '', '', false, now() FROM generate_series(1, 100000) g
+"""
+
+# One row per complaint; `h` is a cheap hash of g that spreads the dates and the states.
+COMPLAINTS = f"""
+INSERT INTO complaints (
+  id, number, kind, store_id, consumer_id, station_id, routing_rule, status, category, demand, description,
+  description_fp, name, phone, anonymous, merchant_first, rule_set, content_check, commitments_snapshot,
+  abuse_flags, outcome, amount_recovered, consumer_confirmed, rating, rating_comment, reopen_count,
+  accepted_at, suspended_days, resolved_at, closed_at, first_response_at, client_addr, idempotency_key,
+  request_hash, created_at, updated_at)
+SELECT g, 'B' || lpad(g::text, 12, '0'),
+       CASE WHEN g % 20 = 0 THEN 'report' ELSE 'complaint' END,
+       s, 1 + g % 100000, {SERVICE_ID.format(k="s % (:districts * 100)")}, 'store_station',
+       CASE WHEN p < 70 THEN 'closed' WHEN p < 80 THEN 'resolved' WHEN p < 85 THEN 'accepted'
+            WHEN p < 90 THEN 'declined' WHEN p < 95 THEN 'withdrawn' ELSE 'with_station' END,
+       'quality', 'refund', '商品有质量问题', '', '', '', false, g % 10 = 1, 'order121', 'pass', '[]', '[]',
+       CASE WHEN p < 80 THEN (ARRAY['agreement','settled','terminated','agreement'])[1 + g % 4] END,
+       CASE WHEN p < 80 THEN (g % 500)::numeric END,
+       CASE WHEN p < 70 THEN g % 5 <> 0 END,
+       CASE WHEN p < 70 AND g % 3 = 0 THEN 1 + g % 5 END,
+       '', 0,
+       CASE WHEN p < 85 THEN c + interval '1 day' * (1 + g % 11) END,
+       0,
+       CASE WHEN p < 80 THEN c + interval '1 day' * (2 + g % 70) END,
+       CASE WHEN p < 70 OR p >= 85 AND p < 95 THEN c + interval '1 day' * (5 + g % 70) END,
+       CASE WHEN p < 90 THEN c + interval '1 hour' * (g % 60) END,
+       '', 'k' || g, '', c, c
+FROM (
+  SELECT g, (g::bigint * 7919) % :stores + 1 AS s, (g::bigint * 37) % 100 AS p,
+         now() - interval '1 second' * (1 + (g::bigint * 2654435761) % 94608000) AS c
+    FROM generate_series(:first, :last) g
+) x
+"""
+
+DEADLINES = """
+INSERT INTO complaint_deadlines (complaint_id, kind, due_at, basis, uncertain, met_at, cancelled_at)
+SELECT id, 'first_response', created_at + interval '1 day', 'bench', false, first_response_at, NULL
+  FROM complaints WHERE id BETWEEN :first AND :last
+UNION ALL
+SELECT id, 'accept_decline', created_at + interval '9 days', 'bench', false,
+       CASE WHEN status NOT IN ('with_station', 'withdrawn') THEN COALESCE(accepted_at, closed_at) END,
+       CASE WHEN status = 'withdrawn' THEN closed_at END
+  FROM complaints WHERE id BETWEEN :first AND :last AND kind = 'complaint' AND NOT merchant_first
+UNION ALL
+SELECT id, 'clue_verification', created_at + interval '21 days', 'bench', false, accepted_at, NULL
+  FROM complaints WHERE id BETWEEN :first AND :last AND kind = 'report'
+UNION ALL
+SELECT id, 'mediation', accepted_at + interval '60 days', 'bench', false, resolved_at,
+       CASE WHEN status = 'withdrawn' THEN closed_at END
+  FROM complaints WHERE id BETWEEN :first AND :last AND accepted_at IS NOT NULL
+UNION ALL
+SELECT id, 'merchant_settle', created_at + interval '14 days', 'bench', false,
+       CASE WHEN outcome = 'settled' THEN resolved_at END,
+       CASE WHEN outcome IS DISTINCT FROM 'settled' THEN created_at + interval '3 days' END
+  FROM complaints WHERE id BETWEEN :first AND :last AND merchant_first
+"""
+
+RATED = """
+INSERT INTO complaint_events (complaint_id, at, actor, channel, action, text, visible_to_consumer, data)
+SELECT id, closed_at, 'consumer', 'mp', 'rated', '', true, '{}'
+  FROM complaints WHERE id BETWEEN :first AND :last AND rating IS NOT NULL
+"""
+
+
+def load(url: str, args) -> dict:
+    engine = sa.create_engine(url)
+    times = {}
+    params = {"districts": args.districts, "stores": args.stores}
+    with engine.begin() as conn:
+        for name, sql in (("stations", STATIONS), ("stores", STORES), ("consumers", CONSUMERS)):
+            t = time.perf_counter()
+            conn.execute(sa.text(sql), params)
+            times[name] = round(time.perf_counter() - t, 1)
+    step = 1_000_000
+    for table, sql in (("complaints", COMPLAINTS), ("deadlines", DEADLINES), ("events", RATED)):
+        t = time.perf_counter()
+        for first in range(1, args.complaints + 1, step):
+            with engine.begin() as conn:
+                bounds = {"first": first, "last": min(first + step - 1, args.complaints)}
+                conn.execute(sa.text(sql), {**params, **bounds})
+            print(
+                f"  {table}: {bounds['last']:,} in {time.perf_counter() - t:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        times[table] = round(time.perf_counter() - t, 1)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        t = time.perf_counter()
+        conn.execute(sa.text("VACUUM ANALYZE"))
+        times["vacuum_analyze"] = round(time.perf_counter() - t, 1)
+        sizes = {
+            t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}"))
+            for t in ("stations", "stores", "complaints", "complaint_deadlines", "complaint_events")
+        }
+        sizes["database_bytes"] = conn.scalar(sa.text("SELECT pg_database_size(current_database())"))
+    engine.dispose()
+    return {"load_seconds": times, "rows": sizes}
+
+
+def _timed(func, repeat: int) -> tuple[object, list[float]]:
+    result, runs = func(), []  # the first call warms the caches
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = func()
+        runs.append(time.perf_counter() - t)
+    return result, runs
+
+
+def measure(app, args) -> dict:
+    from app.core.extensions import db
+    from app.figures import kpis, rollups
+    from app.figures.models import FigureDaily
+
+    with app.app_context():
+        FigureDaily.metadata.create_all(db.engine, checkfirst=True)  # a database kept from an older schema
+        t = time.perf_counter()
+        rollups.rebuild()  # the worker's nightly job
+        db.session.commit()
+        rebuild_s = time.perf_counter() - t
+        t = time.perf_counter()
+        rollups.refresh()  # the worker's job every 10 minutes (the last 90 days)
+        db.session.commit()
+        refresh_s = time.perf_counter() - t
+        scope = kpis.make_scope(dt.date(2025, 1, 1), dt.date(2025, 12, 31), "第1区12315中心")
+        rolled, runs = _timed(lambda: kpis.compute(scope), args.repeat)
+        direct, direct_runs = _timed(lambda: kpis.compute(scope, rolled=False), 1)
+        this_year = kpis.make_scope(dt.date(2026, 1, 1), dt.date(2026, 12, 31), "第1区12315中心")
+        _, year_runs = _timed(
+            lambda: kpis.compute(this_year), args.repeat
+        )  # rolled up to yesterday, today live
+        db.session.remove()
+
+    def shown(figures):
+        return {
+            f.key: [str(f.numerator), f.denominator, None if f.value is None else str(f.value)]
+            for f in figures
+        }
+
+    return {
+        "district_stations": len(scope.station_ids),
+        "figures": shown(rolled),
+        "rolled_equals_direct": shown(rolled) == shown(direct),
+        "rollup_seconds": {"rebuild": round(rebuild_s, 1), "refresh_90_days": round(refresh_s, 1)},
+        "compute_seconds_2025": {"median": round(statistics.median(runs), 3), "max": round(max(runs), 3)},
+        "compute_seconds_2026_to_today": {"median": round(statistics.median(year_runs), 3)},
+        "direct_seconds_2025": round(direct_runs[0], 3),
+        "budget_seconds": BUDGET_S,
+        "within_budget": max(runs) <= BUDGET_S and max(year_runs) <= BUDGET_S,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--complaints", type=int, default=10_000_000)
+    parser.add_argument("--stores", type=int, default=1_000_000)
+    parser.add_argument("--districts", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="Keep the database (its name is printed).")
+    parser.add_argument("--reuse", default=None, help="Measure an existing database kept by --keep.")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    name = args.reuse or f"yidian_bench_figures_{os.getpid()}"
+    url = str(sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+    out: dict = {"database": name, "complaints": args.complaints, "stores": args.stores}
+    try:
+        if not args.reuse:
+            url = create_database(name)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "REDIS_URL": "redis://127.0.0.1:6379/14",
+                "INSTANCE_DIR": "/tmp",
+                "SQLALCHEMY_ENGINE_OPTIONS": {},
+            }
+        )
+        if not args.reuse:
+            with app.app_context():
+                upgrade()
+            out.update(load(url, args))
+        out.update(measure(app, args))
+    finally:
+        if not args.keep and not args.reuse:
+            drop_database(name)
+    print("BENCHJSON " + json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
