@@ -156,22 +156,24 @@ class LocationOut(BaseModel):
 class StorePublicityOut(BaseModel):
     """The store's complaint record over the last 12 months (消费投诉信息公示); rates only from `min_cases` on."""
 
-    from_: str = Field(alias="from", description="统计起始日（北京时间）")
-    to: str = Field(description="统计截止日（北京时间）")
-    min_cases: int = Field(description="计算比率所需的最少投诉件数")
-    enough: bool = Field(description="投诉件数是否达到计算比率的最少件数")
-    received: int = Field(description="收到投诉件数")
-    accepted: int = Field(description="受理件数")
-    resolved: int = Field(description="办结件数")
-    mediation_ended: int = Field(description="结束调解件数（调解成功率的分母）")
-    mediation_success_rate: str | None = Field(description="调解成功率（%）；件数不足时为空")
-    first_response_median_hours: str | None = Field(description="首次响应用时中位数（小时）")
-    amount_recovered: str = Field(description="挽回经济损失（元）")
-    received_previous: int = Field(description="上一个 12 个月收到的投诉件数")
-    change_percent: str | None = Field(description="投诉件数同比变化（%）")
-    scans: int = Field(description="扫码次数")
-    complaints_per_1000_scans: str | None = Field(description="每千次扫码投诉件数")
-    note: str | None = Field(description="件数不足等说明")
+    from_: str = described("统计起始日（北京时间）", "2025-12-07", alias="from")
+    to: str = described("统计截止日（北京时间）", "2026-12-06")
+    min_cases: int = described("计算比率所需的最少投诉件数", 5)
+    enough: bool = described("投诉件数是否达到计算比率的最少件数", True)
+    received: int = described("收到投诉件数", 12)
+    accepted: int = described("受理件数", 10)
+    resolved: int = described("办结件数", 9)
+    mediation_ended: int = described("结束调解件数（调解成功率的分母）", 9)
+    mediation_success_rate: str | None = described("调解成功率（%）；件数不足时为 null", "77.8")
+    first_response_median_hours: str | None = described(
+        "首次响应用时中位数（小时）；件数不足时为 null", "5.5"
+    )
+    amount_recovered: str = described("挽回经济损失（元）", "1280.00")
+    received_previous: int = described("上一个 12 个月收到的投诉件数", 15)
+    change_percent: str | None = described("投诉件数同比变化（%）；上一期为 0 时为 null", "-20.0")
+    scans: int = described("扫码次数", 5230)
+    complaints_per_1000_scans: str | None = described("每千次扫码投诉件数；无扫码时为 null", "2.29")
+    note: str | None = described("件数不足等说明；无则为 null", None)
 
 
 class StorePageOut(BaseModel):
@@ -330,8 +332,8 @@ class ComplaintIn(BaseModel):
 class NationalCaseOut(BaseModel):
     """Set once the case moved to the national 12315 platform (its number there and the date)."""
 
-    number: str
-    filed_on: str
+    number: str = described("全国 12315 平台案件编号", "1320211202612070001")
+    filed_on: str = described("移交日期（北京时间）", "2026-12-07")
 
 
 class DeadlineOut(BaseModel):
@@ -459,6 +461,9 @@ class ComplaintDetailOut(ComplaintSummaryOut):
     amount_recovered: str | None = described("挽回金额（元）", "25.80")
     consumer_confirmed: bool | None = described("您是否确认已解决；未确认为 null", True)
     rating: int | None = described("您的评价（1–5 星）；未评价为 null", 5)
+    national_case: NationalCaseOut | None = described(
+        "已移交全国 12315 平台时的案件编号和日期；未移交为 null", None, default=None
+    )
     actions: ActionsOut = described("现在可进行的操作")
 
 

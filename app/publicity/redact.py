@@ -76,7 +76,8 @@ NOT_NAMES = frozenset({"谢谢", "多谢", "感谢", "万一", "于是", "高兴
 @functools.cache
 def _tagger():
     """jieba's part-of-speech tagger, loaded once per process (a few seconds; the worker pays it)."""
-    import jieba  # imported here: only the worker and the tests redact, not every web process
+    # Imported here: only the worker and the tests redact, and jieba costs every other process its load.
+    import jieba
     import jieba.posseg
 
     jieba.setLogLevel(60)

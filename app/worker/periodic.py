@@ -17,8 +17,10 @@ from flask import Flask
 
 from app.complaints import content_check, sweeps
 from app.core.extensions import db
+from app.figures import rollups
 from app.notifications import credential_alerts, delivery
 from app.official_account import callback
+from app.publicity import jobs as publicity_jobs
 from app.stores import scans
 
 log = logging.getLogger(__name__)
@@ -122,16 +124,10 @@ def _credential_alerts() -> None:
 
 @every(600, "publicity.refresh")
 def _publicity() -> None:
-    from app.publicity import (
-        jobs,  # loaded when run: jieba and its dictionary stay out of every other process
-    )
-
-    jobs.run()
+    publicity_jobs.run()
 
 
 @every(600, "figures.rollup")
 def _figures_rollup() -> None:
-    from app.figures import rollups  # loaded when run: the roll-up statements stay out of every other process
-
     rollups.refresh()
     db.session.commit()

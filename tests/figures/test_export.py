@@ -42,7 +42,7 @@ def test_csv_has_a_row_per_case_filed_with_its_steps_and_deadlines(world, tmp_pa
     assert rows[world["cases"]["B"].number]["受理或不予受理"] == "超期完成"
     assert rows[world["cases"]["C"].number]["受理或不予受理"] == "超期未完成"
     assert rows[world["cases"]["E"].number]["受理或不予受理"] == "已取消"
-    assert rows[world["cases"]["K"].number]["举报线索核查"] == "超期未完成"
+    assert rows[world["cases"]["K"].number]["线索核查"] == "超期未完成"
     assert rows[world["cases"]["L"].number]["全国12315平台编号"] == "3205000000123"
     assert "投诉人姓名" not in a and "张三" not in out.read_text(encoding="utf-8-sig")
     assert "13812345678" not in out.read_text(encoding="utf-8-sig")
