@@ -27,6 +27,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.calendar import rulesets, workcal
@@ -64,7 +65,13 @@ FREQUENT_PER_MONTH = 10
 NEAR_IDENTICAL_BEFORE = 2  # this many earlier filings at the store this week with the same opening
 MERCHANT_SUMMARY = "首问负责：请先行协商"
 
-_INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
+#: A number already taken inserts nothing (and returns no id): the filing draws another one. Any other
+#: unique violation, the (consumer, Idempotency-Key) race, still raises IntegrityError.
+_INSERT_COMPLAINT = {
+    name: dialect.insert(Complaint).on_conflict_do_nothing(index_elements=["number"]).returning(Complaint.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+NUMBER_TRIES = 8  # six random characters a day: a second collision in a row is already ~1e-9 likely
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
 #: RETURNING makes SQLAlchemy send the rows as one multi-row INSERT instead of one statement per row.
 _INSERT_DEADLINES = sa.insert(ComplaintDeadline).returning(ComplaintDeadline.id)
@@ -208,6 +215,20 @@ def _number(now: dt.datetime) -> str:
     return f"T{today_cn(now):%y%m%d}{body}"
 
 
+def _insert_complaint(conn: sa.Connection, now: dt.datetime, values: dict) -> tuple[str, int]:
+    """Insert the complaint under a fresh number; a number someone already has is drawn again.
+
+    A concurrent duplicate of this filing fails here with IntegrityError, on the unique (consumer, key).
+    """
+    insert = _INSERT_COMPLAINT[conn.dialect.name]
+    for _ in range(NUMBER_TRIES):
+        number = _number(now)
+        complaint_id = conn.execute(insert, {**values, "number": number}).scalar_one_or_none()
+        if complaint_id is not None:
+            return number, complaint_id
+    raise RuntimeError(f"no free complaint number after {NUMBER_TRIES} draws")
+
+
 def _merchant_first(store: filing_reads.StoreFacts, filing: input.Filing) -> bool:
     if filing.kind != "complaint" or not store.has_merchant:
         return False
@@ -281,11 +302,10 @@ def file(
         else deadlines.station_plan(rules, filing.kind, filing.amount, now, cal)
     )
     flags = abuse_flags(counts, filing)
-    number = _number(now)
-    complaint_id = conn.execute(
-        _INSERT_COMPLAINT,
+    number, complaint_id = _insert_complaint(
+        conn,
+        now,
         {
-            "number": number,
             "kind": ComplaintKind(filing.kind),
             "store_id": store.id,
             "consumer_id": filer.id,
@@ -312,7 +332,7 @@ def file(
             "created_at": now,
             "updated_at": now,
         },
-    ).scalar_one()  # a concurrent duplicate fails here, on the unique (consumer, key)
+    )
 
     due = {p.kind: due_label(p.due_at, p.uncertain) for p in plan}
     submitted = EVENTS["report_submitted" if filing.kind == "report" else "submitted"].format(
