@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template
 
+from app.core import db_outage
 from app.core.errors import DomainError
 from app.stores import cache
 
 bp = Blueprint("web", __name__, template_folder="templates")
+
+
+def _unavailable(exc: DomainError):
+    hotline = current_app.config["HOTLINE_12315"]
+    return render_template("web/unavailable.html", message=exc.message, hotline=hotline), exc.status
+
+
+db_outage.register(bp, _unavailable)
 
 
 @bp.get("/s/<code>")

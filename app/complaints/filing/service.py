@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from app.complaints.presenters import consumer as complaint_views
 from app.complaints.texts import ABUSE_FLAGS, EVENTS
 from app.consumers.login import TokenClaims, claims_match
 from app.consumers.models import InboxMessage
+from app.core import db_outage
 from app.core.errors import Conflict, DomainError, TooMany, Unauthorized, ValidationFailed
 from app.core.extensions import db
 from app.core.timeutil import today_cn, utcnow
@@ -57,6 +59,8 @@ from app.notifications import hooks, notify
 from app.notifications.models import OutboxMessage
 from app.staff.models import StaffRole
 from app.stores import codes
+
+log = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 MERCHANT_FIRST_DEFAULT_LIMIT = Decimal("500")
@@ -155,7 +159,7 @@ def submit(claims: TokenClaims, store_code: str, body: dict, *, key: str, client
             raise Conflict("idempotency_conflict")
         return Filed(stored.answer, stored.sandbox, replayed=True)
     try:
-        filed = _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
+        filed = _file_once_more_if_dropped(claims, store_code, body, key, req_hash, client_addr)
     except BaseException:
         if claim is filing_replay.Claim.OURS:
             filing_replay.release(claims.consumer_id, key)
@@ -166,6 +170,25 @@ def submit(claims: TokenClaims, store_code: str, body: dict, *, key: str, client
         filing_replay.Stored(req_hash, claims.openid_hash, filed.sandbox, filed.answer),
     )
     return filed
+
+
+def _file_once_more_if_dropped(
+    claims: TokenClaims, store_code: str, body: dict, key: str, req_hash: str, client_addr: str
+) -> Filed:
+    """A connection dropped under the transaction: file again at once, on a new connection.
+
+    Safe because the unique (consumer, key) decides: when the lost transaction did commit (only its
+    answer was lost), the second try finds it and replays it. A database that refuses connections fails
+    the second try too, and the surface answers 503 `database_unavailable`.
+    """
+    try:
+        return _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
+    except db_outage.OUTAGE as exc:
+        db_outage.forget_session()
+        if not db_outage.dropped(exc):
+            raise
+        log.warning("filing: the database connection dropped (%s); filing again once", type(exc).__name__)
+    return _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
 
 
 def _file_and_commit(
