@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from app.core import db_outage
 from app.core.extensions import db
+from app.notifications import delivery
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,14 @@ def _sweep_outbox() -> None:
     from app.notifications import delivery
 
     delivery.sweep()
+
+
+@every(1, "delivery.catch_up")
+def _catch_up_outbox() -> None:
+    try:
+        delivery.catch_up()
+    except db_outage.OUTAGE as exc:  # every second while the database is away: one line, no traceback
+        log.warning("delivery.catch_up: database unavailable (%s)", type(exc).__name__)
 
 
 @every(3600, "oa.prune_inbound")
