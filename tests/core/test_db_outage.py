@@ -10,14 +10,12 @@ before a chosen statement).
 from __future__ import annotations
 
 import contextlib
-import socket
 import time
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from app import create_app
 from app.cli.sandbox import push_xml
 from app.complaints.models import Complaint
 from app.core.extensions import db
@@ -25,32 +23,20 @@ from app.core.texts import ERRORS
 from app.official_account.models import OAInbound
 from tests import helpers
 from tests.official_account.test_callback import HANDLER, pusher, raw_post
+from tests.outage import away
 from tests.staff_web.test_pages import BASE, login_as
 
 API = "/api/mp/v1"
-
-
-@pytest.fixture
-def away(app, app_config, tmp_path):
-    """The same service with its database away (everything else, Redis and WeChat, still there)."""
-    url = app_config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        with socket.socket() as s:  # a port nobody listens on: connections are refused
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        url = sa.make_url(url).set(port=port).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'missing' / 'yidian.db'}"
-    broken = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
-    yield broken
-    with broken.app_context():
-        db.engine.dispose()
+__all__ = ["away"]  # the fixture
 
 
 @contextlib.contextmanager
 def dropped_before(app, statement: str, times: int = 1):
     """Terminate the connection's PostgreSQL backend just before it runs `statement` (its first words)."""
-    admin = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    # Autocommit: pg_stat_activity is read once per transaction, so each look must be a transaction of its own.
+    admin = sa.create_engine(
+        app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
     fired: list[int] = []
 
     def terminate(conn, cursor, sql, parameters, context, executemany):
