@@ -38,6 +38,7 @@ Sandbox mode records instead of sending (SENT, last_error "sandbox: recorded, no
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
@@ -442,30 +443,45 @@ def due_ids(now: dt.datetime | None = None, limit: int | None = None) -> list[in
 
 def sweep(now: dt.datetime | None = None, limit: int | None = None) -> int:
     """Deliver every row that is due, batch after batch of `limit`, until none is left; return how many
-    were handled. A backlog (an outage's) drains at the speed delivery allows, not one batch per run.
+    were handled. A backlog (an outage's) drains at the speed delivery allows: OUTBOX_SWEEP_THREADS rows
+    at once (each in its own app context and transaction; one at a time on SQLite, which has one writer).
 
     A row whose delivery fails unexpectedly (a database error, say) is logged and left for the next run.
     After a few deliveries in a row found WeChat unreachable, the rest waits for the next run too.
     """
-    handled = 0
-    streak = 0
-    while True:
-        batch = due_ids(now, limit)
-        acted = 0
-        for outbox_id in batch:
+    app = current_app._get_current_object()
+    threads = 1 if db.engine.dialect.name == "sqlite" else int(app.config.get("OUTBOX_SWEEP_THREADS", 8))
+
+    def one(outbox_id: int) -> Outcome | None:
+        with app.app_context():
             try:
-                outcome = deliver_row(outbox_id, now)
+                return deliver_row(outbox_id, now)
             except Exception:
                 log.exception("outbox %s: delivery failed; the next sweep tries again", outbox_id)
-                continue
-            acted += outcome.acted
-            streak = streak + 1 if outcome.unreachable else 0
-            if streak >= UNREACHABLE_STREAK:
-                log.warning("WeChat unreachable; the sweep stops here and resumes on its next run")
-                return handled + acted
-        handled += acted
-        if not acted:  # nothing due, or every row failed or was taken by someone else: no spinning
-            return handled
+                return None
+
+    handled = 0
+    streak = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as pool:
+        while True:
+            batch = due_ids(now, limit)
+            acted = 0
+            start = 0
+            while start < len(batch):
+                # One row at a time to begin with and while WeChat seems unreachable; then all threads.
+                size = threads if (handled or acted) and not streak else 1
+                for outcome in pool.map(one, batch[start : start + size]):
+                    if outcome is None:
+                        continue
+                    acted += outcome.acted
+                    streak = streak + 1 if outcome.unreachable else 0
+                start += size
+                if streak >= UNREACHABLE_STREAK:
+                    log.warning("WeChat unreachable; the sweep stops here and resumes on its next run")
+                    return handled + acted
+            handled += acted
+            if not acted:  # nothing due, or every row failed or was taken by someone else: no spinning
+                return handled
 
 
 def behind(now: dt.datetime | None = None) -> bool:
