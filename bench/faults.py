@@ -16,7 +16,7 @@ until it gets its 201 or the load ends.
 
 Faults, on a schedule over the load: kill -9 of a gunicorn worker every 3 s; kill -9 of the job worker
 (twice, started again); Redis killed with kill -9 and started again empty; a PostgreSQL restart
-(`pg_ctl restart -m fast`); WeChat's msgSecCheck slow, failing with HTTP 502 and with errcode -1, and
+(stopped with `pg_ctl stop -m fast`, started again 3 s later); WeChat's msgSecCheck slow, failing with HTTP 502 and with errcode -1, and
 message sends failing with 502 and -1 (the emulator's `faults` control endpoint).
 
 Counted afterwards, from the database (and the emulator's record of what users received):
@@ -130,9 +130,12 @@ class PrivatePostgres:
             conn.execute(f'CREATE DATABASE "{DBNAME}"')
         return self
 
-    def restart(self) -> float:
+    def restart(self, down_seconds: float) -> float:
+        """Stop (fast: sessions are terminated), stay down `down_seconds`, start; the seconds it was away."""
         t0 = time.monotonic()
-        self._ctl("restart", "-m", "fast")
+        self._ctl("stop", "-m", "fast")
+        time.sleep(down_seconds)
+        self._ctl("start")
         return time.monotonic() - t0
 
     def stop(self) -> None:
@@ -194,36 +197,9 @@ def socket_to(port: int) -> socket.socket:
 class Emulator(cf.Emulator):
     """The benchmark emulator, with the official account's app too (template messages to staff)."""
 
-    def __enter__(self) -> Emulator:
-        cmd = [
-            sys.executable,
-            "-m",
-            "app.dev.wechat_emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        cmd += [
-            "--appid",
-            cf.APPID,
-            "--secret",
-            cf.APPSECRET,
-            "--oa-appid",
-            OA_APPID,
-            "--oa-secret",
-            OA_SECRET,
-        ]
-        cmd += ["--threads", "16"]
-        with open(self.logfile, "wb") as fh:
-            self.proc = sp.spawn(cmd, cwd=ROOT, env=self.env, stdout=fh, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                if sp.http_get(self.port, "/__emulator__/faults", timeout=2)[0] == 200:
-                    return self
-            time.sleep(0.2)
-        raise RuntimeError("the WeChat emulator did not start in 30 s")
+    def __init__(self, env: dict, logdir: Path) -> None:
+        super().__init__(env, logdir)
+        self.extra_args = ["--oa-appid", OA_APPID, "--oa-secret", OA_SECRET, "--threads", "16"]
 
     def control(self, method: str, path: str, body: dict | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -291,20 +267,6 @@ class Tally:
             self.attempts += 1
 
 
-def _post(port: int, path: str, body: dict, headers: dict, timeout: float) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
-        resp = conn.getresponse()
-        raw = resp.read()
-        try:
-            return resp.status, json.loads(raw)
-        except ValueError:
-            return resp.status, {"raw": raw[:200].decode(errors="replace")}
-    finally:
-        conn.close()
-
-
 def file_with_retries(
     port: int, consumer: cf.Consumer, code: str, body: dict, tally: Tally, until: float
 ) -> None:
@@ -322,7 +284,7 @@ def file_with_retries(
                 tally.retried += 1
         first = False
         try:
-            status, data = _post(port, f"{API}/stores/{code}/complaints", body, headers, timeout=20)
+            status, data = cf._post_json(port, f"{API}/stores/{code}/complaints", body, 20, headers)
         except (OSError, http.client.HTTPException) as exc:
             tally.answer(f"no answer ({type(exc).__name__})")
         else:
@@ -354,6 +316,7 @@ class Faults:
         self.last_fault_end = 0.0
         self.stop = threading.Event()
         self.seen: set[int] = set()
+        self.pg_down_seconds = 3.0
 
     def note(self, t0: float, what: str) -> None:
         at = time.monotonic() - t0
@@ -420,8 +383,8 @@ class Faults:
         self.note(t0, "Redis started again, empty")
 
     def restart_postgres(self, t0: float) -> None:
-        took = self.pg.restart()
-        self.note(t0, f"PostgreSQL restarted (pg_ctl restart -m fast, {took:.1f} s)")
+        took = self.pg.restart(self.pg_down_seconds)
+        self.note(t0, f"PostgreSQL restarted (pg_ctl stop -m fast, start; away {took:.1f} s)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -579,6 +542,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--late-seconds", type=float, default=30.0, help="a message sent later than this is late")
     p.add_argument("--max-minutes", type=float, default=8.0, help="hard time limit of the whole run")
     p.add_argument("--drain-rows", type=int, default=2000, help="backlog rows for the drain-rate measurement")
+    p.add_argument("--pg-down-seconds", type=float, default=3.0, help="how long PostgreSQL stays down")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs) at the end")
     return p.parse_args()
@@ -672,6 +636,7 @@ def main() -> int:
             ]
             rng.shuffle(items)
             faults = Faults(app, worker, redis_, pg, emu)
+            faults.pg_down_seconds = args.pg_down_seconds
             t0 = time.monotonic()
             until = t0 + args.load_seconds + args.retry_seconds
             spacing = args.load_seconds * 0.8 / max(1, len(items))  # spread the filings over the load
