@@ -256,6 +256,10 @@ class Tally:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.answers: collections.Counter = collections.Counter()  # "503 database_unavailable", ...
+        self.t0 = time.monotonic()
+        self.timeline: dict[int, collections.Counter] = collections.defaultdict(
+            collections.Counter
+        )  # per 5 s
         self.filed: dict[str, str] = {}  # key -> number
         self.attempts = 0
         self.retried = 0
@@ -264,6 +268,8 @@ class Tally:
     def answer(self, label: str) -> None:
         with self.lock:
             self.answers[label] += 1
+            second = int(time.monotonic() - self.t0) // 5 * 5
+            self.timeline[second][label] += 1
             self.attempts += 1
 
 
@@ -461,6 +467,7 @@ def count(dsn: str, tally: Tally, emu: Emulator, late_seconds: float) -> dict:
             "retries": tally.retried,
         },
         "answers": dict(tally.answers.most_common()),
+        "answers_per_5_seconds": {f"+{t}s": dict(c) for t, c in sorted(tally.timeline.items())},
         "answered_5xx_or_none": fivexx,
         "outbox": {
             "by_status": statuses,
@@ -637,7 +644,7 @@ def main() -> int:
             rng.shuffle(items)
             faults = Faults(app, worker, redis_, pg, emu)
             faults.pg_down_seconds = args.pg_down_seconds
-            t0 = time.monotonic()
+            t0 = tally.t0 = time.monotonic()
             until = t0 + args.load_seconds + args.retry_seconds
             spacing = args.load_seconds * 0.8 / max(1, len(items))  # spread the filings over the load
 
@@ -714,6 +721,9 @@ def print_summary(out: dict) -> None:
         f"         ({f['unfinished_in_database']} of them filed all the same), {f['attempts']} attempts, {f['retries']} retries"
     )
     print("answers: " + ", ".join(f"{k}: {v}" for k, v in out["counts"]["answers"].items()))
+    print("faults: " + "; ".join(f"+{at} s {what}" for at, what in out["faults"] if "web worker" not in what))
+    for second, answers in out["counts"]["answers_per_5_seconds"].items():
+        print(f"  {second:>5}: " + ", ".join(f"{k} ×{v}" for k, v in answers.items()))
     print(
         "5xx / no answer: "
         + (", ".join(f"{k}: {v}" for k, v in out["counts"]["answered_5xx_or_none"].items()) or "none")
