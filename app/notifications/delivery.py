@@ -275,7 +275,13 @@ def _in_flight(row: OutboxMessage, now: dt.datetime) -> None:
         row.in_flight_since = now
     in_flight = float(current_app.config.get("OUTBOX_IN_FLIGHT_SECONDS", 60.0))
     row.next_attempt_at = now + dt.timedelta(seconds=in_flight)
-    db.session.commit()
+    # Nobody else touches a row while it is SENDING: keep its attributes rather than read it back.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def maybe_delivered(exc: Exception) -> bool:
