@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint format check-migrations bench bench-filing bench-oa worker clean
+.PHONY: run test lint format check-migrations bench bench-filing bench-oa faults worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-filing: $(VENV)/.installed
 
 bench-oa: $(VENV)/.installed
 	$(BIN)/python bench/oa_callback.py
+
+## faults: the service on a private PostgreSQL and Redis, under a filing load, while its parts are killed
+faults: $(VENV)/.installed
+	$(BIN)/python bench/faults.py
 
 worker: $(VENV)/.installed
 	$(BIN)/flask worker run

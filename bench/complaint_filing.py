@@ -283,10 +283,12 @@ class Consumer:
         return f"198.{18 + (self.id >> 16) % 2}.{(self.id >> 8) & 255}.{self.id & 255}"
 
 
-def _post_json(port: int, path: str, body: dict, timeout: float = 30.0) -> tuple[int, dict]:
+def _post_json(
+    port: int, path: str, body: dict, timeout: float = 30.0, headers: dict | None = None
+) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **(headers or {})})
         resp = conn.getresponse()
         raw = resp.read()
         try:
@@ -471,6 +473,7 @@ class Emulator:
         self.env, self.port = env, sp.free_port()
         self.logfile = logdir / f"emulator-{self.port}.log"
         self.proc: subprocess.Popen | None = None
+        self.extra_args: list[str] = []  # more emulator options (bench/faults.py: the official account)
 
     def __enter__(self) -> Emulator:
         cmd = [
@@ -482,7 +485,7 @@ class Emulator:
             "--port",
             str(self.port),
         ]
-        cmd += ["--appid", APPID, "--secret", APPSECRET]
+        cmd += ["--appid", APPID, "--secret", APPSECRET, *self.extra_args]
         with open(self.logfile, "wb") as fh:
             self.proc = sp.spawn(cmd, cwd=ROOT, env=self.env, stdout=fh, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.core import db_outage
 from app.core.errors import DomainError, ValidationFailed
 from app.core.extensions import db
 from app.core.texts import ERRORS
@@ -44,6 +45,8 @@ def error_response(code: str, message: str, status: int, fields: dict | None = N
 
 
 def register_error_handlers(bp: Blueprint) -> None:
+    db_outage.register(bp, lambda exc: error_response(exc.code, exc.message, exc.status))
+
     @bp.errorhandler(DomainError)
     def _domain(exc: DomainError):
         db.session.rollback()

@@ -95,7 +95,11 @@ class Settings:
     OUTBOX_RETRY_BASE_SECONDS: float = 10.0  # back-off: base * 2^(attempt-1) ...
     OUTBOX_RETRY_MAX_SECONDS: float = 3600.0  # ... capped here
     OUTBOX_SWEEP_SECONDS: float = 15.0  # how often the worker re-delivers due pending messages
-    OUTBOX_SWEEP_BATCH: int = 100  # messages per sweep run
+    OUTBOX_SWEEP_BATCH: int = 100  # messages per batch of a sweep (a sweep runs batches until none is due)
+    OUTBOX_SWEEP_THREADS: int = 8  # rows a sweep delivers at once (PostgreSQL; SQLite: one)
+    OUTBOX_CATCH_UP_SECONDS: float = 5.0  # a due message left this long (jobs lost, failed) is swept at once
+    OUTBOX_IN_FLIGHT_SECONDS: float = 60.0  # a send not settled after this long: its worker died mid-call
+    OUTBOX_RESEND_WINDOW_SECONDS: float = 300.0  # resend a template (same client_msg_id) only this soon
     OA_INBOUND_KEEP_DAYS: int = 7  # official-account messages kept for replaying WeChat's retries
     HOTLINE_12315: str = "12315"
     SESSION_TTL_SECONDS: int = 7 * 24 * 3600
@@ -202,6 +206,9 @@ class Settings:
         s.OUTBOX_RETRY_MAX_SECONDS = _float("OUTBOX_RETRY_MAX_SECONDS", s.OUTBOX_RETRY_MAX_SECONDS)
         s.OUTBOX_SWEEP_SECONDS = _float("OUTBOX_SWEEP_SECONDS", s.OUTBOX_SWEEP_SECONDS)
         s.OUTBOX_SWEEP_BATCH = _int("OUTBOX_SWEEP_BATCH", s.OUTBOX_SWEEP_BATCH)
+        s.OUTBOX_SWEEP_THREADS = max(1, _int("OUTBOX_SWEEP_THREADS", s.OUTBOX_SWEEP_THREADS))
+        for name in ("OUTBOX_CATCH_UP_SECONDS", "OUTBOX_IN_FLIGHT_SECONDS", "OUTBOX_RESEND_WINDOW_SECONDS"):
+            setattr(s, name, _float(name, getattr(s, name)))
         _check_messages(s)
         return s
 

@@ -9,6 +9,7 @@ ERRORS: dict[str, str] = {
     "payload_too_large": "提交的内容过大。",
     "unsupported_media_type": "提交的内容格式不受支持，请重试。",
     "internal_error": "服务暂时出现问题，请稍后再试。",
+    "database_unavailable": "系统正忙，请稍候几秒再试。",
     "store_not_found": "未找到该店铺，请确认二维码或店铺码是否正确。",
     "code_revoked": "该店铺码已作废，请扫描店内张贴的最新二维码。",
     "scan_unrecognised": "无法识别该二维码，请扫描“一店一码”的店铺二维码。",

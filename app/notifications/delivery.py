@@ -4,16 +4,29 @@
 (`app.notifications.queue`), and the worker's periodic `sweep` delivers whatever is due and
 still pending (never queued because Redis was down, a crash between commit and enqueue, a retry).
 
-`deliver(id)` owns its transaction and commits once per row:
+`deliver(id)` owns its transactions:
 
 1. it takes the row under a lock — `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite, which has
-   no row locks, the database write lock, taken first — and does nothing unless the row is PENDING and
-   due, so a row queued twice, or handled by a job and the sweep at once, is sent once;
+   no row locks, the database write lock, taken first — and does nothing unless the row is due (PENDING,
+   or SENDING and not settled within OUTBOX_IN_FLIGHT_SECONDS), so a row queued twice, or handled by a job
+   and the sweep at once, is sent once;
 2. it renders the message (`message_format`: every value within its type's limit, or DEAD at once);
-3. it calls WeChat and records the outcome in the same transaction: SENT, INBOX_ONLY (consumer without a
-   subscribe allowance, or 43101: the in-app inbox written by notify already holds the message), a retry
-   (network, timeout, HTTP error, -1 and other transient errcodes: attempts+1, next attempt after
-   base·2^(attempts-1) seconds, capped, DEAD after OUTBOX_MAX_ATTEMPTS), or DEAD (any other errcode).
+3. it marks the row SENDING (attempts+1, and for a subscribe message the allowance spent) and commits,
+   then calls WeChat;
+4. it records the outcome and commits: SENT, INBOX_ONLY (consumer without a subscribe allowance, or
+   43101: the in-app inbox written by notify already holds the message), a retry (network, HTTP error,
+   -1 and other transient errcodes: next attempt after base·2^(attempts-1) seconds, capped, DEAD after
+   OUTBOX_MAX_ATTEMPTS), or DEAD (any other errcode).
+
+A row found SENDING had its worker die between the call and step 4 (or lose the database then): WeChat
+may or may not have the message. Per channel:
+
+- subscribe (consumers): at most once. Never sent again; INBOX_ONLY (the inbox already holds it). A
+  call that timed out after it was sent is treated the same way.
+- template (staff): at least once. Sent again under the same per-row `client_msg_id`, which WeChat drops
+  as a repeat for about ten minutes — so only within OUTBOX_RESEND_WINDOW_SECONDS of the first call whose
+  outcome is unknown (`in_flight_since`); later, DEAD (listed by `flask outbox failed`) rather than twice.
+- custom (customer-service text): no de-duplication id exists, so never sent again; DEAD.
 
 A staff alert refused because the person no longer follows the account (43004) or is unknown to it
 (40003) is dead for them, and 43004 also records that they no longer follow (`Staff.oa_following`: no
@@ -25,6 +38,7 @@ Sandbox mode records instead of sending (SENT, last_error "sandbox: recorded, no
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
@@ -113,11 +127,7 @@ def _lock_due(outbox_id: int, now: dt.datetime) -> OutboxMessage | None:
         )
     query = (
         sa.select(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
+        .where(OutboxMessage.id == outbox_id, _due(now))
         .execution_options(populate_existing=True)
     )
     if dialect == "postgresql":
@@ -125,8 +135,20 @@ def _lock_due(outbox_id: int, now: dt.datetime) -> OutboxMessage | None:
     return db.session.scalar(query)
 
 
+def _due(now: dt.datetime) -> sa.ColumnElement[bool]:
+    """Pending and due; or being sent and not settled in time (`next_attempt_at` then says until when)."""
+    return sa.and_(
+        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        OutboxMessage.next_attempt_at <= now,
+    )
+
+
 def _deliver_locked(row: OutboxMessage, now: dt.datetime) -> Outcome:
     config = current_app.config
+    if row.status == OutboxStatus.SENDING:
+        log.warning("outbox %s: found mid-send since %s (its worker stopped)", row.id, row.in_flight_since)
+        if row.channel != message_format.TEMPLATE:
+            return _outcome_unknown(row)
     try:
         message = message_format.render(row, config)
     except message_format.FormatError as exc:
@@ -158,7 +180,7 @@ def _subscribe(row: OutboxMessage, message: message_format.Rendered, now: dt.dat
         return _inbox_only(row, f"{setting} not set")
     if row.consumer_id is None or not inbox.take_allowance(row.consumer_id, message.template_id):
         return _inbox_only(row, "no subscribe allowance")
-    row.attempts += 1
+    _in_flight(row, now)
     try:
         send_subscribe(
             row.recipient,
@@ -184,6 +206,8 @@ def _subscribe(row: OutboxMessage, message: message_format.Rendered, now: dt.dat
             return _retry(row, _describe(exc), now)
         return _dead(row, _describe(exc))
     except WeChatUnreachable as exc:
+        if maybe_delivered(exc):
+            return _outcome_unknown(row, _describe(exc))
         inbox.give_back(row.consumer_id, message.template_id)
         return _retry(row, _describe(exc), now, unreachable=True)
     return _sent(row, now)
@@ -193,7 +217,9 @@ def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.date
     if not message.template_id:
         setting = message_format.TEMPLATE_ID_SETTINGS.get(row.template, row.template)
         return _dead(row, f"{setting} not set")
-    row.attempts += 1
+    if _past_resend_window(row, now):
+        return _outcome_unknown(row)
+    _in_flight(row, now)
     try:
         send_template(
             row.recipient,
@@ -213,12 +239,12 @@ def _template(row: OutboxMessage, message: message_format.Rendered, now: dt.date
             return _retry(row, _describe(exc), now)
         return _dead(row, _describe(exc))
     except WeChatUnreachable as exc:
-        return _retry(row, _describe(exc), now, unreachable=True)
+        return _retry(row, _describe(exc), now, unreachable=True, maybe_delivered=maybe_delivered(exc))
     return _sent(row, now)
 
 
 def _custom(row: OutboxMessage, message: message_format.Rendered, now: dt.datetime) -> Outcome:
-    row.attempts += 1
+    _in_flight(row, now)
     try:
         send_custom_text(row.recipient, message.text)
     except WeChatAPIError as exc:
@@ -226,8 +252,50 @@ def _custom(row: OutboxMessage, message: message_format.Rendered, now: dt.dateti
             return _retry(row, _describe(exc), now)
         return _dead(row, _describe(exc))  # 45015: the 48-hour window is closed; 43004, 40003 ...
     except WeChatUnreachable as exc:
+        if maybe_delivered(exc):
+            return _outcome_unknown(row, _describe(exc))
         return _retry(row, _describe(exc), now, unreachable=True)
     return _sent(row, now)
+
+
+def _in_flight(row: OutboxMessage, now: dt.datetime) -> None:
+    """Mark the row as being sent and commit, before the WeChat call: a worker that dies during the call
+    leaves it SENDING, and whoever finds it so knows WeChat may have the message. Not looked at again
+    before OUTBOX_IN_FLIGHT_SECONDS (longer than any call takes)."""
+    row.status = OutboxStatus.SENDING
+    row.attempts += 1
+    if row.in_flight_since is None:
+        row.in_flight_since = now
+    in_flight = float(current_app.config.get("OUTBOX_IN_FLIGHT_SECONDS", 60.0))
+    row.next_attempt_at = now + dt.timedelta(seconds=in_flight)
+    # Nobody else touches a row while it is SENDING: keep its attributes rather than read it back.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def maybe_delivered(exc: Exception) -> bool:
+    """The request reached WeChat and no answer came back in time: it may have been delivered."""
+    return getattr(exc, "reason", "") == "ReadTimeout"
+
+
+def _past_resend_window(row: OutboxMessage, now: dt.datetime) -> bool:
+    """An earlier send's outcome is unknown and WeChat no longer drops a repeat of it."""
+    if row.in_flight_since is None:
+        return False
+    window = float(current_app.config.get("OUTBOX_RESEND_WINDOW_SECONDS", 300.0))
+    return (now - as_utc(row.in_flight_since)).total_seconds() >= window
+
+
+def _outcome_unknown(row: OutboxMessage, why: str = "") -> Outcome:
+    """WeChat may have the message: a subscribe message stays in the inbox, anything else is dead."""
+    note = f"outcome unknown ({why or 'its worker stopped during the WeChat call'}); not sent again"
+    if row.channel == message_format.SUBSCRIBE:
+        return _inbox_only(row, note)
+    return _dead(row, note)
 
 
 def _staff_link(row: OutboxMessage) -> str | None:
@@ -277,11 +345,23 @@ def _dead(row: OutboxMessage, why: str) -> Outcome:
     return Outcome(row.status.value, acted=True)
 
 
-def _retry(row: OutboxMessage, why: str, now: dt.datetime, *, unreachable: bool = False) -> Outcome:
+def _retry(
+    row: OutboxMessage,
+    why: str,
+    now: dt.datetime,
+    *,
+    unreachable: bool = False,
+    maybe_delivered: bool = False,
+) -> Outcome:
+    """Pending again after a back-off. WeChat's answer said it has nothing, unless `maybe_delivered` (a
+    time-out): then `in_flight_since` stays, and bounds when the row may still be resent."""
     limit = int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 8))
     if row.attempts >= limit:
         outcome = _dead(row, f"{row.attempts} attempts; last: {why}")
         return Outcome(outcome.status, acted=True, unreachable=unreachable)
+    row.status = OutboxStatus.PENDING
+    if not maybe_delivered:
+        row.in_flight_since = None
     row.last_error = why[:ERROR_MAX]
     row.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(row.attempts))
     return Outcome(row.status.value, acted=True, unreachable=unreachable)
@@ -336,7 +416,7 @@ def due_ids(now: dt.datetime | None = None, limit: int | None = None) -> list[in
     ids = list(
         db.session.scalars(
             sa.select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+            .where(_due(now))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
@@ -346,25 +426,63 @@ def due_ids(now: dt.datetime | None = None, limit: int | None = None) -> list[in
 
 
 def sweep(now: dt.datetime | None = None, limit: int | None = None) -> int:
-    """Deliver every pending row that is due (at most `limit`); return how many were handled.
+    """Deliver every row that is due, batch after batch of `limit`, until none is left; return how many
+    were handled. A backlog (an outage's) drains at the speed delivery allows: OUTBOX_SWEEP_THREADS rows
+    at once (each in its own app context and transaction; one at a time on SQLite, which has one writer).
 
     A row whose delivery fails unexpectedly (a database error, say) is logged and left for the next run.
     After a few deliveries in a row found WeChat unreachable, the rest waits for the next run too.
     """
+    app = current_app._get_current_object()
+    threads = 1 if db.engine.dialect.name == "sqlite" else int(app.config.get("OUTBOX_SWEEP_THREADS", 8))
+
+    def one(outbox_id: int) -> Outcome | None:
+        with app.app_context():
+            try:
+                return deliver_row(outbox_id, now)
+            except Exception:
+                log.exception("outbox %s: delivery failed; the next sweep tries again", outbox_id)
+                return None
+
     handled = 0
     streak = 0
-    for outbox_id in due_ids(now, limit):
-        try:
-            outcome = deliver_row(outbox_id, now)
-        except Exception:
-            log.exception("outbox %s: delivery failed; the next sweep tries again", outbox_id)
-            continue
-        handled += outcome.acted
-        streak = streak + 1 if outcome.unreachable else 0
-        if streak >= UNREACHABLE_STREAK:
-            log.warning("WeChat unreachable; the sweep stops here and resumes on its next run")
-            break
-    return handled
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as pool:
+        while True:
+            batch = due_ids(now, limit)
+            acted = 0
+            start = 0
+            while start < len(batch):
+                # One row at a time to begin with and while WeChat seems unreachable; then all threads.
+                size = threads if (handled or acted) and not streak else 1
+                for outcome in pool.map(one, batch[start : start + size]):
+                    if outcome is None:
+                        continue
+                    acted += outcome.acted
+                    streak = streak + 1 if outcome.unreachable else 0
+                start += size
+                if streak >= UNREACHABLE_STREAK:
+                    log.warning("WeChat unreachable; the sweep stops here and resumes on its next run")
+                    return handled + acted
+            handled += acted
+            if not acted:  # nothing due, or every row failed or was taken by someone else: no spinning
+                return handled
+
+
+def behind(now: dt.datetime | None = None) -> bool:
+    """Is a row due for longer than OUTBOX_CATCH_UP_SECONDS? A queued job would have taken it by then,
+    so its job was lost (Redis restarted empty), failed (the database away) or never queued."""
+    now = now or utcnow()
+    grace = float(current_app.config.get("OUTBOX_CATCH_UP_SECONDS", 5.0))
+    late = db.session.scalar(
+        sa.select(sa.exists().where(_due(now - dt.timedelta(seconds=grace)))),
+    )
+    db.session.rollback()
+    return bool(late)
+
+
+def catch_up(now: dt.datetime | None = None) -> int:
+    """Sweep at once when rows are late (after any outage), without waiting for the sweep's next run."""
+    return sweep(now) if behind(now) else 0
 
 
 def failed(limit: int = 100) -> list[dict]:
@@ -398,6 +516,7 @@ def retry(outbox_id: int, now: dt.datetime | None = None) -> OutboxMessage | Non
         return row
     row.status = OutboxStatus.PENDING
     row.attempts = 0
+    row.in_flight_since = None  # asked for again: sent even if an earlier call's outcome is unknown
     row.next_attempt_at = now or utcnow()
     if row.last_error and not row.last_error.startswith("retry requested"):
         row.last_error = f"retry requested; was: {row.last_error}"[:ERROR_MAX]
@@ -415,11 +534,7 @@ def stats(now: dt.datetime | None = None) -> dict:
     oldest = db.session.scalar(
         sa.select(sa.func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
     )
-    due = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
-        )
-    )
+    due = db.session.scalar(sa.select(sa.func.count()).where(_due(now)))
     return {
         "counts": counts,
         "due": due,

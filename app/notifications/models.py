@@ -14,6 +14,7 @@ from app.core.models import UTCDateTime, created_at_column, enum_column
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # committed before the WeChat call; found so later, its worker died mid-call
     SENT = "sent"
     INBOX_ONLY = "inbox_only"  # no allowance / 43101: the in-app inbox holds it
     DEAD = "dead"
@@ -41,6 +42,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at = created_at_column()
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The first WeChat call whose outcome is unknown (a worker died during it, or it timed out): WeChat
+    #: may hold the message since then. Cleared once an answer says what happened.
+    in_flight_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class CredentialAlert(db.Model):

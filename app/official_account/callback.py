@@ -13,6 +13,8 @@
   worker, forgets those older than `OA_INBOUND_KEEP_DAYS` (7) so the table stays small.
 - Nothing here calls WeChat: the request does a few quick queries and writes; anything slow (template or
   customer-service messages) is an outbox row the worker sends after commit.
+- The database away (a restart, a dropped connection): 503 `success` with `Retry-After`; nothing was
+  recorded, and WeChat sends a push again when it is not answered 200, so the retry gets the one reply.
 - Every answer is XML or the literal `success` (WeChat shows "该公众号暂时无法提供服务" for anything
   else), including refusals, which carry their 4xx status.
 """
@@ -35,6 +37,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import WeChatSigner
 from werkzeug.exceptions import HTTPException
 
+from app.core import db_outage
 from app.core.extensions import db
 from app.core.timeutil import utcnow
 from app.official_account import chat
@@ -121,6 +124,9 @@ def _refused(exc: Refused):
 def _http(exc: HTTPException):
     db.session.rollback()
     return _text(SUCCESS, exc.code or 400)
+
+
+db_outage.register(bp, lambda exc: _text(SUCCESS, exc.status))
 
 
 @bp.errorhandler(Exception)

@@ -25,6 +25,7 @@ from flask import (
 
 from app.complaints import access
 from app.complaints.presenters import staff as staff_views
+from app.core import db_outage
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.numbers import normalise_number
@@ -75,6 +76,9 @@ def _domain_error(exc: DomainError):
     if key:
         return _message(key, exc.status)
     return _page("message", exc.status, title=PAGES["failed"][0], text=exc.message)
+
+
+db_outage.register(bp, _domain_error)
 
 
 def _page(name: str, status: int = 200, **context) -> Response:

@@ -8,6 +8,7 @@ import logging
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from app.core import db_outage
 from app.core.errors import DomainError
 from app.stores import cache, codes, mp_link
 from app.web.texts import ERROR_OTHER, ERROR_PAGES, LOOKUP_EMPTY, NO_LINK
@@ -32,6 +33,14 @@ def lookup():
         )
         return page, 400
     return redirect(f"/s/{code}", 303)
+
+
+def _unavailable(exc: DomainError):
+    hotline = current_app.config["HOTLINE_12315"]
+    return render_template("web/unavailable.html", message=exc.message, hotline=hotline), exc.status
+
+
+db_outage.register(bp, _unavailable)
 
 
 @bp.get("/s/<code>")

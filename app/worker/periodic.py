@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from app.complaints import content_check, sweeps
+from app.core import db_outage
 from app.core.extensions import db
 from app.figures import rollups
 from app.notifications import credential_alerts, delivery
@@ -110,6 +111,14 @@ def _recheck_content() -> None:
 @every(15, "delivery.sweep", config_key="OUTBOX_SWEEP_SECONDS")
 def _sweep_outbox() -> None:
     delivery.sweep()
+
+
+@every(1, "delivery.catch_up")
+def _catch_up_outbox() -> None:
+    try:
+        delivery.catch_up()
+    except db_outage.OUTAGE as exc:  # every second while the database is away: one line, no traceback
+        log.warning("delivery.catch_up: database unavailable (%s)", type(exc).__name__)
 
 
 @every(3600, "oa.prune_inbound")

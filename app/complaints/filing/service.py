@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.calendar import rulesets, workcal
@@ -47,6 +49,7 @@ from app.complaints.presenters import consumer as complaint_views
 from app.complaints.texts import ABUSE_FLAGS, EVENTS
 from app.consumers.login import TokenClaims, claims_match
 from app.consumers.models import InboxMessage
+from app.core import db_outage
 from app.core.errors import Conflict, DomainError, TooMany, Unauthorized, ValidationFailed
 from app.core.extensions import db
 from app.core.timeutil import today_cn, utcnow
@@ -57,6 +60,8 @@ from app.staff.models import StaffRole
 from app.stores import codes
 from app.uploads import photos
 
+log = logging.getLogger(__name__)
+
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 MERCHANT_FIRST_DEFAULT_LIMIT = Decimal("500")
 ABNORMAL_AMOUNT = Decimal("50000")
@@ -65,7 +70,13 @@ NEAR_IDENTICAL_BEFORE = 2  # this many earlier filings at the store this week wi
 MERCHANT_SUMMARY = "首问负责：请先行协商"
 MERCHANT_CALL_SUMMARY = "首问负责：请致电商户"  # the station's alert when no merchant account is bound
 
-_INSERT_COMPLAINT = sa.insert(Complaint).returning(Complaint.id)
+#: A number already taken inserts nothing (and returns no id): the filing draws another one. Any other
+#: unique violation, the (consumer, Idempotency-Key) race, still raises IntegrityError.
+_INSERT_COMPLAINT = {
+    name: dialect.insert(Complaint).on_conflict_do_nothing(index_elements=["number"]).returning(Complaint.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+NUMBER_TRIES = 8  # six random characters a day: a second collision in a row is already ~1e-9 likely
 _INSERT_EVENTS = sa.insert(ComplaintEvent).returning(ComplaintEvent.id, sort_by_parameter_order=True)
 #: RETURNING makes SQLAlchemy send the rows as one multi-row INSERT instead of one statement per row.
 _INSERT_DEADLINES = sa.insert(ComplaintDeadline).returning(ComplaintDeadline.id)
@@ -149,7 +160,7 @@ def submit(claims: TokenClaims, store_code: str, body: dict, *, key: str, client
             raise Conflict("idempotency_conflict")
         return Filed(stored.answer, stored.sandbox, replayed=True)
     try:
-        filed = _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
+        filed = _file_once_more_if_dropped(claims, store_code, body, key, req_hash, client_addr)
     except BaseException:
         if claim is filing_replay.Claim.OURS:
             filing_replay.release(claims.consumer_id, key)
@@ -160,6 +171,25 @@ def submit(claims: TokenClaims, store_code: str, body: dict, *, key: str, client
         filing_replay.Stored(req_hash, claims.openid_hash, filed.sandbox, filed.answer),
     )
     return filed
+
+
+def _file_once_more_if_dropped(
+    claims: TokenClaims, store_code: str, body: dict, key: str, req_hash: str, client_addr: str
+) -> Filed:
+    """A connection dropped under the transaction: file again at once, on a new connection.
+
+    Safe because the unique (consumer, key) decides: when the lost transaction did commit (only its
+    answer was lost), the second try finds it and replays it. A database that refuses connections fails
+    the second try too, and the surface answers 503 `database_unavailable`.
+    """
+    try:
+        return _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
+    except db_outage.OUTAGE as exc:
+        db_outage.forget_session()
+        if not db_outage.dropped(exc):
+            raise
+        log.warning("filing: the database connection dropped (%s); filing again once", type(exc).__name__)
+    return _file_and_commit(claims, store_code, body, key, req_hash, client_addr)
 
 
 def _file_and_commit(
@@ -207,6 +237,20 @@ def abuse_flags(counts: filing_reads.Counts, filing: input.Filing) -> list[str]:
 def _number(now: dt.datetime) -> str:
     body = "".join(secrets.choice(codes.ALPHABET) for _ in range(6))
     return f"T{today_cn(now):%y%m%d}{body}"
+
+
+def _insert_complaint(conn: sa.Connection, now: dt.datetime, values: dict) -> tuple[str, int]:
+    """Insert the complaint under a fresh number; a number someone already has is drawn again.
+
+    A concurrent duplicate of this filing fails here with IntegrityError, on the unique (consumer, key).
+    """
+    insert = _INSERT_COMPLAINT[conn.dialect.name]
+    for _ in range(NUMBER_TRIES):
+        number = _number(now)
+        complaint_id = conn.execute(insert, {**values, "number": number}).scalar_one_or_none()
+        if complaint_id is not None:
+            return number, complaint_id
+    raise RuntimeError(f"no free complaint number after {NUMBER_TRIES} draws")
 
 
 def _merchant_first(store: filing_reads.StoreFacts, filing: input.Filing) -> bool:
@@ -283,11 +327,10 @@ def file(
         else deadlines.station_plan(rules, filing.kind, filing.amount, now, cal)
     )
     flags = abuse_flags(counts, filing)
-    number = _number(now)
-    complaint_id = conn.execute(
-        _INSERT_COMPLAINT,
+    number, complaint_id = _insert_complaint(
+        conn,
+        now,
         {
-            "number": number,
             "kind": ComplaintKind(filing.kind),
             "store_id": store.id,
             "consumer_id": filer.id,
@@ -314,7 +357,7 @@ def file(
             "created_at": now,
             "updated_at": now,
         },
-    ).scalar_one()  # a concurrent duplicate fails here, on the unique (consumer, key)
+    )
 
     due = {p.kind: due_label(p.due_at, p.uncertain) for p in plan}
     submitted = EVENTS["report_submitted" if filing.kind == "report" else "submitted"].format(
