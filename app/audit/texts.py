@@ -14,6 +14,7 @@ ACTIONS = {
     "staff.add": "添加工作人员",
     "staff.invite": "生成绑定码",
     "staff.unbind": "解除微信绑定",
+    "export.cases": "导出案件",
 }
 
 VIA = {"console": "网页后台", "cli": "命令行"}

@@ -10,6 +10,8 @@ NAV = {
     "integrity": "扫码异常",
     "stations": "站点",
     "staff": "工作人员",
+    "figures": "指标",
+    "map": "地图",
     "audit": "操作记录",
     "users": "账号",
 }
@@ -24,6 +26,7 @@ PAGES = {
     "too_large": ("文件过大", "上传的文件不能超过 5 MB。"),
     "import_root_only": ("无权导入", "批量导入会修改全区数据，只有区级中心的操作员或管理员可以使用。"),
     "import_expired": ("预览已过期", "请重新上传文件。"),
+    "personal_data_forbidden": ("无权导出个人信息", "只有管理员可以导出投诉人姓名和电话。"),
     "import_no_file": ("请选择文件", "请选择一个 .csv 或 .xlsx 文件后再上传。"),
 }
 
@@ -51,3 +54,12 @@ FIELDS = {
 
 STATUS = {"active": "有效", "revoked": "已作废"}
 IMPORT_KINDS = {"stations": "站点", "stores": "店铺"}
+SERIES_BY = {"week": "按周", "month": "按月"}
+MAP_LAYERS = {"all": "全部图层", "rate": "投诉率", "expired": "证照过期"}
+#: The map's colour bands (`app.publicity.geo.band`): label per band.
+MAP_BANDS = {
+    "low": "每千次扫码投诉少于 1 件",
+    "mid": "每千次扫码投诉 1 至 5 件",
+    "high": "每千次扫码投诉 5 件及以上",
+    "few": "投诉件数不足，不计算比率",
+}
