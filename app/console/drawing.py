@@ -29,7 +29,7 @@ class Line:
 
 def line(values: list[Decimal | None], labels: list[str], unit: str, *, width=420, height=150) -> Line:
     """A line over the buckets; a rate on 0–100, other units from 0 to their maximum."""
-    left, right, top, bottom = 44, 10, 10, height - 24
+    left, right, top, bottom = 44, 28, 10, height - 24
     numbers = [float(v) for v in values if v is not None]
     top_value = 100.0 if unit == "%" else max(numbers or [0.0]) * 1.1 or 1.0
     n = max(len(values), 1)
