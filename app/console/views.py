@@ -43,7 +43,8 @@ from app.accounts.texts import QR_LOGIN, ROLES
 from app.audit import log as audit_log
 from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
-from app.complaints import station_closing
+from app.complaints import access, flow, station_closing
+from app.complaints.states import Actor as ComplaintActor
 from app.console import drawing
 from app.console.texts import (
     DONE,
@@ -57,7 +58,7 @@ from app.console.texts import (
     SITE,
     STATUS,
 )
-from app.core.errors import DomainError, NotFound
+from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
@@ -69,7 +70,8 @@ from app.figures import export, kpis, series
 from app.figures.texts import DATES as FIGURE_DATES
 from app.figures.texts import EXPORT
 from app.notifications import credential_alerts
-from app.publicity import geo
+from app.publicity import geo, replies
+from app.publicity.models import ReplyStatus, StoreReply
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
 from app.staff.models import Staff, StaffRole
@@ -1040,3 +1042,77 @@ def export_cases(fmt: str):
 
 def _attachment(name: str) -> str:
     return f"attachment; filename=cases.csv; filename*=UTF-8''{quote(name)}"
+
+
+# ------------------------------------------------------------------------ 12315 hand-off, replies
+
+
+@bp.get("/handoff")
+@page(Permission.WRITE)
+def handoff():
+    return _page("handoff", today=today_cn())
+
+
+@bp.post("/handoff")
+@page(Permission.WRITE)
+def handoff_post():
+    """Record that a case of the subtree moved to the national 12315 platform (`flow.hand_off_national`);
+    the same number again changes nothing."""
+    form = request.form
+    complaint = access.for_action(form.get("number", "")[:40])
+    if not g.scope.has_station(complaint.station_id):
+        raise NotFound("complaint_not_found")
+    filed_on = _day(form.get("filed_on"))
+    if filed_on is None:
+        raise ValidationFailed(
+            {"national_filed_on": ERRORS["handoff_date_invalid"]}, code="handoff_date_invalid"
+        )
+    national = form.get("national_number", "")
+    event = flow.hand_off_national(complaint, ComplaintActor("system", None, "console"), national, filed_on)
+    if event is None:
+        return redirect(url_for("console.handoff", done="unchanged"), 303)
+    audit_log.record(
+        _actor(),
+        "complaint.handoff",
+        complaint.number,
+        station_id=complaint.station_id,
+        after={
+            "national_case_number": complaint.national_case_number,
+            "national_filed_on": filed_on.isoformat(),
+        },
+    )
+    db.session.commit()
+    return redirect(url_for("console.handoff", done="handed_off"), 303)
+
+
+@bp.get("/replies")
+@page(Permission.WRITE)
+def replies_page():
+    """Stores' replies to their published cases in the subtree, waiting for the station's decision."""
+    return _page("replies", pending=replies.pending(set(g.scope.station_ids)), moment=cn_moment)
+
+
+@bp.post("/replies/<reply_id>")
+@page(Permission.WRITE)
+def reply_moderate(reply_id: str):
+    reply = db.session.get(StoreReply, parse_id(reply_id) or 0)
+    if reply is None or not g.scope.has_station(reply.complaint.station_id):
+        raise NotFound("reply_not_found")
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return _message("decision_missing", 422)
+    wanted = ReplyStatus.APPROVED if decision == "approve" else ReplyStatus.REJECTED
+    done = "reply_approved" if decision == "approve" else "reply_rejected"
+    if reply.status == wanted:  # a retry of the same decision
+        return redirect(url_for("console.replies_page", done=done), 303)
+    note = request.form.get("note", "")
+    replies.moderate(reply.id, decision == "approve", None, note)
+    audit_log.record(
+        _actor(),
+        f"reply.{decision}",
+        reply.complaint.number,
+        station_id=reply.complaint.station_id,
+        after={"text": reply.text, "note": reply.moderation_note},
+    )
+    db.session.commit()
+    return redirect(url_for("console.replies_page", done=done), 303)

@@ -1,4 +1,4 @@
-"""The console's figures, drill-down, map and exports over cases with known dates (June 2026).
+"""The console's figures, drill-down, map, exports, 12315 hand-off and reply moderation (June 2026).
 
 Store A (甲商圈, office A's subtree) has two complaints: A1 decided on time, A2 decided late. Store B (乙商圈,
 office B's) has B1 decided on time. So for June the 按时初查率 is 2/3 district-wide, 1/2 for office A and
@@ -17,13 +17,15 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.audit.models import AuditEntry
-from app.complaints.models import Status
+from app.complaints.models import Complaint, ContentCheck, Status
 from app.core.extensions import db
-from app.core.timeutil import today_cn
+from app.core.timeutil import today_cn, utcnow
+from app.publicity import jobs, replies
+from app.publicity.models import ReplyStatus, StoreReply
 from app.stores import codes
 from app.stores.models import StoreScanDaily
 from tests import factories
-from tests.console.world import build, login
+from tests.console.world import build, login, post
 from tests.figures.june import case, cn, deadline
 
 JUNE = {"from": "2026-06-01", "to": "2026-06-30"}
@@ -183,3 +185,75 @@ def test_exports_have_the_regulators_columns_gate_personal_data_and_are_audited(
     assert sorted(r[0] for r in table[1:]) == sorted([ids["a1"], ids["a2"]])
     entry = _audit(app)[-1]
     assert entry.actor == "op-a" and entry.station_id == ids["office_a"]
+
+
+def test_a_hand_off_to_12315_is_recorded_once_audited_and_scoped(app, client):
+    ids = june(app)
+    form = {"number": ids["a1"], "national_number": "js2026-0601", "filed_on": "2026-06-20"}
+    login(client, "admin-b")
+    assert post(client, "/admin/handoff", form).status_code == 404  # office A's case
+    login(client, "view-a")
+    assert post(client, "/admin/handoff", form).status_code == 403
+    login(client, "op-a")
+    assert client.get("/admin/handoff").status_code == 200
+    resp = post(client, "/admin/handoff", form)
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("done=handed_off")
+    assert "已记录移交全国12315平台" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    again = post(client, "/admin/handoff", form)  # a retry changes nothing
+    assert again.status_code == 303 and again.headers["Location"].endswith("done=unchanged")
+    other = post(client, "/admin/handoff", {**form, "national_number": "JS2026-9999"})
+    assert other.status_code == 409
+    bad = post(client, "/admin/handoff", {**form, "filed_on": "昨天"})
+    assert bad.status_code == 422 and "请填写移交日期" in bad.get_data(as_text=True)
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "complaint.handoff")
+        ).all()
+        assert [(e.actor, e.target, e.after["national_case_number"]) for e in entries] == [
+            ("op-a", ids["a1"], "JS2026-0601")
+        ]
+        handed = db.session.scalar(sa.select(Complaint).where(Complaint.number == ids["a1"]))
+        assert handed.handed_off_at is not None and handed.national_filed_on == dt.date(2026, 6, 20)
+    html = client.get("/admin/figures", query_string=JUNE).get_data(as_text=True)
+    assert "分子 0 件 / 分母 1 件" in html  # A1 left the figures: A2 (late) remains for office A
+
+
+def _published_reply(app, ids) -> int:
+    with app.app_context():
+        store = codes.store_of(ids["code_a"])
+        filed = utcnow() - dt.timedelta(days=30)
+        c = factories.complaint(store, filed_at=filed)
+        c.status, c.content_check, c.outcome = Status.CLOSED, ContentCheck.PASS, "agreement"
+        c.accepted_at, c.resolved_at, c.closed_at = (
+            filed,
+            filed + dt.timedelta(days=3),
+            filed + dt.timedelta(days=4),
+        )
+        db.session.commit()
+        jobs.run(force=True)
+        db.session.commit()
+        reply = replies.submit(c.number, "已全额退款并致歉，电话13812345678")
+        db.session.commit()
+        return reply.id
+
+
+def test_store_replies_are_moderated_in_the_console_within_the_subtree_and_audited(app, client):
+    ids = build(app)
+    reply_id = _published_reply(app, ids)
+    login(client, "admin-b")
+    assert "已全额退款" not in client.get("/admin/replies").get_data(as_text=True)
+    assert post(client, f"/admin/replies/{reply_id}", {"decision": "approve"}).status_code == 404
+    login(client, "op-a")
+    html = client.get("/admin/replies").get_data(as_text=True)
+    assert "已全额退款" in html and "13812345678" not in html
+    assert post(client, f"/admin/replies/{reply_id}", {"decision": "maybe"}).status_code == 422
+    resp = post(client, f"/admin/replies/{reply_id}", {"decision": "approve", "note": "属实"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("done=reply_approved")
+    again = post(client, f"/admin/replies/{reply_id}", {"decision": "approve"})
+    assert again.status_code == 303  # a retry of the same decision changes nothing
+    assert post(client, f"/admin/replies/{reply_id}", {"decision": "reject"}).status_code == 409
+    with app.app_context():
+        assert db.session.get(StoreReply, reply_id).status == ReplyStatus.APPROVED
+        entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("reply.%"))).all()
+        assert [(e.action, e.actor, e.after["note"]) for e in entries] == [("reply.approve", "op-a", "属实")]
+    assert "没有待审核的回应" in client.get("/admin/replies").get_data(as_text=True)

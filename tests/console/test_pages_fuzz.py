@@ -190,6 +190,8 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/map/stores.geojson",
         "/admin/exports/cases.csv",
         "/admin/exports/cases.xlsx",
+        "/admin/handoff",
+        "/admin/replies",
         f"/admin/exports/cases.{part}",
         f"/admin/{part}",
     ):
@@ -224,4 +226,20 @@ def test_station_form_never_a_server_error(app, client, world, form):
             data={"csrf_token": csrf(client)},
             headers={"Origin": ORIGIN},
         )
+        _check(resp)
+
+
+@helpers.fuzz_settings(20)
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["number", "national_number", "filed_on", "decision", "note"]),
+        st.one_of(VALUES, st.sampled_from(["approve", "reject", "2026-06-01", "JS-1", "T00000000001"])),
+        max_size=5,
+    ),
+    reply=st.one_of(SEGMENT.map(lambda s: quote(s, safe="")), st.sampled_from(["1", "0", "999999"])),
+)
+def test_handoff_and_reply_forms_never_a_server_error(app, client, world, form, reply):
+    token = csrf(client)
+    for path in ("/admin/handoff", f"/admin/replies/{reply}"):
+        resp = client.post(path, data={"csrf_token": token, **form}, headers={"Origin": ORIGIN})
         _check(resp)
