@@ -67,10 +67,3 @@ ERRORS.update({"handoff_date_invalid": "请填写移交日期（年-月-日）�
 
 SERIES_BY = {"week": "按周", "month": "按月"}
 MAP_LAYERS = {"all": "全部图层", "rate": "投诉率", "expired": "证照过期"}
-#: The map's colour bands (`app.publicity.geo.band`): label per band.
-MAP_BANDS = {
-    "low": "每千次扫码投诉少于 1 件",
-    "mid": "每千次扫码投诉 1 至 5 件",
-    "high": "每千次扫码投诉 5 件及以上",
-    "few": "投诉件数不足，不计算比率",
-}

@@ -45,12 +45,10 @@ from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
 from app.complaints import access, flow, station_closing
 from app.complaints.states import Actor as ComplaintActor
-from app.console import drawing
 from app.console.texts import (
     DONE,
     FIELDS,
     IMPORT_KINDS,
-    MAP_BANDS,
     MAP_LAYERS,
     NAV,
     PAGES,
@@ -58,6 +56,7 @@ from app.console.texts import (
     SITE,
     STATUS,
 )
+from app.core import drawing
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
@@ -72,6 +71,7 @@ from app.figures.texts import EXPORT
 from app.notifications import credential_alerts
 from app.publicity import geo, replies
 from app.publicity.models import ReplyStatus, StoreReply
+from app.publicity.texts import MAP_BANDS
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
 from app.staff.models import Staff, StaffRole

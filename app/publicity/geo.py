@@ -2,7 +2,9 @@
 
 The rate is the one on the store's publicity record (`app.publicity.stores`: complaints filed in the
 period ÷ scans of the store's code in it × 1,000, no rate below `PUBLICITY_MIN_CASES` complaints), over
-the period asked for instead of the rolling 12 months. Each point falls in a band (`BANDS`) that the map
+the period asked for instead of the rolling 12 months. The public map (`published`) shows only what the
+store records publish: the rolling 12 months as the worker last computed them, a rate only where the
+record has one. Each point falls in a band (`BANDS`) that the map
 colours; a store without coordinates is counted, not placed. GeoJSON (RFC 7946): coordinates are
 [longitude, latitude], WGS 84 as the stores' records keep them.
 """
@@ -22,7 +24,7 @@ from app.core.texts import CREDENTIAL_KINDS, INDUSTRIES
 from app.core.timeutil import today_cn
 from app.directory.models import BusinessCircle
 from app.publicity.stores import WINDOW_DAYS, per_thousand, received_in, scans_in
-from app.stores.models import Industry, Store
+from app.stores.models import Industry, Store, StorePublicity
 
 #: Complaints per 1,000 scans: below the first bound "low", below the second "mid", else "high"; a store
 #: with too few complaints (or no scans) for a rate is "few".
@@ -102,6 +104,44 @@ def points(stores: list[Store], first: dt.date, last: dt.date, today: dt.date | 
                     "complaints_per_1000_scans": rate,
                     "band": band(rate),
                     "expired_credentials": expired,
+                },
+            }
+        )
+    return Points(features, unplaced)
+
+
+def published(circle_id: int | None = None) -> Points:
+    """The public map: every store (or a business circle's) with coordinates, as its published record
+    has it (received in 12 months, complaints per 1,000 scans when enough cases); nothing else."""
+    query = (
+        sa.select(Store, StorePublicity.data)
+        .outerjoin(StorePublicity, StorePublicity.store_id == Store.id)
+        .options(selectinload(Store.codes), selectinload(Store.circle))
+        .order_by(Store.id)
+    )
+    if circle_id is not None:
+        query = query.where(Store.circle_id == circle_id)
+    features, unplaced = [], 0
+    for store, record in db.session.execute(query):
+        if store.latitude is None or store.longitude is None:
+            unplaced += 1
+            continue
+        record = record or {}
+        rate = record.get("complaints_per_1000_scans") if record.get("enough") else None
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(store.longitude), float(store.latitude)]},
+                "properties": {
+                    "code": store.active_code.code if store.active_code else None,
+                    "name": store.name,
+                    "industry": INDUSTRIES.get(store.industry.value, ""),
+                    "circle": store.circle.name if store.circle else None,
+                    "complaints": int(record.get("received", 0)),
+                    "complaints_per_1000_scans": rate,
+                    "band": band(rate),
+                    "from": record.get("from"),
+                    "to": record.get("to"),
                 },
             }
         )

@@ -1,7 +1,8 @@
-"""Geometry for the console's server-drawn SVG: line charts of a figure's course, and map points.
+"""Geometry for server-drawn SVG: line charts of a figure's course, and points on a map.
 
-The console draws its charts and its map as inline SVG on the server: no script, no CDN, nothing to
-vendor, and the page prints as it shows. The templates turn these coordinates into elements.
+The console and the public map draw their charts and maps as inline SVG on the server: no script, no
+CDN, nothing to vendor, and the page prints as it shows. The templates turn these coordinates into
+elements.
 """
 
 from __future__ import annotations
