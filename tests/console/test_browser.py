@@ -105,9 +105,11 @@ def test_console_in_chromium(app, backend, live, browser_page, tmp_path):
     shot(page, backend, "5-store-page")
 
 
-def test_figures_and_map_in_chromium(app, backend, live, browser_page):
+def test_figures_and_map_in_chromium(app, backend, live, browser_page, monkeypatch):
     june(app)
-    app.config["PUBLICITY_MIN_CASES"] = 2  # store A's two complaints get a rate: a coloured point
+    monkeypatch.setitem(
+        app.config, "PUBLICITY_MIN_CASES", 2
+    )  # store A's two complaints get a rate: a coloured point
     page = browser_page
     page.goto(f"{live}/admin/login")
     page.fill("input[name=username]", "admin")

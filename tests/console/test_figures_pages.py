@@ -100,7 +100,9 @@ def test_drill_down_lists_the_cases_behind_a_figure_and_pages(app, client, monke
     assert ids["a1"] in html and ids["b1"] not in html
 
 
-def test_the_geojson_is_a_feature_collection_in_lon_lat_with_rates_and_expired_credentials(app, client):
+def test_the_geojson_is_a_feature_collection_in_lon_lat_with_rates_and_expired_credentials(
+    app, client, monkeypatch
+):
     june(app)
     login(client, "admin")
     resp = client.get("/admin/map/stores.geojson", query_string=JUNE)
@@ -115,7 +117,7 @@ def test_the_geojson_is_a_feature_collection_in_lon_lat_with_rates_and_expired_c
     assert a["properties"]["complaints_per_1000_scans"] is None and a["properties"]["band"] == "few"
     assert a["properties"]["circle"] == "甲商圈" and a["properties"]["expired_credentials"] == []
     assert b["properties"]["expired_credentials"] == ["营业执照"]
-    app.config["PUBLICITY_MIN_CASES"] = 2
+    monkeypatch.setitem(app.config, "PUBLICITY_MIN_CASES", 2)
     body = client.get("/admin/map/stores.geojson", query_string=JUNE).get_json(force=True)
     a = next(f for f in body["features"] if f["properties"]["name"] == "甲记面馆")
     assert a["properties"]["complaints_per_1000_scans"] == "2.00" and a["properties"]["band"] == "mid"
@@ -130,7 +132,7 @@ def test_the_geojson_is_a_feature_collection_in_lon_lat_with_rates_and_expired_c
     assert client.get("/admin/map/stores.geojson", query_string={"circle": "乙商圈"}).status_code == 404
 
 
-def test_the_map_draws_points_without_tiles_and_tiles_from_the_configured_provider(app, client):
+def test_the_map_draws_points_without_tiles_and_tiles_from_the_configured_provider(app, client, monkeypatch):
     june(app)
     login(client, "admin")
     resp = client.get("/admin/map", query_string={**JUNE, "layer": "all"})
@@ -139,8 +141,10 @@ def test_the_map_draws_points_without_tiles_and_tiles_from_the_configured_provid
     assert "<image" not in html and "img-src 'self' data:;" in resp.headers["Content-Security-Policy"]
     html = client.get("/admin/map", query_string={"layer": "rate"}).get_data(as_text=True)
     assert 'transform="rotate(45' not in html.split('<ul class="legend">')[0]
-    app.config["MAP_TILE_URL"] = "https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk={key}"
-    app.config["MAP_TILE_KEY"] = "k123"
+    monkeypatch.setitem(
+        app.config, "MAP_TILE_URL", "https://t0.tianditu.gov.cn/DataServer?T=vec_w&x={x}&y={y}&l={z}&tk={key}"
+    )
+    monkeypatch.setitem(app.config, "MAP_TILE_KEY", "k123")
     resp = client.get("/admin/map")
     html = resp.get_data(as_text=True)
     assert '<image href="https://t0.tianditu.gov.cn/DataServer?T=vec_w&amp;x=' in html and "tk=k123" in html

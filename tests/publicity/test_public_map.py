@@ -10,18 +10,22 @@ from app.publicity import geo, jobs
 from app.stores.models import StoreScanDaily
 
 
-def test_the_public_map_shows_placed_stores_with_their_published_rate_only(published_world, client, app):
+def test_the_public_map_shows_placed_stores_with_their_published_rate_only(
+    published_world, client, app, monkeypatch
+):
     w = published_world
     yesterday = today_cn() - dt.timedelta(days=1)
     db.session.add(StoreScanDaily(store_id=w["store"].id, day=yesterday, scans=4000))
     db.session.commit()
-    app.config["PUBLICITY_MIN_CASES"] = 100  # too few cases: the record has counts but no rate
+    monkeypatch.setitem(
+        app.config, "PUBLICITY_MIN_CASES", 100
+    )  # too few cases: the record has counts but no rate
     jobs.run(force=True)
     html = client.get("/publicity/map").get_data(as_text=True)
     assert "优衣坊服饰" in html and "隔壁小店" not in html  # the other store has no coordinates
     assert 'class="band-few"' in html and "每千次扫码" not in html.split("<section>")[2]
     assert "张伟" not in html and "13812345678" not in html
-    app.config["PUBLICITY_MIN_CASES"] = 1
+    monkeypatch.setitem(app.config, "PUBLICITY_MIN_CASES", 1)
     jobs.run(force=True)
     points = geo.published(w["city"]["circle"].id)
     (feature,) = points.features
