@@ -14,6 +14,10 @@ ACTIONS = {
     "staff.add": "添加工作人员",
     "staff.invite": "生成绑定码",
     "staff.unbind": "解除微信绑定",
+    "export.cases": "导出案件",
+    "complaint.handoff": "移交全国12315平台",
+    "reply.approve": "通过商家回应",
+    "reply.reject": "驳回商家回应",
 }
 
 VIA = {"console": "网页后台", "cli": "命令行"}

@@ -149,7 +149,7 @@ class ComplaintEvent(db.Model):
     at: Mapped[dt.datetime] = created_at_column()
     actor: Mapped[str] = mapped_column(sa.String(16))  # consumer | staff | merchant | system
     actor_id: Mapped[int | None] = mapped_column()
-    channel: Mapped[str] = mapped_column(sa.String(16))  # mp | oa | h5 | cli | system
+    channel: Mapped[str] = mapped_column(sa.String(16))  # mp | oa | h5 | cli | console | system
     action: Mapped[str] = mapped_column(sa.String(32), index=True)
     reason_code: Mapped[str | None] = mapped_column(sa.String(40))
     text: Mapped[str] = mapped_column(sa.Text, default="")

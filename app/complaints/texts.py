@@ -261,7 +261,14 @@ ERRORS.update(
 # -- what staff see of a case (the staff pages' presenter) --------------------------------------------
 
 ACTORS = {"consumer": "消费者", "staff": "工作人员", "merchant": "商家", "system": "系统"}
-CHANNELS = {"mp": "小程序", "oa": "公众号", "h5": "网页", "cli": "后台", "system": "系统"}
+CHANNELS = {
+    "mp": "小程序",
+    "oa": "公众号",
+    "h5": "网页",
+    "cli": "后台",
+    "console": "监管后台",
+    "system": "系统",
+}
 
 
 CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"

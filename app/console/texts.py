@@ -1,4 +1,7 @@
-"""Chinese text of the console pages, kept together for review."""
+"""Chinese text of the console pages, kept together for review; errors are added to
+`app.core.texts.ERRORS` at import."""
+
+from app.core.texts import ERRORS
 
 SITE = "一店一码 · 监管后台"
 
@@ -10,6 +13,10 @@ NAV = {
     "integrity": "扫码异常",
     "stations": "站点",
     "staff": "工作人员",
+    "figures": "指标",
+    "map": "地图",
+    "handoff": "移交12315",
+    "replies": "商家回应",
     "audit": "操作记录",
     "users": "账号",
 }
@@ -24,6 +31,8 @@ PAGES = {
     "too_large": ("文件过大", "上传的文件不能超过 5 MB。"),
     "import_root_only": ("无权导入", "批量导入会修改全区数据，只有区级中心的操作员或管理员可以使用。"),
     "import_expired": ("预览已过期", "请重新上传文件。"),
+    "personal_data_forbidden": ("无权导出个人信息", "只有管理员可以导出投诉人姓名和电话。"),
+    "decision_missing": ("请选择处理结果", "请选择“通过”或“驳回”。"),
     "import_no_file": ("请选择文件", "请选择一个 .csv 或 .xlsx 文件后再上传。"),
 }
 
@@ -36,6 +45,9 @@ DONE = {
     "imported": "导入完成。",
     "staff_added": "工作人员已添加。请为其生成绑定码，对方在公众号中绑定后即可收到投诉提醒。",
     "station_closed": "站点已撤销，今后不会再分派投诉给它。",
+    "handed_off": "已记录移交全国12315平台，该案件的办理时限已停止计算。",
+    "reply_approved": "已通过，该回应将显示在公示页面。",
+    "reply_rejected": "已驳回，商家可修改后重新提交。",
     "staff_unbound": "已解除微信绑定，该微信将不再收到投诉提醒。",
 }
 
@@ -51,3 +63,7 @@ FIELDS = {
 
 STATUS = {"active": "有效", "revoked": "已作废"}
 IMPORT_KINDS = {"stations": "站点", "stores": "店铺"}
+ERRORS.update({"handoff_date_invalid": "请填写移交日期（年-月-日）。"})
+
+SERIES_BY = {"week": "按周", "month": "按月"}
+MAP_LAYERS = {"all": "全部图层", "rate": "投诉率", "expired": "证照过期"}

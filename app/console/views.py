@@ -12,8 +12,12 @@ import contextlib
 import datetime as dt
 import functools
 import io
+import itertools
+import json
 import secrets
+import tempfile
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -26,6 +30,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from werkzeug.exceptions import HTTPException
@@ -38,17 +43,35 @@ from app.accounts.texts import QR_LOGIN, ROLES
 from app.audit import log as audit_log
 from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
-from app.complaints import station_closing
-from app.console.texts import DONE, FIELDS, IMPORT_KINDS, NAV, PAGES, SITE, STATUS
-from app.core.errors import DomainError, NotFound
+from app.complaints import access, flow, station_closing
+from app.complaints.states import Actor as ComplaintActor
+from app.console.texts import (
+    DONE,
+    FIELDS,
+    IMPORT_KINDS,
+    MAP_LAYERS,
+    NAV,
+    PAGES,
+    SERIES_BY,
+    SITE,
+    STATUS,
+)
+from app.core import drawing
+from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
-from app.core.timeutil import CHINA, today_cn
+from app.core.timeutil import CHINA, cn_moment, today_cn
 from app.directory import editing, importing, routing
 from app.directory import stations as station_forms
 from app.directory.models import BusinessCircle, Station
+from app.figures import export, kpis, series
+from app.figures.texts import DATES as FIGURE_DATES
+from app.figures.texts import EXPORT
 from app.notifications import credential_alerts
+from app.publicity import geo, replies
+from app.publicity.models import ReplyStatus, StoreReply
+from app.publicity.texts import MAP_BANDS
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
 from app.staff.models import Staff, StaffRole
@@ -90,7 +113,10 @@ def _headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = CSP
+    origin = g.get("img_origin")  # the map's tile server, when one is configured
+    response.headers["Content-Security-Policy"] = (
+        CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}") if origin else CSP
+    )
     session = g.get("console")
     if session is not None and not g.get("logged_out"):
         _cookie(
@@ -806,3 +832,287 @@ def users_disable(username: str):
     accounts.disable_user(user, _actor(), by=g.console.user)
     db.session.commit()
     return redirect(url_for("console.users", done="user_disabled"), 303)
+
+
+# ------------------------------------------------------------------------------------------ figures
+
+
+def _figure_station() -> Station:
+    """The station a figures page is about (`station`, an id): the account's own by default; one
+    outside its subtree is NotFound, as a missing one."""
+    value = request.args.get("station")
+    if not value:
+        return db.session.get(Station, g.scope.root_id)
+    return _station_in_scope(value)
+
+
+def _figure_scope(default: tuple[dt.date, dt.date]) -> tuple[kpis.Scope, Station]:
+    """The period (`from`, `to`; `default` when absent or not a date) and station of a figures page."""
+    station = _figure_station()
+    first = _day(request.args.get("from")) or default[0]
+    last = _day(request.args.get("to")) or default[1]
+    return kpis.make_scope(first, last, station.name), station
+
+
+def _this_year() -> tuple[dt.date, dt.date]:
+    today = today_cn()
+    return today.replace(month=1, day=1), today
+
+
+def _period_args(scope: kpis.Scope, station: Station) -> dict:
+    return {"from": scope.first_day.isoformat(), "to": scope.last_day.isoformat(), "station": station.id}
+
+
+@bp.get("/figures")
+@page()
+def figures():
+    scope, station = _figure_scope(_this_year())
+    by = request.args.get("by")
+    by = by if by in series.BY else series.default_by(scope.first_day, scope.last_day)
+    today = today_cn()
+    found = kpis.compute(scope)
+    spans, course = series.course(scope, by, today)
+    labels = [b.label for b in spans]
+    charts = {f.key: drawing.line([p.value for p in course[f.key]], labels, f.unit) for f in found}
+    below = series.compare(scope, series.children(station))
+    maxima = {f.key: max((row[i].value or 0 for _, row in below), default=0) for i, f in enumerate(found)}
+    return _page(
+        "figures",
+        figures=found,
+        charts=charts,
+        below=below,
+        bar=lambda f: drawing.bar(f.value, f.unit, maxima[f.key]),
+        station=station,
+        stations=_tree(_scope_stations()),
+        scope=scope,
+        by=by,
+        series_by=SERIES_BY,
+        period=_period_args(scope, station),
+    )
+
+
+@bp.get("/figures/<key>")
+@page()
+def figure_cases(key: str):
+    """The cases behind one figure, `PAGE_LIMIT` a page; those in the numerator marked."""
+    scope, station = _figure_scope(_this_year())
+    if key not in kpis.SPEC_BY_KEY:
+        raise NotFound("figure_not_found")
+    number = max(1, min(parse_id(request.args.get("page")) or 1, 100_000))
+    start = (number - 1) * PAGE_LIMIT
+    rows = list(itertools.islice(kpis.cases(key, scope), start, start + PAGE_LIMIT + 1))
+    stores = {
+        s.id: s for s in db.session.scalars(sa.select(Store).where(Store.id.in_({r.store_id for r in rows})))
+    }
+    return _page(
+        "figure_cases",
+        figure=kpis.figure(key, scope, through=kpis.rollup_reach()),
+        spec=kpis.SPEC_BY_KEY[key],
+        rows=rows[:PAGE_LIMIT],
+        more=len(rows) > PAGE_LIMIT,
+        number=number,
+        stores=stores,
+        station_names={s.id: s.name for s in _scope_stations()},
+        dates=FIGURE_DATES,
+        moment=cn_moment,
+        station=station,
+        period=_period_args(scope, station),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- map
+
+
+def _map_selection() -> tuple[list[Store], dt.date, dt.date, dict]:
+    """The stores in the account's subtree filtered by `circle` (a name) and `industry` (a key), and the
+    period (`from`, `to`; the publicity window by default)."""
+    args = request.args
+    circle = args.get("circle", "")
+    if circle:
+        found = db.session.scalar(sa.select(BusinessCircle).where(BusinessCircle.name == circle[:100]))
+        if found is None or not g.scope.has_station(found.station_id):
+            raise NotFound("circle_not_found")
+    industry = args.get("industry", "") if args.get("industry") in INDUSTRIES else ""
+    default = geo.default_period()
+    first = _day(args.get("from")) or default[0]
+    last = _day(args.get("to")) or default[1]
+    kpis.make_scope(first, last)  # the same period rules as the figures
+    stores = [s for s in geo.stores_for(circle, industry) if g.scope.has_store(s)]
+    return stores, first, last, {"circle": circle, "industry": industry}
+
+
+@bp.get("/map")
+@page()
+def map_page():
+    stores, first, last, chosen = _map_selection()
+    layer = request.args.get("layer") if request.args.get("layer") in MAP_LAYERS else "all"
+    found = geo.points(stores, first, last)
+    tile_url = current_app.config.get("MAP_TILE_URL") or ""
+    drawn = drawing.draw_map(
+        found.features, tile_url=tile_url, tile_key=current_app.config.get("MAP_TILE_KEY") or ""
+    )
+    if drawn.tiles:
+        g.img_origin = _origin(tile_url)
+    circles = [
+        c
+        for c in db.session.scalars(sa.select(BusinessCircle).order_by(BusinessCircle.name))
+        if g.scope.has_station(c.station_id)
+    ]
+    return _page(
+        "map",
+        drawn=drawn,
+        features=found.features,
+        unplaced=found.unplaced,
+        layer=layer,
+        layers=MAP_LAYERS,
+        bands=MAP_BANDS,
+        circles=circles,
+        industries=INDUSTRIES,
+        chosen=chosen,
+        first=first,
+        last=last,
+        minimum=current_app.config.get("PUBLICITY_MIN_CASES", 5),
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+@bp.get("/map/stores.geojson")
+@page()
+def map_geojson():
+    stores, first, last, _ = _map_selection()
+    response = current_app.response_class(
+        json.dumps(geo.points(stores, first, last).collection(), ensure_ascii=False),
+        mimetype="application/geo+json",
+    )
+    return response
+
+
+# ------------------------------------------------------------------------------------------ exports
+
+
+@bp.get("/exports/cases.<fmt>")
+@page()
+def export_cases(fmt: str):
+    """Cases filed in the period, the columns a regulator files; the complainant's name and phone only
+    for administrators (`personal=1`). Written to the audit log before the first byte goes out."""
+    if fmt not in export.FORMATS:
+        raise NotFound("not_found")
+    scope, station = _figure_scope(_this_year())
+    personal = request.args.get("personal") == "1"
+    if personal and g.console.user.role != ConsoleRole.ADMINISTRATOR:
+        return _message("personal_data_forbidden", 403)
+    audit_log.record(
+        _actor(),
+        "export.cases",
+        f"{scope.first_day.isoformat()}~{scope.last_day.isoformat()} {station.name}",
+        station_id=station.id,
+        after={
+            "format": fmt,
+            "from": scope.first_day.isoformat(),
+            "to": scope.last_day.isoformat(),
+            "station": station.name,
+            "personal_data": personal,
+        },
+    )
+    db.session.commit()
+    name = f"{EXPORT['sheet']}-{scope.first_day:%Y%m%d}-{scope.last_day:%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        response = Response(
+            stream_with_context(export.csv_lines(scope, personal_data=personal)),
+            mimetype="text/csv",
+        )
+        response.headers["Content-Disposition"] = _attachment(name)
+        return response
+    # Deleted when closed (send_file closes it after the response); written batch by batch, so memory
+    # stays flat. A ZIP cannot go out before it is finished, so the XLSX is built first.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
+    export.write_xlsx(scope, handle, personal_data=personal)
+    handle.seek(0)
+    return send_file(
+        handle,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=name,
+    )
+
+
+def _attachment(name: str) -> str:
+    return f"attachment; filename=cases.csv; filename*=UTF-8''{quote(name)}"
+
+
+# ------------------------------------------------------------------------ 12315 hand-off, replies
+
+
+@bp.get("/handoff")
+@page(Permission.WRITE)
+def handoff():
+    return _page("handoff", today=today_cn())
+
+
+@bp.post("/handoff")
+@page(Permission.WRITE)
+def handoff_post():
+    """Record that a case of the subtree moved to the national 12315 platform (`flow.hand_off_national`);
+    the same number again changes nothing."""
+    form = request.form
+    complaint = access.for_action(form.get("number", "")[:40])
+    if not g.scope.has_station(complaint.station_id):
+        raise NotFound("complaint_not_found")
+    filed_on = _day(form.get("filed_on"))
+    if filed_on is None:
+        raise ValidationFailed(
+            {"national_filed_on": ERRORS["handoff_date_invalid"]}, code="handoff_date_invalid"
+        )
+    national = form.get("national_number", "")
+    event = flow.hand_off_national(complaint, ComplaintActor("system", None, "console"), national, filed_on)
+    if event is None:
+        return redirect(url_for("console.handoff", done="unchanged"), 303)
+    audit_log.record(
+        _actor(),
+        "complaint.handoff",
+        complaint.number,
+        station_id=complaint.station_id,
+        after={
+            "national_case_number": complaint.national_case_number,
+            "national_filed_on": filed_on.isoformat(),
+        },
+    )
+    db.session.commit()
+    return redirect(url_for("console.handoff", done="handed_off"), 303)
+
+
+@bp.get("/replies")
+@page(Permission.WRITE)
+def replies_page():
+    """Stores' replies to their published cases in the subtree, waiting for the station's decision."""
+    return _page("replies", pending=replies.pending(set(g.scope.station_ids)), moment=cn_moment)
+
+
+@bp.post("/replies/<reply_id>")
+@page(Permission.WRITE)
+def reply_moderate(reply_id: str):
+    reply = db.session.get(StoreReply, parse_id(reply_id) or 0)
+    if reply is None or not g.scope.has_station(reply.complaint.station_id):
+        raise NotFound("reply_not_found")
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return _message("decision_missing", 422)
+    wanted = ReplyStatus.APPROVED if decision == "approve" else ReplyStatus.REJECTED
+    done = "reply_approved" if decision == "approve" else "reply_rejected"
+    if reply.status == wanted:  # a retry of the same decision
+        return redirect(url_for("console.replies_page", done=done), 303)
+    note = request.form.get("note", "")
+    replies.moderate(reply.id, decision == "approve", None, note)
+    audit_log.record(
+        _actor(),
+        f"reply.{decision}",
+        reply.complaint.number,
+        station_id=reply.complaint.station_id,
+        after={"text": reply.text, "note": reply.moderation_note},
+    )
+    db.session.commit()
+    return redirect(url_for("console.replies_page", done=done), 303)

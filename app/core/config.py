@@ -109,6 +109,10 @@ class Settings:
     STORE_CACHE_LOCAL_MAX_AGE_SECONDS: float = 300.0  # a local page is rebuilt from Redis at least this often
     SCAN_FLUSH_SECONDS: float = 1.0
     CREDENTIAL_EXPIRING_DAYS: int = 30
+    #: Map tiles under the console map: a URL template with {x} {y} {z} {key} (Tianditu, or AMap whose
+    #: tiles are GCJ-02-shifted), and its key. Empty: the points on a plain background, nothing fetched.
+    MAP_TILE_URL: str = ""
+    MAP_TILE_KEY: str = ""
     PUBLICITY_MIN_CASES: int = 5  # below this many complaints in 12 months a store's record shows no rates
     DEADLINE_WARNING_WORKING_HOURS: float = 4.0  # alert handlers when a deadline is this close
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
@@ -190,7 +194,7 @@ class Settings:
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
         s.OA_INBOUND_KEEP_DAYS = max(1, _int("OA_INBOUND_KEEP_DAYS", s.OA_INBOUND_KEEP_DAYS))
-        for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE"):
+        for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE", "MAP_TILE_URL", "MAP_TILE_KEY"):
             value = _env(name)
             if value is not None:
                 setattr(s, name, value)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -143,24 +145,41 @@ def rows(scope: Scope, *, personal_data: bool = False) -> Iterator[list[str]]:
             yield out
 
 
+def csv_lines(scope: Scope, *, personal_data: bool = False) -> Iterator[str]:
+    """The CSV export piece by piece: a BOM (so Excel reads UTF-8), the header, then one line per case."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header(personal_data))
+    yield "\ufeff" + buffer.getvalue()
+    for row in rows(scope, personal_data=personal_data):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        yield buffer.getvalue()
+
+
 def write(scope: Scope, path: Path, fmt: str, *, personal_data: bool = False) -> int:
     """Write the export to `path`; returns the number of cases written."""
     if fmt not in FORMATS:
         raise ValidationFailed({"format": EXPORT["format_hint"]}, code="export_format_invalid")
-    count = 0
     if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM: Excel reads it as UTF-8
-            writer = csv.writer(handle)
-            writer.writerow(header(personal_data))
-            for row in rows(scope, personal_data=personal_data):
-                writer.writerow(row)
-                count += 1
-        return count
+        lines = 0
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            for line in csv_lines(scope, personal_data=personal_data):
+                handle.write(line)
+                lines += 1
+        return lines - 1  # the first is the header
+    return write_xlsx(scope, path, personal_data=personal_data)
+
+
+def write_xlsx(scope: Scope, target: Path | BinaryIO, *, personal_data: bool = False) -> int:
+    """The XLSX export into a path or an open binary file (write-only workbook: rows are not kept)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(EXPORT["sheet"])
     sheet.append(header(personal_data))
+    count = 0
     for row in rows(scope, personal_data=personal_data):
         sheet.append(row)
         count += 1
-    book.save(path)
+    book.save(target)
     return count

@@ -31,6 +31,9 @@ DATES = {
     "rated_at": "评价",
 }
 
+#: Labels of the weeks and months in the figures' course.
+SERIES = {"week": "{day}起", "month": "{month}月", "month_year": "{year}年{month}月"}
+
 EXPORT = {
     "sheet": "投诉举报案件",
     "format_hint": "请选择 csv 或 xlsx",

@@ -33,7 +33,7 @@ def _pct(numerator, denominator) -> str | None:
     return str((Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def _received(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int, int]]:
+def received_in(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int, int]]:
     """Complaints filed in the window per store: (received, accepted by the station)."""
     scope = kpis.Scope(first, last, utcnow())
     query = (
@@ -50,7 +50,7 @@ def _received(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int, 
     return {store_id: (int(n), int(accepted)) for store_id, n, accepted in db.session.execute(query)}
 
 
-def _scans(first: dt.date, last: dt.date, store_ids) -> dict[int, int]:
+def scans_in(first: dt.date, last: dt.date, store_ids) -> dict[int, int]:
     query = (
         sa.select(StoreScanDaily.store_id, sa.func.sum(StoreScanDaily.scans))
         .where(StoreScanDaily.day >= first, StoreScanDaily.day <= last)
@@ -71,9 +71,9 @@ def records(today: dt.date | None = None, store_ids: tuple[int, ...] | None = No
     minimum = int(current_app.config.get("PUBLICITY_MIN_CASES", 5))
     scope = kpis.Scope(first, last, kpis.Scope(first, last, utcnow()).end, store_ids=store_ids)
     by_store = C.c.store_id
-    received = _received(first, last, store_ids)
-    previous = _received(prev_first, prev_last, store_ids)
-    scans = _scans(first, last, store_ids)
+    received = received_in(first, last, store_ids)
+    previous = received_in(prev_first, prev_last, store_ids)
+    scans = scans_in(first, last, store_ids)
     mediation = kpis.grouped("mediation_success", scope, by_store)
     recovered = kpis.grouped("recovered", scope, by_store)
     first_response = kpis.grouped("first_response_median", scope, by_store)
@@ -104,13 +104,13 @@ def records(today: dt.date | None = None, store_ids: tuple[int, ...] | None = No
             "received_previous": prev_n,
             "change_percent": _pct(n - prev_n, prev_n) if enough else None,
             "scans": store_scans,
-            "complaints_per_1000_scans": _per_thousand(n, store_scans) if enough else None,
+            "complaints_per_1000_scans": per_thousand(n, store_scans) if enough else None,
             "note": None if enough else RECORD["too_few"].format(min=minimum),
         }
     return out
 
 
-def _per_thousand(n: int, scans: int) -> str | None:
+def per_thousand(n: int, scans: int) -> str | None:
     if not scans:
         return None
     return str((Decimal(n) * 1000 / Decimal(scans)).quantize(Decimal("0.01"), ROUND_HALF_UP))

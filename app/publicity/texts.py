@@ -42,3 +42,11 @@ ERRORS.update(
         "open311_format": "只支持 JSON 格式（.json）。",
     }
 )
+
+#: The public map's colour bands (`app.publicity.geo.band`).
+MAP_BANDS = {
+    "low": "每千次扫码投诉少于 1 件",
+    "mid": "每千次扫码投诉 1 至 5 件",
+    "high": "每千次扫码投诉 5 件及以上",
+    "few": "投诉件数较少，不计算比率",
+}

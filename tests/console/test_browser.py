@@ -14,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import CHROMIUM
+from tests.console.test_figures_pages import june
 from tests.console.test_pages import decode_pdf_qr_codes
 from tests.console.world import PASSWORD, build
 
@@ -102,3 +103,40 @@ def test_console_in_chromium(app, backend, live, browser_page, tmp_path):
     info.value.save_as(str(pdf))
     assert decode_pdf_qr_codes(pdf.read_bytes()) == [f"{live}/s/{ids['code_a']}"]
     shot(page, backend, "5-store-page")
+
+
+def test_figures_and_map_in_chromium(app, backend, live, browser_page, monkeypatch):
+    june(app)
+    monkeypatch.setitem(
+        app.config, "PUBLICITY_MIN_CASES", 2
+    )  # store A's two complaints get a rate: a coloured point
+    page = browser_page
+    page.goto(f"{live}/admin/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live}/admin/")
+    page.click("header >> text=指标")
+    page.fill("input[name=from]", "2026-06-01")
+    page.fill("input[name=to]", "2026-06-30")
+    page.select_option("select[name=by]", "week")
+    page.click("#figure-filters button")
+    page.wait_for_selector("#figure-on_time_check")
+    assert "分子 2 件 / 分母 3 件" in page.inner_text("#figure-on_time_check")
+    assert page.locator("svg.chart polyline").count() >= 1
+    shot(page, backend, "6-figures")
+    page.locator("#comparison").scroll_into_view_if_needed()
+    shot(page, backend, "7-figures-stations")
+    page.click("#figure-on_time_check >> text=查看案件")
+    page.wait_for_selector("#cases")
+    assert page.locator("#cases tbody tr").count() == 3
+    shot(page, backend, "8-figure-cases")
+
+    page.click("header >> text=地图")
+    page.fill("input[name=from]", "2026-06-01")
+    page.fill("input[name=to]", "2026-06-30")
+    page.click("#map-filters button")
+    page.wait_for_selector("svg#map circle")
+    assert page.locator("svg#map .layer-rate circle").count() == 2
+    assert page.locator("svg#map .layer-expired rect").count() == 1
+    shot(page, backend, "9-map")

@@ -134,9 +134,31 @@ QUERY = st.dictionaries(
             "until",
             "next",
             "done",
+            "from",
+            "to",
+            "by",
+            "page",
+            "industry",
+            "layer",
+            "personal",
         ]
     ),
-    st.one_of(SEGMENT, st.sampled_from(["乙商圈", "乙商圈服务站", "9999-12-31", "0001-01-01", "a4"])),
+    st.one_of(
+        SEGMENT,
+        st.sampled_from(
+            [
+                "乙商圈",
+                "乙商圈服务站",
+                "9999-12-31",
+                "0001-01-01",
+                "2026-06-30",
+                "a4",
+                "1",
+                "99999999999",
+                "week",
+            ]
+        ),
+    ),
     max_size=4,
 )
 
@@ -161,9 +183,20 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/credentials",
         "/admin/integrity",
         f"/admin/imports/template-{part}.csv",
+        "/admin/figures",
+        "/admin/figures/on_time_check",
+        f"/admin/figures/{part}",
+        "/admin/map",
+        "/admin/map/stores.geojson",
+        "/admin/exports/cases.csv",
+        "/admin/exports/cases.xlsx",
+        "/admin/handoff",
+        "/admin/replies",
+        f"/admin/exports/cases.{part}",
         f"/admin/{part}",
     ):
         resp = browser.get(path, query_string=query)
+        resp.get_data()  # a streamed export runs to its end within the request context
         _check(resp)
         if resp.mimetype == "application/pdf" and not anonymous:
             assert resp.status_code == 200
@@ -193,4 +226,20 @@ def test_station_form_never_a_server_error(app, client, world, form):
             data={"csrf_token": csrf(client)},
             headers={"Origin": ORIGIN},
         )
+        _check(resp)
+
+
+@helpers.fuzz_settings(20)
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["number", "national_number", "filed_on", "decision", "note"]),
+        st.one_of(VALUES, st.sampled_from(["approve", "reject", "2026-06-01", "JS-1", "T00000000001"])),
+        max_size=5,
+    ),
+    reply=st.one_of(SEGMENT.map(lambda s: quote(s, safe="")), st.sampled_from(["1", "0", "999999"])),
+)
+def test_handoff_and_reply_forms_never_a_server_error(app, client, world, form, reply):
+    token = csrf(client)
+    for path in ("/admin/handoff", f"/admin/replies/{reply}"):
+        resp = client.post(path, data={"csrf_token": token, **form}, headers={"Origin": ORIGIN})
         _check(resp)
