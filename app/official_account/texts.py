@@ -65,6 +65,13 @@ OA = {
     "staff_only": "该指令供站点工作人员使用。",
     "station_not_found": "未找到站点“{name}”，请写站点全称。",
     "none_due": "",
+    "done_case_opened": "已对 {number} 立案调查。处理期限：{due}",
+    "done_not_opened": "已对 {number} 作出不予立案决定（{reason}）。",
+    "done_extended": "{number} 核查期限已延长，至{due}。",
+    "done_concluded": "{number} 已结案：{result}。",
+    "done_split": "已从 {number} 另立{kind} {twin}，两件分别处理并相互关联。",
+    "not_open_options": "请注明不予立案的理由，发送“不予立案 {number} 序号 [说明]”：",
+    "conclude_options": "请注明处理结果，发送“结案 {number} 序号 [说明]”：",
 }
 
 #: The chat's help, one line per command; the lines of actions follow the table in `app.complaints.states`.
@@ -72,6 +79,7 @@ HELP = {
     "head": "可用指令（“号”为投诉编号，也可只输末 6 位）：",
     "todo_station": "待办 — 本站点未办结的投诉，期限最近的在前",
     "todo_merchant": "待办 — 请您先行协商的投诉",
+    "todo_supervisor": "待办 — 本站点及下级未办结的投诉和举报，期限最近的在前",
     "view": "查看 号 — 详情，以及现在可以办理的指令",
     "accept": "受理 号",
     "decline": "不予受理 号 理由（发“不予受理 号”查看可选理由）",
@@ -80,6 +88,11 @@ HELP = {
     "suspend": "暂停 号 原因序号（发“暂停 号”查看可选原因）",
     "resume": "恢复 号",
     "resolve": "办结 号 结果序号 [挽回金额]（发“办结 号”查看可选结果）",
+    "split": "拆分 号 [说明] — 同时含投诉和举报的，另立一件分别处理",
+    "extend": "延期 号 理由 — 批准延长举报核查期限 15 个工作日（负责人，限一次）",
+    "open_case": "立案 号 [核查情况] — 举报核查后立案调查",
+    "not_open": "不予立案 号 理由序号（发“不予立案 号”查看可选理由）",
+    "conclude": "结案 号 结果序号（发“结案 号”查看可选结果）",
     "merchant_reply": "回复 号 内容 — 答复消费者",
     "merchant_settle": "和解 号 说明 [金额] — 已与消费者协商解决",
     "to_station": "协商不成 号 — 交由维权站点处理",
