@@ -520,7 +520,7 @@ def consumer_message(complaint: Complaint, actor: Actor, text: str) -> Complaint
             complaint,
             Actor.system(),
             "report_facts_added",
-            text=EVENTS["report_facts_added"].format(due=due_label(row.due_at, row.uncertain)),
+            text=EVENTS["report_facts_added"].format(due=deadlines.when_words(row, event.at)),
             data={"due_at": row.due_at.isoformat()},
             now=event.at,
         )
@@ -561,7 +561,7 @@ def extend_verification(complaint: Complaint, actor: Actor, reason: str) -> Comp
         complaint,
         actor,
         "verification_extended",
-        text=EVENTS["verification_extended"].format(due=due_label(row.due_at, row.uncertain), reason=reason),
+        text=EVENTS["verification_extended"].format(due=deadlines.when_words(row, utcnow()), reason=reason),
         data={"due_at": row.due_at.isoformat()},
     )
 
