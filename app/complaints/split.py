@@ -60,6 +60,8 @@ def split(original: Complaint, actor: Actor, text: str = "") -> Complaint:
     db.session.add(twin)
     db.session.flush()
     here = KINDS[kind.value]
+    # Art. 37: a complaint's timeline may reach its merchant (merchant-first), so the link is recorded
+    # there for staff only; the consumer reads it on the report's timeline, which no merchant ever sees.
     born = flow.record(
         twin,
         actor,
@@ -67,6 +69,7 @@ def split(original: Complaint, actor: Actor, text: str = "") -> Complaint:
         text=EVENTS["split_from"].format(
             kind=KINDS[original.kind.value], number=original.number, kind_here=here
         ),
+        visible=kind == ComplaintKind.REPORT,
         data={"linked_number": original.number},
         now=now,
     )
@@ -76,10 +79,12 @@ def split(original: Complaint, actor: Actor, text: str = "") -> Complaint:
         actor,
         "split_off",
         text=EVENTS["split_off"].format(kind=here, number=twin.number) + note,
+        visible=original.kind == ComplaintKind.REPORT,
         data={"linked_number": twin.number},
         now=now,
     )
-    notify.consumer_progress(original, event.id, event.text)
+    told = born if born.visible_to_consumer else event
+    notify.consumer_progress(told.complaint, told.id, told.text)
     notify.staff_alert(
         twin,
         twin.station,

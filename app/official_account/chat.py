@@ -368,7 +368,10 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
         if c.anonymous or (c.kind == ComplaintKind.REPORT and not c.name):
             lines.append(OA["detail_anonymous"])
         else:
-            lines.append(OA["detail_person"].format(name=c.name, phone=c.phone))
+            who = OA["detail_reporter" if c.kind == ComplaintKind.REPORT else "detail_person"]
+            lines.append(who.format(name=c.name, phone=c.phone))
+    if c.linked is not None and person.role != StaffRole.MERCHANT:
+        lines.append(OA["detail_linked"].format(kind=KINDS[c.linked.kind.value], number=c.linked.number))
     lines.append(OA["detail_description"].format(text=_short(c.description, 200)))
     pending = sorted(
         (d for d in c.deadlines if d.met_at is None and d.cancelled_at is None), key=lambda d: d.due_at

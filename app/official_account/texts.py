@@ -36,6 +36,8 @@ OA = {
     "detail_category": "类别：{category}；诉求：{demand}{amount}",
     "detail_amount": "；金额 {amount} 元",
     "detail_person": "投诉人：{name} {phone}",
+    "detail_reporter": "举报人：{name} {phone}",
+    "detail_linked": "关联{kind}：{number}（第九条分别处理）",
     "detail_anonymous": "举报人：匿名",
     "detail_description": "内容：{text}",
     "detail_deadlines": "期限：{items}",

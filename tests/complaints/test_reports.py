@@ -221,6 +221,9 @@ def test_split_a_complaint_into_a_linked_report_each_on_its_own_path(world):
     assert "accept_decline" in {d.kind for d in complaint.deadlines}
     assert report.number in complaint.events[-1].text and complaint.number in report.events[0].text
     assert report.consumer_id == complaint.consumer_id  # the consumer sees both as their own
+    # the link shows on the report's timeline; on the complaint's (which a merchant may read) staff only
+    assert report.events[0].visible_to_consumer and not complaint.events[-1].visible_to_consumer
+    assert _inbox(report) == [report.events[0].text] and _inbox(complaint) == []
     with pytest.raises(Conflict) as excinfo:  # a retry never makes a second one
         split.split(complaint, STAFF)
     assert excinfo.value.code == "already_split"
