@@ -587,29 +587,35 @@ def open_case(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEv
     return event
 
 
+def _listed(code: str, options: dict[str, str], field: str, message: str) -> str:
+    """`code` when it is one of `options`, else 422 on `field` listing them in Chinese."""
+    if code not in options:
+        raise ValidationFailed({field: message.format(labels="、".join(options.values()))})
+    return code
+
+
+def _report_ends(
+    complaint: Complaint, actor: Actor, action: str, body: str, code: str, to_status: Status, met: str
+) -> ComplaintEvent:
+    """A decision that ends a report (不予立案, 结案): recorded, its clocks stopped, the reporter told."""
+    now = utcnow()
+    complaint.first_response_at = complaint.first_response_at or now
+    complaint.outcome = code
+    complaint.closed_at = now
+    event = record(complaint, actor, action, text=body, reason_code=code, to_status=to_status, now=now)
+    deadlines.meet(complaint, now, "first_response", met)
+    deadlines.cancel_open(complaint, now)
+    return event
+
+
 def not_open(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
     """不予立案, with a reason from the closed list; the report is closed."""
     _require(complaint, "not_open", actor)
-    if reason_code not in NOT_OPEN_REASONS:
-        labels = "、".join(NOT_OPEN_REASONS.values())
-        raise ValidationFailed({"reason_code": CHOOSE_NOT_OPEN_REASON.format(labels=labels)})
+    code = _listed(reason_code, NOT_OPEN_REASONS, "reason_code", CHOOSE_NOT_OPEN_REASON)
     note = clean_text(text, required=False)
-    now = utcnow()
-    complaint.first_response_at = complaint.first_response_at or now
-    complaint.outcome = reason_code
-    complaint.closed_at = now
-    body = EVENTS["not_opened"].format(station=_station_name(complaint), reason=NOT_OPEN_REASONS[reason_code])
-    event = record(
-        complaint,
-        actor,
-        "not_opened",
-        text=body + (f"说明：{note}。" if note else ""),
-        reason_code=reason_code,
-        to_status=Status.NOT_OPENED,
-        now=now,
-    )
-    deadlines.meet(complaint, now, "first_response", "clue_verification")
-    deadlines.cancel_open(complaint, now)
+    body = EVENTS["not_opened"].format(station=_station_name(complaint), reason=NOT_OPEN_REASONS[code])
+    body += f"说明：{note}。" if note else ""
+    event = _report_ends(complaint, actor, "not_opened", body, code, Status.NOT_OPENED, "clue_verification")
     _tell_reporter(complaint, event, "不予立案", "举报处理结果")
     return event
 
@@ -617,25 +623,11 @@ def not_open(complaint: Complaint, actor: Actor, reason_code: str, text: str = "
 def conclude(complaint: Complaint, actor: Actor, result: str, text: str = "") -> ComplaintEvent:
     """结案: the opened case is decided; the result is what the reporter may be told."""
     _require(complaint, "conclude", actor)
-    if result not in CASE_RESULTS:
-        raise ValidationFailed({"result": CHOOSE_CASE_RESULT.format(labels="、".join(CASE_RESULTS.values()))})
-    note = clean_text(text, required=False)
-    now = utcnow()
-    complaint.outcome = result
-    complaint.resolved_at = complaint.closed_at = now
-    event = record(
-        complaint,
-        actor,
-        "case_concluded",
-        text=EVENTS["case_concluded"].format(result=CASE_RESULTS[result]) + note,
-        reason_code=result,
-        to_status=Status.CLOSED,
-        now=now,
-        data={"result": result},
-    )
-    deadlines.meet(complaint, now, "case_handling")
-    deadlines.cancel_open(complaint, now)
-    _tell_reporter(complaint, event, CASE_RESULTS[result], "举报已结案")
+    code = _listed(result, CASE_RESULTS, "result", CHOOSE_CASE_RESULT)
+    body = EVENTS["case_concluded"].format(result=CASE_RESULTS[code]) + clean_text(text, required=False)
+    complaint.resolved_at = utcnow()
+    event = _report_ends(complaint, actor, "case_concluded", body, code, Status.CLOSED, "case_handling")
+    _tell_reporter(complaint, event, CASE_RESULTS[code], "举报已结案")
     return event
 
 

@@ -618,51 +618,57 @@ def _give_up(person: Staff, rest: str, now: dt.datetime) -> str:
 # --- report commands (举报) ---------------------------------------------------------------------------
 
 
+def _case_and_text(person: Staff, rest: str) -> tuple[Complaint, str]:
+    """`号 [文字]`: the case (locked to act) and the words after its number."""
+    parts = _split(rest, 2)
+    return _find_to_act(person, parts[0] if parts else ""), parts[1] if len(parts) > 1 else ""
+
+
+def _case_and_choice(
+    person: Staff, rest: str, options: dict[str, str], head: str
+) -> tuple[Complaint, str, str]:
+    """`号 序号 [说明]`: the case, the option chosen by number or code, and the note; without a valid
+    choice, the options by number and Chinese name."""
+    c, words = _case_and_text(person, rest)
+    first, _, more = words.partition(" ")
+    code = _pick(first, options, {})
+    if code is None:
+        raise _Say(_numbered(OA[head].format(number=c.number), options))
+    return c, code, more.strip()
+
+
 def _open_case(person: Staff, rest: str, now: dt.datetime) -> str:
     """`立案 号 [核查情况]`."""
-    parts = _split(rest, 2)
-    c = _find_to_act(person, parts[0] if parts else "")
-    flow.open_case(c, _actor(person), parts[1] if len(parts) > 1 else "")
+    c, text = _case_and_text(person, rest)
+    flow.open_case(c, _actor(person), text)
     return OA["done_case_opened"].format(number=c.number, due=_due_words(c, "case_handling") or "-")
 
 
 def _not_open(person: Staff, rest: str, now: dt.datetime) -> str:
     """`不予立案 号 理由序号 [说明]`; without a reason, the closed list by number and name."""
-    parts = _split(rest, 2)
-    c = _find_to_act(person, parts[0] if parts else "")
-    first, _, more = (parts[1] if len(parts) > 1 else "").partition(" ")
-    code = _pick(first, NOT_OPEN_REASONS, {})
-    if code is None:
-        raise _Say(_numbered(OA["not_open_options"].format(number=c.number), NOT_OPEN_REASONS))
-    flow.not_open(c, _actor(person), code, more.strip())
+    c, code, note = _case_and_choice(person, rest, NOT_OPEN_REASONS, "not_open_options")
+    flow.not_open(c, _actor(person), code, note)
     return OA["done_not_opened"].format(number=c.number, reason=_short(NOT_OPEN_REASONS[code], 30))
 
 
 def _extend(person: Staff, rest: str, now: dt.datetime) -> str:
     """`延期 号 理由`: a supervisor approves 15 more working days of verification, once."""
-    parts = _split(rest, 2)
-    c = _find_to_act(person, parts[0] if parts else "")
-    flow.extend_verification(c, _actor(person), parts[1] if len(parts) > 1 else "")
+    c, reason = _case_and_text(person, rest)
+    flow.extend_verification(c, _actor(person), reason)
     return OA["done_extended"].format(number=c.number, due=_due_words(c, "clue_verification") or "-")
 
 
 def _conclude(person: Staff, rest: str, now: dt.datetime) -> str:
     """`结案 号 结果序号 [说明]`; without a result, the results by number and name."""
-    parts = _split(rest, 2)
-    c = _find_to_act(person, parts[0] if parts else "")
-    first, _, more = (parts[1] if len(parts) > 1 else "").partition(" ")
-    result = _pick(first, CASE_RESULTS, {})
-    if result is None:
-        raise _Say(_numbered(OA["conclude_options"].format(number=c.number), CASE_RESULTS))
-    flow.conclude(c, _actor(person), result, more.strip())
-    return OA["done_concluded"].format(number=c.number, result=CASE_RESULTS[result])
+    c, code, note = _case_and_choice(person, rest, CASE_RESULTS, "conclude_options")
+    flow.conclude(c, _actor(person), code, note)
+    return OA["done_concluded"].format(number=c.number, result=CASE_RESULTS[code])
 
 
 def _split_case(person: Staff, rest: str, now: dt.datetime) -> str:
     """`拆分 号 [说明]`: a filing holding a complaint and a report becomes two linked cases (Art. 9)."""
-    parts = _split(rest, 2)
-    c = _find_to_act(person, parts[0] if parts else "")
-    twin = split.split(c, _actor(person), parts[1] if len(parts) > 1 else "")
+    c, text = _case_and_text(person, rest)
+    twin = split.split(c, _actor(person), text)
     return OA["done_split"].format(number=c.number, kind=KINDS[twin.kind.value], twin=twin.number)
 
 
