@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintKind, Status
-from app.complaints.texts import STATUS, TRANSITION_REFUSED
+from app.complaints.texts import KINDS, TRANSITION_REFUSED, status_label
 from app.core.errors import Conflict, DomainError, Forbidden
 
 #: A consumer who disputed a result may reopen it once, within this window.
@@ -196,7 +196,10 @@ def refusal(c: Complaint, action: str, role: Role, now: dt.datetime) -> DomainEr
         return Forbidden("staff_not_allowed")
     if c.status not in rule.states:
         return Conflict(
-            "invalid_transition", TRANSITION_REFUSED.format(status=STATUS.get(c.status.value, ""))
+            "invalid_transition",
+            TRANSITION_REFUSED.format(
+                kind=KINDS[c.kind.value], status=status_label(c.kind.value, c.status.value)
+            ),
         )
     code = rule.condition(c, now) if rule.condition else None
     return Conflict(code) if code else None

@@ -113,7 +113,7 @@ CHOOSE_TERMINATION_REASON = "终止调解需注明理由（{rules}所列情形�
 OTHER_ROUTES = "您还可以通过以下途径解决：与经营者协商和解；请求消费者协会或依法成立的其他调解组织调解；根据与经营者达成的仲裁协议提请仲裁；向人民法院提起诉讼。"
 
 #: A transition the case's current state does not allow (code `invalid_transition`).
-TRANSITION_REFUSED = "当前状态下不能进行此操作（该投诉目前为“{status}”）。"
+TRANSITION_REFUSED = "当前状态下不能进行此操作（该{kind}目前为“{status}”）。"
 
 OUTCOMES = {
     "agreement": "调解达成协议",

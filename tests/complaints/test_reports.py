@@ -73,6 +73,7 @@ def test_report_each_transition_allowed_only_from_its_states(world, name):
             with pytest.raises(Conflict) as excinfo:
                 call(world, c)
             assert excinfo.value.code == "invalid_transition" and excinfo.value.status == 409
+            assert excinfo.value.message.startswith("当前状态下不能进行此操作（该举报目前为“")
             assert len(c.events) == before
 
 
