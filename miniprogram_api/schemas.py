@@ -13,11 +13,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.complaints.texts import (
+    CASE_RESULTS,
     CATEGORIES,
     CONSUMER_DEADLINES,
     DEADLINE_KINDS,
     DEMANDS,
     KINDS,
+    NOT_OPEN_REASONS,
     OUTCOMES,
     STATUS,
 )
@@ -427,15 +429,34 @@ class StationContactOut(BaseModel):
 class ActionsOut(BaseModel):
     """What the consumer may do now: show a button for each true, call the endpoint named."""
 
-    withdraw: bool = described("可撤回：POST /complaints/{number}/withdraw（办结前）", True)
-    message: bool = described("可补充说明或图片：POST /complaints/{number}/messages", True)
-    confirm: bool = described("可确认是否解决：POST /complaints/{number}/confirm（已办结时）", False)
+    message: bool = described(
+        "可补充说明或图片：POST /complaints/{number}/messages（举报核查中补充新的事实的，核查期限重新计算）",
+        True,
+    )
+    withdraw: bool = described(
+        "可撤回：POST /complaints/{number}/withdraw（办结前；举报无此项）", True, default=False
+    )
+    confirm: bool = described(
+        "可确认是否解决：POST /complaints/{number}/confirm（已办结时；举报无此项）", False, default=False
+    )
     reopen: bool = described(
-        "可申请重新处理：POST /complaints/{number}/reopen（不认可结果后 7 日内，限一次）", False
+        "可申请重新处理：POST /complaints/{number}/reopen（不认可结果后 7 日内，限一次；举报无此项）",
+        False,
+        default=False,
     )
     rate: bool = described(
-        "可评价：POST /complaints/{number}/rating（办结、结案或不予受理后，限一次）", False
+        "可评价：POST /complaints/{number}/rating（办结、结案或不予受理后，限一次；举报无此项）",
+        False,
+        default=False,
     )
+
+
+class LinkedCaseOut(BaseModel):
+    """The other half of a filing the station split into a complaint and a report (第九条)."""
+
+    number: str = described("关联案件编号", "T2612070ABCDE")
+    kind: str = choice(KINDS, "类型", example="report")
+    kind_label: str = described("类型（中文）", "举报")
 
 
 class ComplaintDetailOut(ComplaintSummaryOut):
@@ -456,8 +477,13 @@ class ComplaintDetailOut(ComplaintSummaryOut):
     timeline: list[TimelineOut] = described("时间线，早的在前")
     commitments_snapshot: list[CommitmentOut] = described("投诉时店铺的服务承诺")
     evidence: list[str] = described("图片 id（GET /uploads/{id} 读取）", ["u_3f9a1c2b7d"])
-    outcome: str | None = choice(OUTCOMES, "办结结果；未办结为 null", nullable=True)
+    outcome: str | None = choice(
+        {**OUTCOMES, **NOT_OPEN_REASONS, **CASE_RESULTS},
+        "办结结果；举报为不予立案的理由或结案结果；未办结为 null",
+        nullable=True,
+    )
     outcome_label: str | None = described("办结结果（中文）", "调解达成协议")
+    linked: LinkedCaseOut | None = described("由站点拆分出的关联投诉或举报；没有为 null", None, default=None)
     amount_recovered: str | None = described("挽回金额（元）", "25.80")
     consumer_confirmed: bool | None = described("您是否确认已解决；未确认为 null", True)
     rating: int | None = described("您的评价（1–5 星）；未评价为 null", 5)

@@ -128,6 +128,9 @@ ORDER_121 = RuleSet(
         "clue_verification": Limit(15, WD, "discovery", "Order 121 Art. 27", extension=15),
         "jurisdiction_dispute": Limit(7, WD, "dispute", "Order 121 Art. 33"),
         "too_old": Limit(3, YEARS, "harm_known", "Order 121 Art. 16(4)"),
+        # Art. 35: reports are handled under the administrative penalty procedure rules, whose ordinary
+        # procedure decides a case within 90 days of opening it (立案), extendable by 30 with approval.
+        "case_handling": Limit(90, CD, "case_opened", "SAMR penalty procedure rules Art. 64", extension=30),
     },
 )
 
@@ -148,6 +151,7 @@ INTERIM_2022 = RuleSet(
         "clue_verification": Limit(15, WD, "discovery", "Interim Art. 23", extension=15),
         "jurisdiction_dispute": Limit(7, WD, "dispute", "Interim Art. 30"),
         "too_old": Limit(3, YEARS, "harm_known", "Interim Art. 15(4)"),
+        "case_handling": Limit(90, CD, "case_opened", "SAMR penalty procedure rules Art. 64", extension=30),
     },
 )
 

@@ -13,11 +13,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app.complaints import access, deadlines, flow, sweeps
+from app.complaints import access, deadlines, flow, split, sweeps
 from app.complaints.filing import input
 from app.complaints.models import Complaint
 from app.complaints.states import Actor
-from app.complaints.texts import STATUS
+from app.complaints.texts import CASE_RESULTS, KINDS, NOT_OPEN_REASONS, status_label
 from app.core.errors import DomainError, NotFound
 from app.core.extensions import db
 from app.core.timeutil import CHINA, utcnow
@@ -58,7 +58,7 @@ def _run(number: str, staff_id: int | None, action) -> None:
         db.session.rollback()
         detail = "；".join(f"{k}：{v}" for k, v in (exc.fields or {}).items())
         raise click.ClickException(exc.message + (f"（{detail}）" if detail else "")) from exc
-    click.echo(f"{complaint.number} → {STATUS[complaint.status.value]}")
+    click.echo(f"{complaint.number} → {status_label(complaint.kind.value, complaint.status.value)}")
 
 
 staff_option = click.option("--staff", "staff_id", type=int, default=None, help="Acting staff member's id.")
@@ -80,14 +80,18 @@ def list_cmd(station: str | None, only_open: bool):
         pending = [d for d in c.deadlines if d.met_at is None and d.cancelled_at is None]
         nxt = min(pending, key=lambda d: d.due_at, default=None)
         due = f"{deadlines.label(nxt.kind)} {deadlines.when_words(nxt, utcnow())}" if nxt else "-"
-        click.echo(f"{c.number}\t{STATUS[c.status.value]}\t{c.store.name}\t{c.station.name}\t{due}")
+        click.echo(
+            f"{c.number}\t{status_label(c.kind.value, c.status.value)}\t{c.store.name}\t{c.station.name}\t{due}"
+        )
 
 
 @complaints_cli.command("show")
 @click.argument("number")
 def show_cmd(number: str):
     c = _complaint(number)
-    click.echo(f"{c.number} {STATUS[c.status.value]} {c.store.name} → {c.station.name}（{c.routing_rule}）")
+    click.echo(
+        f"{c.number} {status_label(c.kind.value, c.status.value)} {c.store.name} → {c.station.name}（{c.routing_rule}）"
+    )
     click.echo(c.description)
     now = utcnow()
     for d in c.deadlines:
@@ -176,6 +180,60 @@ def merchant_reply_cmd(number, text, staff_id):
 def merchant_settle_cmd(number, text, amount, staff_id):
     recovered = _amount(amount)
     _run(number, staff_id, lambda c, a: flow.merchant_settle(c, a, text, recovered))
+
+
+# -- reports (举报): verification, 立案 / 不予立案, 结案; splitting a filing in two ---------------------------
+
+
+@complaints_cli.command("extend")
+@click.argument("number")
+@click.argument("reason")
+@staff_option
+def extend_cmd(number, reason, staff_id):
+    """A supervisor's approval: a report's verification gets 15 more working days, once."""
+    _run(number, staff_id, lambda c, a: flow.extend_verification(c, a, reason))
+
+
+@complaints_cli.command("open-case")
+@click.argument("number")
+@click.option("--text", default="", help="What the verification found.")
+@staff_option
+def open_case_cmd(number, text, staff_id):
+    """立案: the report's verification found grounds; the case is investigated."""
+    _run(number, staff_id, lambda c, a: flow.open_case(c, a, text))
+
+
+@complaints_cli.command("not-open")
+@click.argument("number")
+@click.argument("reason_code", type=click.Choice(list(NOT_OPEN_REASONS)))
+@click.option("--text", default="")
+@staff_option
+def not_open_cmd(number, reason_code, text, staff_id):
+    """不予立案, with a reason from the closed list; the report is closed."""
+    _run(number, staff_id, lambda c, a: flow.not_open(c, a, reason_code, text))
+
+
+@complaints_cli.command("conclude")
+@click.argument("number")
+@click.argument("result", type=click.Choice(list(CASE_RESULTS)))
+@click.option("--text", default="")
+@staff_option
+def conclude_cmd(number, result, text, staff_id):
+    """结案: the opened case is decided; a named reporter is told the result."""
+    _run(number, staff_id, lambda c, a: flow.conclude(c, a, result, text))
+
+
+@complaints_cli.command("split")
+@click.argument("number")
+@click.option("--text", default="")
+@staff_option
+def split_cmd(number, text, staff_id):
+    """A filing holding a complaint and a report: open the other kind as a linked case (Art. 9)."""
+    made = []
+    _run(number, staff_id, lambda c, a: made.append(split.split(c, a, text)))
+    click.echo(
+        f"{made[0].number}（{KINDS[made[0].kind.value]}）→ {status_label(made[0].kind.value, made[0].status.value)}"
+    )
 
 
 @complaints_cli.command("handoff")

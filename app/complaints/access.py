@@ -69,12 +69,15 @@ def can_see(staff: Staff, complaint: Complaint) -> bool:
 
 
 def role(staff: Staff) -> Role:
-    return Role.MERCHANT if staff.role == StaffRole.MERCHANT else Role.STATION
+    if staff.role == StaffRole.MERCHANT:
+        return Role.MERCHANT
+    return Role.SUPERVISOR if staff.role == StaffRole.SUPERVISOR else Role.STATION
 
 
 def actor(staff: Staff, channel: str) -> Actor:
     """The timeline's actor for a staff member or merchant contact working through `channel`."""
-    return Actor("merchant" if staff.role == StaffRole.MERCHANT else "staff", staff.id, channel)
+    kind = "merchant" if staff.role == StaffRole.MERCHANT else "staff"
+    return Actor(kind, staff.id, channel, supervisor=staff.role == StaffRole.SUPERVISOR)
 
 
 # ------------------------------------------------------------------------------ getting a complaint

@@ -136,6 +136,31 @@ def merchant_clocks(complaint: Complaint, filed_at: dt.datetime) -> None:
     _store_plan(complaint, merchant_plan(rules, filed_at, workcal.load()))
 
 
+def _rules(complaint: Complaint) -> rulesets.RuleSet:
+    return rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)
+
+
+def verification_clock(
+    complaint: Complaint, received_at: dt.datetime, *, extended: bool = False
+) -> ComplaintDeadline:
+    """A report's clue verification (Order 121 Art. 27): from `received_at` (the filing, or the latest
+    report of new facts, Art. 35), with the approved extension when `extended`."""
+    deadline = _rules(complaint).deadline("clue_verification", received_at, extended=extended)
+    return add(complaint, "clue_verification", deadline, "clue_verification", received_at)
+
+
+def extend_verification(complaint: Complaint) -> ComplaintDeadline:
+    """The verification limit plus its extension, counted from the same start."""
+    row = next(d for d in complaint.deadlines if d.kind == "clue_verification")
+    return verification_clock(complaint, as_utc(row.starts_at or complaint.created_at), extended=True)
+
+
+def case_clock(complaint: Complaint, opened_at: dt.datetime) -> ComplaintDeadline:
+    """An opened case (立案) is decided within the penalty procedure's limit, from the day it was opened."""
+    deadline = _rules(complaint).deadline("case_handling", opened_at)
+    return add(complaint, "case_handling", deadline, "case_handling", opened_at)
+
+
 def mediation_clock(complaint: Complaint) -> None:
     """Mediation runs from acceptance; time suspended for testing does not count (Art. 22)."""
     rules = rulesets.rules_for(today_cn(complaint.created_at), complaint.rule_set)

@@ -12,15 +12,20 @@ import datetime as dt
 from decimal import Decimal
 
 from app.complaints import deadlines, states
-from app.complaints.models import Complaint, ComplaintEvent, Status
+from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind, Status
 from app.complaints.states import Actor
 from app.complaints.texts import (
+    CASE_RESULTS,
+    CHOOSE_CASE_RESULT,
     CHOOSE_DECLINE_REASON,
+    CHOOSE_NOT_OPEN_REASON,
     CHOOSE_OUTCOME,
     CHOOSE_SUSPEND_REASON,
     CHOOSE_TERMINATION_REASON,
     EVENTS,
+    EXTENSION_REASON_REQUIRED,
     GROUNDS,
+    NOT_OPEN_REASONS,
     OTHER_ROUTES,
     OUTCOMES,
     STATUTES,
@@ -40,7 +45,7 @@ def _require(complaint: Complaint, action: str, actor: Actor, now: dt.datetime |
     states.require(complaint, action, actor, now or utcnow())
 
 
-def _text(value: str | None, field: str = "text", *, required: bool = True) -> str:
+def clean_text(value: str | None, field: str = "text", *, required: bool = True) -> str:
     text = (value or "").strip()
     if required and not text:
         raise ValidationFailed({field: "请填写内容"})
@@ -143,7 +148,7 @@ def _station_name(complaint: Complaint) -> str:
 
 def merchant_reply(complaint: Complaint, actor: Actor, text: str) -> ComplaintEvent:
     _require(complaint, "merchant_reply", actor)
-    text = _text(text)
+    text = clean_text(text)
     event = record(complaint, actor, "merchant_replied", text=EVENTS["merchant_replied"].format(text=text))
     deadlines.meet(complaint, event.at, "merchant_reply")
     _tell_consumer(complaint, event)
@@ -155,7 +160,7 @@ def merchant_settle(
 ) -> ComplaintEvent:
     """The merchant reports a settlement; the consumer confirms (closed) or disputes (to the station)."""
     _require(complaint, "merchant_settle", actor)
-    text = _text(text)
+    text = clean_text(text)
     now = utcnow()
     complaint.outcome = "settled"
     complaint.amount_recovered = amount
@@ -211,8 +216,7 @@ def accept(complaint: Complaint, actor: Actor) -> ComplaintEvent:
         to_status=Status.ACCEPTED,
         now=now,
     )
-    # A report's decision is its verification (reports share this workflow for now).
-    deadlines.meet(complaint, now, "first_response", "accept_decline", "clue_verification")
+    deadlines.meet(complaint, now, "first_response", "accept_decline")
     deadlines.mediation_clock(complaint)
     _tell_consumer(complaint, event)
     return event
@@ -231,7 +235,7 @@ def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
     rules, reasons = grounds(complaint, "decline")
     if reason_code not in reasons:
         raise ValidationFailed({"reason_code": CHOOSE_DECLINE_REASON.format(rules=rules)})
-    extra = _text(text, required=False)
+    extra = clean_text(text, required=False)
     now = utcnow()
     complaint.first_response_at = complaint.first_response_at or now
     complaint.closed_at = now
@@ -247,7 +251,7 @@ def decline(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
         to_status=Status.DECLINED,
         now=now,
     )
-    deadlines.meet(complaint, now, "first_response", "accept_decline", "clue_verification")
+    deadlines.meet(complaint, now, "first_response", "accept_decline")
     deadlines.cancel_open(complaint, now)
     _tell_consumer(complaint, event)
     return event
@@ -266,7 +270,7 @@ def suspend(complaint: Complaint, actor: Actor, reason_code: str, text: str = ""
         "suspended",
         reason_code=reason_code,
         text=EVENTS["suspended"].format(reason=SUSPEND_REASONS[reason_code])
-        + (_text(text, required=False) or ""),
+        + (clean_text(text, required=False) or ""),
         to_status=Status.SUSPENDED,
         now=now,
     )
@@ -290,7 +294,7 @@ def resume(complaint: Complaint, actor: Actor) -> ComplaintEvent:
 def transfer(complaint: Complaint, actor: Actor, station: Station, reason: str) -> ComplaintEvent:
     """To a named station, with a reason. Counted on its own; never a resolution; clocks keep running."""
     _require(complaint, "transfer", actor)
-    reason = _text(reason, "reason")
+    reason = clean_text(reason, "reason")
     if station.id == complaint.station_id:
         raise ValidationFailed({"station": "不能转给当前站点"})
     from_station = complaint.station
@@ -317,7 +321,7 @@ def transfer(complaint: Complaint, actor: Actor, station: Station, reason: str) 
 
 def reply(complaint: Complaint, actor: Actor, text: str, *, internal: bool = False) -> ComplaintEvent:
     _require(complaint, "reply", actor)
-    text = _text(text)
+    text = clean_text(text)
     now = utcnow()
     shown = EVENTS["replied"].format(station=_station_name(complaint), text=text)
     event = record(
@@ -351,7 +355,7 @@ def resolve(
         raise ValidationFailed({"reason_code": CHOOSE_TERMINATION_REASON.format(rules=rules)})
     if amount_recovered is not None and amount_recovered < 0:
         raise ValidationFailed({"amount_recovered": "挽回金额不能为负数"})
-    note = _text(text, required=False)
+    note = clean_text(text, required=False)
     now = utcnow()
     complaint.outcome = outcome
     complaint.amount_recovered = amount_recovered
@@ -459,7 +463,7 @@ def withdraw(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEve
         complaint,
         actor,
         "withdrawn",
-        text=EVENTS["withdrawn"] + _text(text, required=False),
+        text=EVENTS["withdrawn"] + clean_text(text, required=False),
         to_status=Status.WITHDRAWN,
         now=now,
     )
@@ -480,7 +484,7 @@ def reopen(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent
         complaint,
         actor,
         "reopened",
-        text=EVENTS["reopened"] + _text(text, required=False),
+        text=EVENTS["reopened"] + clean_text(text, required=False),
         to_status=Status.WITH_STATION,
         now=now,
     )
@@ -492,7 +496,7 @@ def rate(complaint: Complaint, actor: Actor, rating: int, comment: str = "") -> 
     _require(complaint, "rate", actor)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed({"rating": "评分应为 1 到 5 的整数"})
-    comment = _text(comment, "comment", required=False)[:300]
+    comment = clean_text(comment, "comment", required=False)[:300]
     complaint.rating = rating
     complaint.rating_comment = comment
     return record(
@@ -504,12 +508,126 @@ def rate(complaint: Complaint, actor: Actor, rating: int, comment: str = "") -> 
 
 
 def consumer_message(complaint: Complaint, actor: Actor, text: str) -> ComplaintEvent:
+    """The consumer adds to the case. On a report still being verified these are new facts: merged into
+    the same report, and the verification clock restarts from today (Order 121 Art. 35)."""
     _require(complaint, "message", actor)
-    text = _text(text)
+    text = clean_text(text)
     event = record(complaint, actor, "consumer_message", text=EVENTS["consumer_message"].format(text=text))
+    if complaint.kind == ComplaintKind.REPORT and complaint.status == Status.SUBMITTED:
+        extended = any(e.action == "verification_extended" for e in complaint.events)
+        row = deadlines.verification_clock(complaint, event.at, extended=extended)
+        record(
+            complaint,
+            Actor.system(),
+            "report_facts_added",
+            text=EVENTS["report_facts_added"].format(due=deadlines.when_words(row, event.at)),
+            data={"due_at": row.due_at.isoformat()},
+            now=event.at,
+        )
     notify.staff_alert(
         complaint, complaint.station, event.id, template=notify.STAFF_NEW, summary="消费者补充了材料"
     )
+    return event
+
+
+# --- reports (举报, Order 121 Art. 28-37) ------------------------------------------------------------
+
+
+def _tell_reporter(complaint: Complaint, event: ComplaintEvent, what: str, title: str) -> None:
+    """A named reporter is told the decision and the result (Art. 36), and the notice is recorded on the
+    timeline; an anonymous one left no way to be told and follows the status only. The store is never
+    told anything of a report (Art. 37): no merchant alert is ever queued here."""
+    if complaint.anonymous:
+        return
+    notice = record(
+        complaint,
+        Actor.system(),
+        "reporter_notified",
+        text=EVENTS["reporter_notified"].format(what=what),
+        data={"decision_event_id": event.id},
+        now=event.at,
+    )
+    notify.consumer_progress(complaint, notice.id, event.text, title=title)
+
+
+def extend_verification(complaint: Complaint, actor: Actor, reason: str) -> ComplaintEvent:
+    """A supervisor approves 15 more working days of verification, once, with a reason (Art. 27)."""
+    _require(complaint, "extend", actor)
+    reason = clean_text(reason, "reason") if (reason or "").strip() else ""
+    if not reason:
+        raise ValidationFailed({"reason": EXTENSION_REASON_REQUIRED})
+    row = deadlines.extend_verification(complaint)
+    return record(
+        complaint,
+        actor,
+        "verification_extended",
+        text=EVENTS["verification_extended"].format(due=deadlines.when_words(row, utcnow()), reason=reason),
+        data={"due_at": row.due_at.isoformat()},
+    )
+
+
+def open_case(complaint: Complaint, actor: Actor, text: str = "") -> ComplaintEvent:
+    """立案: verification found grounds; the case is investigated under the penalty procedure."""
+    _require(complaint, "open_case", actor)
+    note = clean_text(text, required=False)
+    now = utcnow()
+    complaint.accepted_at = now
+    complaint.first_response_at = complaint.first_response_at or now
+    event = record(
+        complaint,
+        actor,
+        "case_opened",
+        text=EVENTS["case_opened"].format(station=_station_name(complaint)) + note,
+        to_status=Status.INVESTIGATING,
+        now=now,
+    )
+    deadlines.meet(complaint, now, "first_response", "clue_verification")
+    deadlines.case_clock(complaint, now)
+    _tell_reporter(complaint, event, "立案调查", "举报已立案")
+    return event
+
+
+def _listed(code: str, options: dict[str, str], field: str, message: str) -> str:
+    """`code` when it is one of `options`, else 422 on `field` listing them in Chinese."""
+    if code not in options:
+        raise ValidationFailed({field: message.format(labels="、".join(options.values()))})
+    return code
+
+
+def _report_ends(
+    complaint: Complaint, actor: Actor, action: str, body: str, code: str, to_status: Status, met: str
+) -> ComplaintEvent:
+    """A decision that ends a report (不予立案, 结案): recorded, its clocks stopped, the reporter told."""
+    now = utcnow()
+    complaint.first_response_at = complaint.first_response_at or now
+    complaint.outcome = code
+    complaint.closed_at = now
+    event = record(complaint, actor, action, text=body, reason_code=code, to_status=to_status, now=now)
+    deadlines.meet(complaint, now, "first_response", met)
+    deadlines.cancel_open(complaint, now)
+    return event
+
+
+def not_open(complaint: Complaint, actor: Actor, reason_code: str, text: str = "") -> ComplaintEvent:
+    """不予立案, with a reason from the closed list; the report is closed."""
+    _require(complaint, "not_open", actor)
+    code = _listed(reason_code, NOT_OPEN_REASONS, "reason_code", CHOOSE_NOT_OPEN_REASON)
+    note = clean_text(text, required=False)
+    body = EVENTS["not_opened"].format(station=_station_name(complaint), reason=NOT_OPEN_REASONS[code])
+    body += f"说明：{note}。" if note else ""
+    event = _report_ends(complaint, actor, "not_opened", body, code, Status.NOT_OPENED, "clue_verification")
+    _tell_reporter(complaint, event, "不予立案", "举报处理结果")
+    return event
+
+
+def conclude(complaint: Complaint, actor: Actor, result: str, text: str = "") -> ComplaintEvent:
+    """结案: the opened case is decided; the result is what the reporter may be told."""
+    _require(complaint, "conclude", actor)
+    code = _listed(result, CASE_RESULTS, "result", CHOOSE_CASE_RESULT)
+    body = EVENTS["case_concluded"].format(result=CASE_RESULTS[code]) + clean_text(text, required=False)
+    complaint.resolved_at = utcnow()
+    event = _report_ends(complaint, actor, "case_concluded", body, code, Status.CLOSED, "case_handling")
+    _tell_reporter(complaint, event, CASE_RESULTS[code], "举报已结案")
     return event
 
 

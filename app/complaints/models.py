@@ -35,6 +35,9 @@ class Status(enum.StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    # a report's own (举报): verified, then a case opened (立案, investigating) or not (不予立案)
+    INVESTIGATING = "investigating"
+    NOT_OPENED = "not_opened"
 
 
 OPEN_STATUSES = (
@@ -43,6 +46,7 @@ OPEN_STATUSES = (
     Status.WITH_STATION,
     Status.ACCEPTED,
     Status.SUSPENDED,
+    Status.INVESTIGATING,
 )
 
 
@@ -113,6 +117,8 @@ class Complaint(db.Model):
     national_case_number: Mapped[str | None] = mapped_column(sa.String(40))
     national_filed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     handed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The other half of a filing split in two (Art. 9): the report made from a complaint, or back.
+    linked_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints.id"))
     #: The description as published (app.publicity.redact), prepared by the worker once the case may be.
     public_summary: Mapped[str | None] = mapped_column(sa.Text)
     client_addr: Mapped[str] = mapped_column(sa.String(64), default="")  # keyed hash, not the IP
@@ -124,6 +130,7 @@ class Complaint(db.Model):
     store: Mapped[Store] = relationship()
     consumer: Mapped[Consumer] = relationship()
     station: Mapped[Station] = relationship()
+    linked: Mapped[Complaint | None] = relationship(remote_side="Complaint.id", post_update=True)
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
     )

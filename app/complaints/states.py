@@ -3,11 +3,13 @@
 Each case kind has its own path: a dict from action name to a `Rule` (the states it may start from, the
 roles that may take it, and an optional further condition). The transitions in `flow` check it before
 they change anything; every presenter derives what it offers from it: the consumer's `actions`, the staff
-page's forms, the chat's help and the commands it offers after `查看`. Complaints and reports follow the
-same path today; a report's own path (verify → 立案/不予立案 → closed) is a second dict in `PATHS`.
+page's forms, the chat's help and the commands it offers after `查看`. A complaint (投诉) and a report
+(举报) have separate paths: a report is verified (核查, 15 working days, once extendable by 15 with a
+supervisor's approval), then a case is opened (立案 → investigating → 结案) or not (不予立案); no merchant,
+no mediation, no confirmation or rating (Order 121 Art. 28-37).
 
-Roles: the consumer who filed; station staff (handlers and supervisors alike: who sees which station is
-`access`); a merchant contact during merchant-first (首问负责); the system, which is the worker's sweeps
+Roles: the consumer who filed; station staff (handlers and supervisors: who sees which station is
+`access`; a supervisor takes every station action, and alone approves what needs a head's approval); a merchant contact during merchant-first (首问负责); the system, which is the worker's sweeps
 and the operator at the command line (`flask complaints ...` without `--staff`), and may take the
 station's and the merchant's actions but never the consumer's.
 """
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintKind, Status
-from app.complaints.texts import STATUS, TRANSITION_REFUSED
+from app.complaints.texts import KINDS, TRANSITION_REFUSED, status_label
 from app.core.errors import Conflict, DomainError, Forbidden
 
 #: A consumer who disputed a result may reopen it once, within this window.
@@ -36,6 +38,7 @@ TO_STATION_REASONS = (MERCHANT_GAVE_UP, MERCHANT_TIMEOUT)
 class Role(enum.StrEnum):
     CONSUMER = "consumer"
     STATION = "station"
+    SUPERVISOR = "supervisor"
     MERCHANT = "merchant"
     SYSTEM = "system"
 
@@ -56,6 +59,7 @@ class Actor:
     kind: str  # consumer | staff | merchant | system
     id: int | None = None
     channel: str = "system"  # mp | oa | h5 | cli | system
+    supervisor: bool = False  # a station's supervisor (负责人), who may approve
 
     @classmethod
     def system(cls) -> Actor:
@@ -63,7 +67,7 @@ class Actor:
 
     @property
     def role(self) -> Role:
-        return _ROLE_OF_ACTOR[self.kind]
+        return Role.SUPERVISOR if self.kind == "staff" and self.supervisor else _ROLE_OF_ACTOR[self.kind]
 
 
 #: A further condition: the error code that refuses the action now, or None when it is allowed.
@@ -91,12 +95,22 @@ def _rate_refusal(c: Complaint, now: dt.datetime) -> str | None:
     return "already_rated" if c.rating is not None else None
 
 
+def _extend_refusal(c: Complaint, now: dt.datetime) -> str | None:
+    extended = any(e.action == "verification_extended" for e in c.events)
+    return "verification_extended_once" if extended else None
+
+
+def _split_refusal(c: Complaint, now: dt.datetime) -> str | None:
+    return "already_split" if c.linked_id is not None else None
+
+
 def _rule(states, *roles: Role, condition: Condition | None = None) -> Rule:
     return Rule(frozenset(states), frozenset(roles), condition)
 
 
-_OPEN = frozenset(OPEN_STATUSES)
-_STATION = (Role.STATION, Role.SYSTEM)
+_OPEN = frozenset(OPEN_STATUSES) - {Status.INVESTIGATING}  # a complaint is never investigated
+_STATION = (Role.STATION, Role.SUPERVISOR, Role.SYSTEM)
+_APPROVAL = (Role.SUPERVISOR, Role.SYSTEM)  # what needs the head's approval; the operator at the CLI
 _MERCHANT = (Role.MERCHANT, Role.SYSTEM)
 
 #: The complaint's path (投诉). Order matters: presenters offer actions in this order.
@@ -113,6 +127,7 @@ COMPLAINT_PATH: dict[str, Rule] = {
     "suspend": _rule({Status.ACCEPTED}, *_STATION),
     "resume": _rule({Status.SUSPENDED}, *_STATION),
     "resolve": _rule({Status.ACCEPTED}, *_STATION),
+    "split": _rule(_OPEN, *_STATION, condition=_split_refusal),
     # the consumer
     "message": _rule(_OPEN | {Status.RESOLVED}, Role.CONSUMER),
     "withdraw": _rule(_OPEN, Role.CONSUMER),
@@ -125,16 +140,43 @@ COMPLAINT_PATH: dict[str, Rule] = {
     "hand_off_national": _rule(_OPEN | {Status.DECLINED, Status.RESOLVED, Status.CLOSED}, Role.SYSTEM),
 }
 
-#: Each case kind's path. Reports (举报) follow the complaint's until they get their own rows.
+_REPORT_OPEN = frozenset({Status.SUBMITTED, Status.INVESTIGATING})
+
+#: The report's path (举报, Order 121 Art. 28-37). Received (submitted) → verified within the clue
+#: verification limit → 立案 (investigating → 结案, closed) or 不予立案 (not_opened).
+REPORT_PATH: dict[str, Rule] = {
+    # the station
+    "extend": _rule({Status.SUBMITTED}, *_APPROVAL, condition=_extend_refusal),
+    "open_case": _rule({Status.SUBMITTED}, *_STATION),
+    "not_open": _rule({Status.SUBMITTED}, *_STATION),
+    "conclude": _rule({Status.INVESTIGATING}, *_STATION),
+    "reply": _rule(_REPORT_OPEN, *_STATION),
+    "transfer": _rule(_REPORT_OPEN, *_STATION),
+    "split": _rule(_REPORT_OPEN, *_STATION, condition=_split_refusal),
+    # the reporter adds facts (merged, the verification clock restarts: Art. 35)
+    "message": _rule(_REPORT_OPEN, Role.CONSUMER),
+    # the system
+    "hand_off_national": _rule(_REPORT_OPEN | {Status.NOT_OPENED, Status.CLOSED}, Role.SYSTEM),
+}
+
+#: Each case kind's path.
 PATHS: dict[ComplaintKind, dict[str, Rule]] = {
     ComplaintKind.COMPLAINT: COMPLAINT_PATH,
-    ComplaintKind.REPORT: COMPLAINT_PATH,
+    ComplaintKind.REPORT: REPORT_PATH,
 }
 
 
 def actions_for(role: Role, kind: ComplaintKind = ComplaintKind.COMPLAINT) -> tuple[str, ...]:
     """Every action `role` may ever take on a case of `kind`, in the table's order."""
     return tuple(name for name, rule in PATHS[kind].items() if role in rule.roles)
+
+
+def every_action(role: Role) -> tuple[str, ...]:
+    """Every action `role` may take on any kind of case: the complaint's first, then the report's own."""
+    names: dict[str, None] = {}
+    for kind in PATHS:
+        names.update(dict.fromkeys(actions_for(role, kind)))
+    return tuple(names)
 
 
 def acting_states(role: Role, kind: ComplaintKind = ComplaintKind.COMPLAINT) -> frozenset[Status]:
@@ -146,11 +188,18 @@ def acting_states(role: Role, kind: ComplaintKind = ComplaintKind.COMPLAINT) -> 
 def refusal(c: Complaint, action: str, role: Role, now: dt.datetime) -> DomainError | None:
     """Why `role` may not take `action` on `c` now (None when it may)."""
     rule = PATHS[c.kind].get(action)
+    if rule is not None and role == Role.STATION and role not in rule.roles and Role.SUPERVISOR in rule.roles:
+        return Forbidden("supervisor_only")
+    if rule is None and action in every_action(role):
+        return Conflict(f"not_for_{c.kind.value}")  # the other kind's action: its own path says so
     if rule is None or role not in rule.roles:
         return Forbidden("staff_not_allowed")
     if c.status not in rule.states:
         return Conflict(
-            "invalid_transition", TRANSITION_REFUSED.format(status=STATUS.get(c.status.value, ""))
+            "invalid_transition",
+            TRANSITION_REFUSED.format(
+                kind=KINDS[c.kind.value], status=status_label(c.kind.value, c.status.value)
+            ),
         )
     code = rule.condition(c, now) if rule.condition else None
     return Conflict(code) if code else None

@@ -43,6 +43,48 @@ STATUS = {
     "resolved": "已办结",
     "closed": "已结案",
     "withdrawn": "已撤回",
+    "investigating": "已立案调查",
+    "not_opened": "不予立案",
+}
+#: A report's statuses where they read differently from a complaint's (the report path, 举报).
+REPORT_STATUS = {"submitted": "核查中", "closed": "已结案"}
+
+
+def status_label(kind: str, status: str) -> str:
+    """A status as people read it: a report's own words where they differ."""
+    return (REPORT_STATUS.get(status) if kind == "report" else None) or STATUS.get(status, "")
+
+
+# -- reports (举报): Order 121 Art. 28-37 and the SAMR administrative penalty procedure rules --------------
+
+#: Why no case is opened on a report (不予立案): the closed list staff choose from.
+NOT_OPEN_REASONS = {
+    "no_evidence": "经核查，没有证据初步证明存在违法行为",
+    "no_penalty_due": "依法不应当给予行政处罚",
+    "not_within_authority": "不属于本部门处理权限，请向有处理权限的部门提出（第三十四条）",
+    "time_barred": "已超过给予行政处罚的法定期限",
+    "minor_corrected": "违法行为轻微并及时改正，没有造成危害后果",
+    "first_minor_corrected": "初次违法且危害后果轻微并及时改正",
+    "no_fault": "当事人有证据足以证明没有主观过错",
+}
+#: The result of an opened case (结案), as the reporter may be told it.
+CASE_RESULTS = {
+    "penalised": "已依法作出行政处罚决定",
+    "not_established": "违法事实不成立，不予行政处罚",
+    "minor_no_penalty": "违法行为轻微，依法不予行政处罚",
+    "to_judicial": "涉嫌犯罪，已移送司法机关",
+}
+REPORT_REPEATED = "您已就同一事实举报过该商家（编号 {number}），不再另行处理；如有新的事实，请在原举报中补充说明，核查期限将重新计算（第三十五条）。"
+CHOOSE_NOT_OPEN_REASON = "请选择不予立案的理由：{labels}。"
+CHOOSE_CASE_RESULT = "请选择结案结果：{labels}。"
+EXTENSION_REASON_REQUIRED = "延长核查期限须写明理由（经负责人批准，最多延长 15 个工作日）。"
+
+#: The reporter's next step on a report (`next_step`): {station}, {due}.
+REPORT_NEXT_STEPS = {
+    "verify": "{station}将在{due}前完成核查，决定是否立案。",
+    "verify_undated": "{station}正在核查举报线索，决定是否立案。",
+    "investigate": "已立案调查，{station}将在{due}前作出处理决定。",
+    "investigate_undated": "已立案调查，{station}将依法作出处理决定。",
 }
 
 # Order 121 Art. 16 grounds for declining a complaint.
@@ -71,7 +113,7 @@ CHOOSE_TERMINATION_REASON = "终止调解需注明理由（{rules}所列情形�
 OTHER_ROUTES = "您还可以通过以下途径解决：与经营者协商和解；请求消费者协会或依法成立的其他调解组织调解；根据与经营者达成的仲裁协议提请仲裁；向人民法院提起诉讼。"
 
 #: A transition the case's current state does not allow (code `invalid_transition`).
-TRANSITION_REFUSED = "当前状态下不能进行此操作（该投诉目前为“{status}”）。"
+TRANSITION_REFUSED = "当前状态下不能进行此操作（该{kind}目前为“{status}”）。"
 
 OUTCOMES = {
     "agreement": "调解达成协议",
@@ -124,6 +166,7 @@ DEADLINE_KINDS = {
     "clue_verification": "线索核查",
     "termination_notice": "终止调解告知",
     "jurisdiction_dispute": "管辖争议报请指定",
+    "case_handling": "立案后作出处理决定",
 }
 DEADLINE_KIND_UNKNOWN = "处理期限"
 
@@ -197,6 +240,14 @@ EVENTS = {
     "consumer_message": "您补充：{text}",
     "escalated": "处理已超过“{deadline}”期限，已提醒上级站点督办。",
     "handed_off_national": "本案已转至全国12315平台处理，平台案件编号 {number}（{date}），请在全国12315平台查询进度。",
+    "verification_extended": "经负责人批准，核查期限延长 15 个工作日，至{due}。理由：{reason}",
+    "case_opened": "经核查，{station}决定立案调查。",
+    "not_opened": "经核查，{station}决定不予立案。理由：{reason}。",
+    "case_concluded": "案件已办结（结案）：{result}。",
+    "reporter_notified": "已告知举报人处理结果：{what}",
+    "report_facts_added": "举报人补充了新的事实，核查期限自今日重新计算，至{due}。",
+    "split_off": "本件同时包含投诉和举报内容，已分别处理：另立{kind}，编号 {number}（第九条）。",
+    "split_from": "由{kind} {number} 分出，按{kind_here}程序单独处理（第九条）。",
     "content_review": "投诉内容待人工审核，审核前不会公开。",
     "abuse_flags": "提示：{flags}",
 }
@@ -255,6 +306,12 @@ ERRORS.update(
         "upload_polyglot": "图片文件中含有异常数据，无法作为证据，请重新拍照或截图后上传。",
         "upload_too_many": "一次最多附 9 张图片。",
         "phone_code_invalid": "手机号授权失败，请重试或手动填写手机号。",
+        "supervisor_only": "延长核查期限须经负责人批准，请由站点负责人操作。",
+        "verification_extended_once": "核查期限只能延长一次（15 个工作日）。",
+        "not_for_report": "举报按举报程序办理（核查后立案或不予立案，立案的结案），不适用此操作。",
+        "not_for_complaint": "投诉按投诉程序办理（受理或不予受理、调解、办结），不适用此操作。",
+        "already_split": "该件已分出关联的投诉或举报，不能再次拆分。",
+        "report_repeated": "您已就同一事实举报过该商家，不再另行处理；如有新的事实，请在原举报中补充说明。",
     }
 )
 

@@ -109,11 +109,11 @@ FIGURES: tuple[Definition, ...] = (
     Definition(
         "reports_on_time",
         "举报按时核查率",
-        "核查期限（15 个工作日）落在本期的举报中，在期限内作出处理决定的比例；期限已过仍未决定的计为超期。"
-        "举报目前与投诉共用处理流程，以站点对举报作出的受理或不予受理决定为核查完成。",
-        "Reports whose verification deadline (15 working days) falls in the period: the share decided by it; "
-        "one still undecided after its deadline counts as late. Reports share the complaint workflow for now, "
-        "so the station's accept or decline decision on a report is its verification.",
+        "核查期限（15 个工作日，经负责人批准延长的为 30 个工作日）落在本期的举报中，在期限内作出立案或不予立案"
+        "决定的比例；期限已过仍未决定的计为超期。",
+        "Reports whose verification deadline (15 working days, 30 once a supervisor approved the extension) "
+        "falls in the period: the share decided (立案 or 不予立案) by it; one still undecided after its "
+        "deadline counts as late.",
         "%",
     ),
     Definition(

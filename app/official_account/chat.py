@@ -28,18 +28,20 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.accounts import qr_login
-from app.complaints import access, deadlines, flow, states
+from app.complaints import access, deadlines, flow, split, states
 from app.complaints.filing import input
 from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
 from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Role
 from app.complaints.texts import (
+    CASE_RESULTS,
     CATEGORIES,
     DEMANDS,
     KINDS,
+    NOT_OPEN_REASONS,
     OUTCOMES,
-    STATUS,
     SUSPEND_REASONS,
+    status_label,
 )
 from app.core.errors import DomainError
 from app.core.extensions import db
@@ -117,7 +119,7 @@ def _help(person: Staff) -> str:
     role = access.role(person)
     words = _ACTION_WORDS[role]
     lines = [HELP["head"], HELP[f"todo_{role}"], HELP["view"]]
-    lines += [HELP[action] for action in states.actions_for(role) if action in words]
+    lines += [HELP[action] for action in states.every_action(role) if action in words]
     return "\n".join([*lines, HELP["unbind"]])
 
 
@@ -188,6 +190,11 @@ def _bound_text(person: Staff, newly: bool) -> str:
 
 _WORDS = (
     "不予受理",
+    "不予立案",
+    "立案",
+    "结案",
+    "延期",
+    "拆分",
     "协商不成",
     "待办",
     "查看",
@@ -304,7 +311,7 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
                 i=i,
                 number=c.number,
                 store=_short(stores.get(c.store_id, ""), 14),
-                status=STATUS[c.status.value],
+                status=status_label(c.kind.value, c.status.value),
                 due=_due_phrase(due, now) if due else "",
             )
         )
@@ -341,7 +348,9 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
     person.context_complaint_id = c.id
     person.context_until = now + CONTEXT_TTL
     lines = [
-        OA["detail_head"].format(number=c.number, kind=KINDS[c.kind.value], status=STATUS[c.status.value]),
+        OA["detail_head"].format(
+            number=c.number, kind=KINDS[c.kind.value], status=status_label(c.kind.value, c.status.value)
+        ),
         OA["detail_store"].format(store=_short(c.store.name, 40)),
     ]
     if person.role != StaffRole.MERCHANT:
@@ -359,7 +368,10 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
         if c.anonymous or (c.kind == ComplaintKind.REPORT and not c.name):
             lines.append(OA["detail_anonymous"])
         else:
-            lines.append(OA["detail_person"].format(name=c.name, phone=c.phone))
+            who = OA["detail_reporter" if c.kind == ComplaintKind.REPORT else "detail_person"]
+            lines.append(who.format(name=c.name, phone=c.phone))
+    if c.linked is not None and person.role != StaffRole.MERCHANT:
+        lines.append(OA["detail_linked"].format(kind=KINDS[c.linked.kind.value], number=c.linked.number))
     lines.append(OA["detail_description"].format(text=_short(c.description, 200)))
     pending = sorted(
         (d for d in c.deadlines if d.met_at is None and d.cancelled_at is None), key=lambda d: d.due_at
@@ -603,6 +615,63 @@ def _give_up(person: Staff, rest: str, now: dt.datetime) -> str:
     return OA["done_to_station"].format(number=c.number, station=c.station.name)
 
 
+# --- report commands (举报) ---------------------------------------------------------------------------
+
+
+def _case_and_text(person: Staff, rest: str) -> tuple[Complaint, str]:
+    """`号 [文字]`: the case (locked to act) and the words after its number."""
+    parts = _split(rest, 2)
+    return _find_to_act(person, parts[0] if parts else ""), parts[1] if len(parts) > 1 else ""
+
+
+def _case_and_choice(
+    person: Staff, rest: str, options: dict[str, str], head: str
+) -> tuple[Complaint, str, str]:
+    """`号 序号 [说明]`: the case, the option chosen by number or code, and the note; without a valid
+    choice, the options by number and Chinese name."""
+    c, words = _case_and_text(person, rest)
+    first, _, more = words.partition(" ")
+    code = _pick(first, options, {})
+    if code is None:
+        raise _Say(_numbered(OA[head].format(number=c.number), options))
+    return c, code, more.strip()
+
+
+def _open_case(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`立案 号 [核查情况]`."""
+    c, text = _case_and_text(person, rest)
+    flow.open_case(c, _actor(person), text)
+    return OA["done_case_opened"].format(number=c.number, due=_due_words(c, "case_handling") or "-")
+
+
+def _not_open(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`不予立案 号 理由序号 [说明]`; without a reason, the closed list by number and name."""
+    c, code, note = _case_and_choice(person, rest, NOT_OPEN_REASONS, "not_open_options")
+    flow.not_open(c, _actor(person), code, note)
+    return OA["done_not_opened"].format(number=c.number, reason=_short(NOT_OPEN_REASONS[code], 30))
+
+
+def _extend(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`延期 号 理由`: a supervisor approves 15 more working days of verification, once."""
+    c, reason = _case_and_text(person, rest)
+    flow.extend_verification(c, _actor(person), reason)
+    return OA["done_extended"].format(number=c.number, due=_due_words(c, "clue_verification") or "-")
+
+
+def _conclude(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`结案 号 结果序号 [说明]`; without a result, the results by number and name."""
+    c, code, note = _case_and_choice(person, rest, CASE_RESULTS, "conclude_options")
+    flow.conclude(c, _actor(person), code, note)
+    return OA["done_concluded"].format(number=c.number, result=CASE_RESULTS[code])
+
+
+def _split_case(person: Staff, rest: str, now: dt.datetime) -> str:
+    """`拆分 号 [说明]`: a filing holding a complaint and a report becomes two linked cases (Art. 9)."""
+    c, text = _case_and_text(person, rest)
+    twin = split.split(c, _actor(person), text)
+    return OA["done_split"].format(number=c.number, kind=KINDS[twin.kind.value], twin=twin.number)
+
+
 _Handler = Callable[[Staff, str, dt.datetime], str]
 #: Commands that only read (查看's chat context is written after every check that can refuse).
 _READ_COMMANDS: dict[str, _Handler] = {"待办": _todo, "查看": _view}
@@ -616,6 +685,11 @@ _ACTION_COMMANDS: dict[Role, dict[str, tuple[str, _Handler]]] = {
         "suspend": ("暂停", _suspend),
         "resume": ("恢复", _resume),
         "resolve": ("办结", _resolve),
+        "open_case": ("立案", _open_case),
+        "not_open": ("不予立案", _not_open),
+        "conclude": ("结案", _conclude),
+        "extend": ("延期", _extend),  # a supervisor's; a handler who types it is told so
+        "split": ("拆分", _split_case),
     },
     Role.MERCHANT: {
         "merchant_reply": ("回复", _reply),
@@ -623,13 +697,14 @@ _ACTION_COMMANDS: dict[Role, dict[str, tuple[str, _Handler]]] = {
         "to_station": ("协商不成", _give_up),
     },
 }
+_ACTION_COMMANDS[Role.SUPERVISOR] = _ACTION_COMMANDS[Role.STATION]
 _ACTION_WORDS = {
     role: {a: word for a, (word, _h) in table.items()} for role, table in _ACTION_COMMANDS.items()
 }
 
 
 def _commands(role: Role) -> dict[str, _Handler]:
-    """The words this role may type: the read commands and the words of the role's actions."""
-    actions = states.actions_for(role)
-    table = {word: handler for a, (word, handler) in _ACTION_COMMANDS[role].items() if a in actions}
+    """The words this role may type: the read commands and the words of the station's or the merchant's
+    actions (the table refuses what the person's role may not take, e.g. a handler's 延期)."""
+    table = {word: handler for _a, (word, handler) in _ACTION_COMMANDS[role].items()}
     return {**_READ_COMMANDS, **table}

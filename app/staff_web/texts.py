@@ -13,6 +13,11 @@ ACTIONS = {
     "merchant_reply": "答复消费者",
     "merchant_settle": "已协商和解",
     "to_station": "协商不成，交由站点处理",
+    "extend": "延长核查期限（负责人批准）",
+    "open_case": "立案",
+    "not_open": "不予立案",
+    "conclude": "结案",
+    "split": "拆分投诉与举报（第九条）",
 }
 
 DONE = {
@@ -27,6 +32,11 @@ DONE = {
     "merchant_reply": "答复已发送给消费者。",
     "merchant_settle": "已提交和解结果，等待消费者确认。",
     "to_station": "已交由站点处理。",
+    "extend": "核查期限已延长 15 个工作日。",
+    "open_case": "已立案；实名举报人会收到告知。",
+    "not_open": "已决定不予立案；实名举报人会收到告知。",
+    "conclude": "已结案；实名举报人会收到处理结果。",
+    "split": "已拆分，关联的案件已另行编号处理。",
 }
 
 #: (title, text) of the message pages.

@@ -69,3 +69,33 @@ def test_a_merchant_contact_may_not_take_a_station_action(app, runner):
 
     assert result.exit_code == 1 and "无权" in result.output
     assert _state(app, number) == ("submitted", [])
+
+
+def test_report_commands_follow_the_report_path(app, runner):
+    """extend (a supervisor's, or the operator's), not-open with a listed reason, split into a linked case."""
+    shop = helpers.shop(app)
+    number = open_case(app, kind="report")  # reports go to the regulatory office
+    with app.app_context():
+        db.session.add(
+            Staff(name="陈科员", role=StaffRole.HANDLER, station_id=shop["office_id"], oa_openid="oa-o")
+        )
+        db.session.commit()
+    handler, supervisor = _staff(app, "oa-o"), _staff(app, "oa-sup-1")
+
+    refused = runner.invoke(args=["complaints", "extend", number, "需调取监控", "--staff", str(handler)])
+    assert refused.exit_code != 0 and "须经负责人批准" in refused.output
+    extended = runner.invoke(args=["complaints", "extend", number, "需调取监控", "--staff", str(supervisor)])
+    assert extended.exit_code == 0 and "核查中" in extended.output, extended.output
+
+    split = runner.invoke(args=["complaints", "split", number])
+    assert split.exit_code == 0 and "（投诉）→ 待站点处理" in split.output, split.output
+    accept = runner.invoke(args=["complaints", "accept", number])
+    assert accept.exit_code != 0 and "举报按举报程序办理" in accept.output
+
+    bad = runner.invoke(args=["complaints", "not-open", number, "because"])
+    assert bad.exit_code != 0 and _state(app, number)[0] == "submitted"
+    done = runner.invoke(args=["complaints", "not-open", number, "no_evidence", "--text", "现场未发现"])
+    assert done.exit_code == 0 and "不予立案" in done.output, done.output
+    status, events = _state(app, number)
+    assert status == "not_opened"
+    assert [e[0] for e in events] == ["verification_extended", "split_off", "not_opened", "reporter_notified"]

@@ -21,7 +21,7 @@ def test_a_number_already_taken_is_drawn_again(app, client, emulator, monkeypatc
         db.session.commit()
     # The generator, seeded: the first draw is the number filed above, then a fresh one.
     draws = itertools.chain([taken_number, taken_number], iter(lambda: "T261207FRESH1", None))
-    monkeypatch.setattr(filing, "_number", lambda now: next(draws))
+    monkeypatch.setattr(filing, "new_number", lambda now: next(draws))
     headers = {**helpers.login(client, emulator), **helpers.key()}
 
     resp = client.post(f"{API}/stores/{shop['code']}/complaints", json=helpers.body(), headers=headers)

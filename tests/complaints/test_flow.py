@@ -23,6 +23,8 @@ from tests import factories
 STAFF = Actor("staff", 1, "cli")
 ME = Actor("consumer", 1, "mp")
 MERCHANT = Actor("merchant", 1, "oa")
+#: A complaint's open states (investigating is a report's only).
+COMPLAINT_OPEN = set(OPEN_STATUSES) - {Status.INVESTIGATING}
 
 
 def _at(world, status: Status, **kw):
@@ -52,17 +54,17 @@ def transitions(world):
         "decline": (lambda c: flow.decline(c, STAFF, "too_old"), {Status.SUBMITTED, Status.WITH_STATION}),
         "suspend": (lambda c: flow.suspend(c, STAFF, "testing"), {Status.ACCEPTED}),
         "resume": (lambda c: flow.resume(c, STAFF), {Status.SUSPENDED}),
-        "transfer": (lambda c: flow.transfer(c, STAFF, _elsewhere(world, c), "属地调整"), set(OPEN_STATUSES)),
-        "reply": (lambda c: flow.reply(c, STAFF, "已联系商家"), set(OPEN_STATUSES) | {Status.RESOLVED}),
+        "transfer": (lambda c: flow.transfer(c, STAFF, _elsewhere(world, c), "属地调整"), COMPLAINT_OPEN),
+        "reply": (lambda c: flow.reply(c, STAFF, "已联系商家"), COMPLAINT_OPEN | {Status.RESOLVED}),
         "resolve": (lambda c: flow.resolve(c, STAFF, "agreement", Decimal("120.50")), {Status.ACCEPTED}),
         "confirm": (lambda c: flow.confirm(c, ME, True), {Status.RESOLVED}),
         "dispute": (lambda c: flow.confirm(c, ME, False), {Status.RESOLVED}),
-        "withdraw": (lambda c: flow.withdraw(c, ME), set(OPEN_STATUSES)),
+        "withdraw": (lambda c: flow.withdraw(c, ME), COMPLAINT_OPEN),
         "reopen": (lambda c: flow.reopen(c, ME), {Status.CLOSED}),
         "rate": (lambda c: flow.rate(c, ME, 5), {Status.RESOLVED, Status.CLOSED, Status.DECLINED}),
         "message": (
             lambda c: flow.consumer_message(c, ME, "补充说明"),
-            set(OPEN_STATUSES) | {Status.RESOLVED},
+            COMPLAINT_OPEN | {Status.RESOLVED},
         ),
         "merchant_reply": (
             lambda c: flow.merchant_reply(c, MERCHANT, "明天联系"),

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.complaints import flow, states
+from app.complaints import flow, split, states
 from app.complaints.models import ComplaintKind, Status
 from app.complaints.presenters import consumer as consumer_views
 from app.complaints.presenters import staff as staff_views
@@ -33,6 +33,7 @@ STATION_CALLS = {
     "suspend": lambda w, c: flow.suspend(c, STAFF, "testing"),
     "resume": lambda w, c: flow.resume(c, STAFF),
     "resolve": lambda w, c: flow.resolve(c, STAFF, "agreement", Decimal("10")),
+    "split": lambda w, c: split.split(c, STAFF),
 }
 MERCHANT_CALLS = {
     "merchant_reply": lambda w, c: flow.merchant_reply(c, MERCHANT, "明天联系"),

@@ -171,7 +171,22 @@ def test_help_lists_each_roles_actions_from_the_state_table(app, client, emulato
     station = say(app, client, HANDLER, "帮助").reply.splitlines()
     merchant = say(app, client, MERCHANT, "帮助").reply.splitlines()
     words = [line.split()[0] for line in station[3:-1]]
-    assert words == ["受理", "不予受理", "回复", "转办", "暂停", "恢复", "办结"]  # the table's order
+    # the table's order: the complaint's path, then the report's own (a handler may not extend)
+    assert words == [
+        "受理",
+        "不予受理",
+        "回复",
+        "转办",
+        "暂停",
+        "恢复",
+        "办结",
+        "拆分",
+        "立案",
+        "不予立案",
+        "结案",
+    ]
+    supervisor = say(app, client, SUPERVISOR, "帮助").reply.splitlines()
+    assert [line.split()[0] for line in supervisor[3:-1]] == [*words[:8], "延期", *words[8:]]
     assert [line.split()[0] for line in merchant[3:-1]] == ["回复", "和解", "协商不成"]
     assert station[-1].startswith("解绑") and merchant[-1].startswith("解绑")
 
@@ -180,7 +195,7 @@ def test_view_offers_only_what_the_state_allows(app, client, shop):
     number = open_case(app)
     say(app, client, HANDLER, f"受理 {number}")
     assert say(app, client, HANDLER, f"查看 {number}").reply.endswith(
-        "现在可以：回复、转办、暂停、办结（发送“帮助”查看用法）"
+        "现在可以：回复、转办、暂停、办结、拆分（发送“帮助”查看用法）"
     )
     say(app, client, HANDLER, f"办结 {number} 调解成功")
     with app.app_context():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.complaints.models import Complaint
+from app.complaints.models import Complaint, ComplaintKind, Status
 from app.consumers import login
 from app.consumers.models import Consumer
 from app.core.errors import Gone, NotFound
@@ -236,3 +236,21 @@ def counts(
         },
     ).one()
     return Counts(*row[:-1], recipients=recipients.unpack(row.recipients))
+
+
+def earlier_report(conn: sa.Connection, *, consumer_id: int, store_id: int, fingerprint: str) -> str | None:
+    """The number of this consumer's earlier report of the same facts against the same store (Order 121
+    Art. 35), if any (the description's fingerprint stands for the facts; a withdrawn report does not count).
+    One indexed read (ix_complaints_store_fingerprint), made only when a report is filed."""
+    return conn.execute(
+        sa.select(Complaint.number)
+        .where(
+            Complaint.store_id == store_id,
+            Complaint.description_fp == fingerprint,
+            Complaint.consumer_id == consumer_id,
+            Complaint.kind == ComplaintKind.REPORT,
+            Complaint.status != Status.WITHDRAWN,
+        )
+        .order_by(Complaint.created_at.desc())
+        .limit(1)
+    ).scalar()

@@ -46,7 +46,7 @@ from app.complaints.models import (
     Status,
 )
 from app.complaints.presenters import consumer as complaint_views
-from app.complaints.texts import ABUSE_FLAGS, EVENTS
+from app.complaints.texts import ABUSE_FLAGS, EVENTS, REPORT_REPEATED
 from app.consumers.login import TokenClaims, claims_match
 from app.consumers.models import InboxMessage
 from app.core import db_outage
@@ -234,7 +234,8 @@ def abuse_flags(counts: filing_reads.Counts, filing: input.Filing) -> list[str]:
     return flags
 
 
-def _number(now: dt.datetime) -> str:
+def new_number(now: dt.datetime) -> str:
+    """A fresh case number: T, the China date, 6 random characters."""
     body = "".join(secrets.choice(codes.ALPHABET) for _ in range(6))
     return f"T{today_cn(now):%y%m%d}{body}"
 
@@ -246,11 +247,22 @@ def _insert_complaint(conn: sa.Connection, now: dt.datetime, values: dict) -> tu
     """
     insert = _INSERT_COMPLAINT[conn.dialect.name]
     for _ in range(NUMBER_TRIES):
-        number = _number(now)
+        number = new_number(now)
         complaint_id = conn.execute(insert, {**values, "number": number}).scalar_one_or_none()
         if complaint_id is not None:
             return number, complaint_id
     raise RuntimeError(f"no free complaint number after {NUMBER_TRIES} draws")
+
+
+def _refuse_repeated_report(conn, consumer_id: int, store_id: int, fingerprint: str) -> None:
+    """Order 121 Art. 35: the same person reporting the same facts against the same store again is not
+    handled again. New facts go into the earlier report (`flow.consumer_message`), which merges them and
+    restarts its verification clock."""
+    earlier = filing_reads.earlier_report(
+        conn, consumer_id=consumer_id, store_id=store_id, fingerprint=fingerprint
+    )
+    if earlier is not None:
+        raise Conflict("report_repeated", REPORT_REPEATED.format(number=earlier))
 
 
 def _merchant_first(store: filing_reads.StoreFacts, filing: input.Filing) -> bool:
@@ -314,6 +326,8 @@ def file(
         if replay is not None:
             return replayed(replay)
     _rate_limit(counts, client_addr, limits)
+    if filing.kind == "report":
+        _refuse_repeated_report(conn, filer.id, store.id, fingerprint)
 
     check_state = content_check.check(filer.openid, filing.description)  # raises on "risky"
 
@@ -463,6 +477,7 @@ def file(
         photos.claim_for_complaint(filer.id, list(filing.evidence), db.session.get(Complaint, complaint_id))
 
     answer = complaint_views.filed_view(
+        kind=filing.kind,
         number=number,
         status=status.value,
         station_name=station_name,

@@ -9,9 +9,20 @@ import sqlalchemy as sa
 
 from app.complaints import deadlines, states
 from app.complaints.flow import AUTO_CLOSE_DAYS
-from app.complaints.models import Complaint, Status
+from app.complaints.models import Complaint, ComplaintKind, Status
 from app.complaints.states import REOPEN_WINDOW, Role
-from app.complaints.texts import CATEGORIES, CONSUMER_DEADLINES, DEMANDS, KINDS, NEXT_STEPS, OUTCOMES, STATUS
+from app.complaints.texts import (
+    CASE_RESULTS,
+    CATEGORIES,
+    CONSUMER_DEADLINES,
+    DEMANDS,
+    KINDS,
+    NEXT_STEPS,
+    NOT_OPEN_REASONS,
+    OUTCOMES,
+    REPORT_NEXT_STEPS,
+    status_label,
+)
 from app.core.extensions import db
 from app.core.texts import STATION_KINDS
 from app.core.timeutil import CHINA, utcnow
@@ -27,7 +38,7 @@ def summary(c: Complaint) -> dict:
         "kind": c.kind.value,
         "kind_label": KINDS[c.kind.value],
         "status": c.status.value,
-        "status_label": STATUS[c.status.value],
+        "status_label": status_label(c.kind.value, c.status.value),
         "store": {"code": c.store.active_code.code if c.store.active_code else None, "name": c.store.name},
         "category": c.category,
         "category_label": CATEGORIES[c.category],
@@ -78,7 +89,12 @@ def detail(c: Complaint) -> dict:
         "commitments_snapshot": c.commitments_snapshot,
         "evidence": [u.public_id for u in c.uploads],
         "outcome": c.outcome,
-        "outcome_label": OUTCOMES.get(c.outcome) if c.outcome else None,
+        "outcome_label": _outcome_label(c),
+        "linked": (
+            {"number": c.linked.number, "kind": c.linked.kind.value, "kind_label": KINDS[c.linked.kind.value]}
+            if c.linked
+            else None
+        ),
         "amount_recovered": _money(c.amount_recovered),
         "consumer_confirmed": c.consumer_confirmed,
         "rating": c.rating,
@@ -89,6 +105,15 @@ def detail(c: Complaint) -> dict:
         ),
         "actions": actions(c, now),
     }
+
+
+def _outcome_label(c: Complaint) -> str | None:
+    """The result in words: a complaint's outcome, or a report's decision (不予立案 reason, 结案 result)."""
+    if not c.outcome:
+        return None
+    if c.kind == ComplaintKind.REPORT:
+        return CASE_RESULTS.get(c.outcome) or NOT_OPEN_REASONS.get(c.outcome)
+    return OUTCOMES.get(c.outcome)
 
 
 # --- what the consumer waits for, and what they must do by when -----------------------------------------
@@ -121,7 +146,7 @@ def _row(d, now: dt.datetime) -> dict:
 def _consumer_rows(c: Complaint, now: dt.datetime) -> list[_Computed]:
     if c.status == Status.RESOLVED and c.resolved_at is not None:
         return [_Computed("consumer_confirm", c.resolved_at + dt.timedelta(days=AUTO_CLOSE_DAYS))]
-    if actions(c, now)["reopen"]:
+    if actions(c, now).get("reopen"):
         return [_Computed("consumer_reopen", c.disputed_at + REOPEN_WINDOW)]
     return []
 
@@ -152,7 +177,27 @@ def when(at: dt.datetime, now: dt.datetime) -> str:
 def next_step(c: Complaint, now: dt.datetime) -> dict | None:
     """Who acts next and by when, in one Chinese sentence; None once nothing more happens."""
     open_rows = {d.kind: d for d in _shown(c, now) if d.met_at is None}
-    return _next(Status(c.status), open_rows, c.station.name if c.station else "", now)
+    station = c.station.name if c.station else ""
+    if c.kind == ComplaintKind.REPORT:
+        return _report_next(Status(c.status), open_rows, station, now)
+    return _next(Status(c.status), open_rows, station, now)
+
+
+def _report_next(status: Status, open_rows: dict, station: str, now: dt.datetime) -> dict | None:
+    """A report's next step: the station verifies (核查) and decides whether to open a case, then
+    investigates; the reporter has nothing to confirm or rate."""
+    key, kind = {
+        Status.SUBMITTED: ("verify", "clue_verification"),
+        Status.INVESTIGATING: ("investigate", "case_handling"),
+    }.get(status, (None, None))
+    if key is None:
+        return None
+    row = open_rows.get(kind)
+    due = when(row.due_at, now) if row is not None else ""
+    text = REPORT_NEXT_STEPS[key if row is not None else key + "_undated"].format(
+        station=station or "负责站点", due=due
+    )
+    return {"party": "station", "text": text, "due_at": row.due_at.isoformat() if row is not None else None}
 
 
 def _next(status: Status, open_rows: dict, station: str, now: dt.datetime) -> dict | None:
@@ -195,6 +240,7 @@ FILED_DEADLINES = (
 def filed(c: Complaint) -> dict:
     """The answer to a filing: number, status, station, the first deadlines."""
     return filed_view(
+        kind=c.kind.value,
         number=c.number,
         status=c.status.value,
         station_name=c.station.name,
@@ -205,7 +251,14 @@ def filed(c: Complaint) -> dict:
 
 
 def filed_view(
-    *, number: str, status: str, station_name: str, station_phone: str, deadline_rows, merchant_first: bool
+    *,
+    kind: str = "complaint",
+    number: str,
+    status: str,
+    station_name: str,
+    station_phone: str,
+    deadline_rows,
+    merchant_first: bool,
 ) -> dict:
     """`filed` from plain values (the filing's Core path has no ORM objects)."""
     now = utcnow()
@@ -213,12 +266,14 @@ def filed_view(
     return {
         "number": number,
         "status": status,
-        "status_label": STATUS[status],
+        "status_label": status_label(kind, status),
         "station": {"name": station_name, "phone": station_phone},
         "deadlines": [_row(d, now) for d in rows],
         "deadline_uncertain": any(d.uncertain for d in rows),
         "merchant_first": merchant_first,
-        "next_step": _next(Status(status), {d.kind: d for d in rows}, station_name, now),
+        "next_step": (_report_next if kind == "report" else _next)(
+            Status(status), {d.kind: d for d in rows}, station_name, now
+        ),
     }
 
 

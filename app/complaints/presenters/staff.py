@@ -15,22 +15,24 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.complaints import access, deadlines, flow, states
+from app.complaints import access, deadlines, flow, split, states
 from app.complaints.filing import input as complaint_input
 from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind
 from app.complaints.states import Role
 from app.complaints.texts import (
     ABUSE_FLAGS,
     ACTORS,
+    CASE_RESULTS,
     CATEGORIES,
     CHANNELS,
     CONTACT_HIDDEN_FOR_MERCHANT,
     DEMANDS,
     KINDS,
+    NOT_OPEN_REASONS,
     OUTCOMES,
     REPORT_ANONYMOUS,
-    STATUS,
     SUSPEND_REASONS,
+    status_label,
 )
 from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
@@ -41,8 +43,15 @@ from app.directory.models import Station
 from app.staff.models import Staff, StaffRole
 from app.uploads import photos
 
-#: Every action a form on the staff pages may post: the station's and the merchant's, from the table.
-ALL_ACTIONS = states.actions_for(Role.STATION) + states.actions_for(Role.MERCHANT)
+#: Every action a form on the staff pages may post: the station's (a supervisor's included) and the
+#: merchant's, on complaints and reports, from the table.
+ALL_ACTIONS = tuple(
+    dict.fromkeys(
+        states.every_action(Role.STATION)
+        + states.every_action(Role.SUPERVISOR)
+        + states.every_action(Role.MERCHANT)
+    )
+)
 
 
 def _cn(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -126,6 +135,17 @@ def act(
             _field(form, "text"),
             reason if outcome == "terminated" else None,
         )
+    elif action == "extend":
+        event = flow.extend_verification(complaint, who, _field(form, "reason"))
+    elif action == "open_case":
+        event = flow.open_case(complaint, who, _field(form, "text"))
+    elif action == "not_open":
+        event = flow.not_open(complaint, who, _field(form, "reason_code"), _field(form, "text"))
+    elif action == "conclude":
+        event = flow.conclude(complaint, who, _field(form, "result"), _field(form, "text"))
+    elif action == "split":
+        twin = split.split(complaint, who, _field(form, "text"))
+        event = twin.linked.events[-1]
     elif action == "merchant_reply":
         event = flow.merchant_reply(complaint, who, _field(form, "text"))
     elif action == "merchant_settle":
@@ -157,7 +177,7 @@ def case_list(
             {
                 "number": c.number,
                 "kind_label": KINDS[c.kind.value],
-                "status_label": STATUS[c.status.value],
+                "status_label": status_label(c.kind.value, c.status.value),
                 "store": c.store.name,
                 "station": c.station.name,
                 "category_label": CATEGORIES.get(c.category, c.category),
@@ -207,7 +227,9 @@ def _timeline(c: Complaint, *, internal: bool) -> list[dict]:
             "action": e.action,
             "text": e.text,
             "internal": not e.visible_to_consumer,
-            "status_label": STATUS.get(e.to_status, "") if e.to_status != e.from_status else "",
+            "status_label": status_label(c.kind.value, e.to_status or "")
+            if e.to_status != e.from_status
+            else "",
         }
         for e in events
     ]
@@ -246,7 +268,8 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "kind": c.kind.value,
         "kind_label": KINDS[c.kind.value],
         "status": c.status.value,
-        "status_label": STATUS[c.status.value],
+        "status_label": status_label(c.kind.value, c.status.value),
+        "linked": {"number": c.linked.number, "kind_label": KINDS[c.linked.kind.value]} if c.linked else None,
         "store": {"name": c.store.name, "address": c.store.address},
         "station": {"name": c.station.name, "kind_label": STATION_KINDS[c.station.kind.value]},
         "category_label": CATEGORIES.get(c.category, c.category),
@@ -277,4 +300,6 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "termination_reasons": termination_reasons,
         "termination_rules": termination_rules,
         "stations": transfer_targets(c) if "transfer" in actions else [],
+        "not_open_reasons": NOT_OPEN_REASONS,
+        "case_results": CASE_RESULTS,
     }
