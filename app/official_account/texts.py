@@ -29,7 +29,7 @@ OA = {
     "todo_head": "待处理投诉 {count} 件（期限最近的在前）：",
     "todo_more": "……另有更多，请先处理以上投诉。",
     "todo_line": "{i}. {number} {store} {status}{due}",
-    "due": " {label}{at}前",
+    "due": " {label}：{text}",
     "detail_head": "{number}（{kind}·{status}）",
     "detail_store": "店铺：{store}",
     "detail_station": "负责站点：{station}",
@@ -64,6 +64,7 @@ OA = {
     "merchant_only": "该指令供商家联系人使用。",
     "staff_only": "该指令供站点工作人员使用。",
     "station_not_found": "未找到站点“{name}”，请写站点全称。",
+    "station_number_invalid": "没有序号为“{name}”的站点，请按下面列表中的序号发送。",
     "none_due": "",
 }
 
