@@ -111,6 +111,14 @@ def test_a_worker_takes_a_case_from_list_to_resolution(app, client, emulator, wo
     assert page.locator("section.error").is_visible()
     assert bottom(page, page.locator("section.error")) <= PHONE["height"]
     assert page.input_value("#resolve-text") == "双方分歧较大"
+    assert page.input_value("#resolve-outcome") == "terminated"  # not back to the first outcome
+    late_mark = page.locator("header .overdue")  # overdue, and readable on the red header
+    assert "已超期" in late_mark.inner_text()
+    text_colour, behind = late_mark.evaluate(
+        "e => { let b = e; while (getComputedStyle(b).backgroundColor === 'rgba(0, 0, 0, 0)') b = b.parentElement;"
+        " return [getComputedStyle(e).color, getComputedStyle(b).backgroundColor]; }"
+    )
+    assert text_colour != behind  # once red on red: invisible
     assert_chinese_only(page)
 
 
