@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from app.core.extensions import db
@@ -82,3 +83,18 @@ def fuzz_settings(examples: int):
         database=None,
         derandomize=os.environ.get("FUZZ_RANDOM") != "1",
     )
+
+
+#: ASCII a reader may see: a case number (`T261122ABCDEF`, the factories' `T00000000012`), 12315, QR.
+ALLOWED_ASCII = re.compile(r"T[0-9A-Z]{11,12}|12315|QR")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*")
+
+
+def english_words(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """The ASCII words in `text` a consumer, station worker or merchant should never read: anything with
+    a Latin letter that is not a case number, 12315, QR or one of `allowed`. Numbers alone are fine."""
+    return [
+        word
+        for word in _ASCII_WORD.findall(text)
+        if word not in allowed and not ALLOWED_ASCII.fullmatch(word)
+    ]

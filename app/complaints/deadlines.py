@@ -225,13 +225,17 @@ def date_words(day: dt.date, now: dt.datetime) -> str:
     return W[key].format(year=day.year, month=day.month, day=day.day, weekday=weekday)
 
 
+def moment_words(moment: dt.datetime, now: dt.datetime) -> str:
+    """A moment in China time: '2月11日（星期四） 09:30', with the year when it is not this year."""
+    at = as_utc(moment).astimezone(CHINA)
+    return W["time"].format(date=date_words(at.date(), now), hh=at.hour, mm=at.minute)
+
+
 def when_words(row: ComplaintDeadline | Planned, now: dt.datetime) -> str:
     """The day a limit ends on, and for an hour limit the time as well (China)."""
-    day = due_day(row)
     if not _by_the_hour(row):
-        return date_words(day, now)
-    at = as_utc(row.due_at).astimezone(CHINA)
-    return W["time"].format(date=date_words(day, now), hh=at.hour, mm=at.minute)
+        return date_words(due_day(row), now)
+    return moment_words(row.due_at, now)
 
 
 def _ceil(delta: dt.timedelta, unit: dt.timedelta) -> int:

@@ -45,7 +45,7 @@ from app.complaints.texts import (
 )
 from app.core.errors import DomainError
 from app.core.extensions import db
-from app.core.timeutil import cn_moment, utcnow
+from app.core.timeutil import utcnow
 from app.directory.models import Station
 from app.official_account.texts import HELP, OA
 from app.staff import people
@@ -292,17 +292,17 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
             sa.select(Store.id, Store.name).where(Store.id.in_({c.store_id for c in shown}))
         ).all()
     )
-    next_due: dict[int, tuple[dt.datetime, str]] = {}
-    for complaint_id, due_at, kind in db.session.execute(
-        sa.select(ComplaintDeadline.complaint_id, ComplaintDeadline.due_at, ComplaintDeadline.kind).where(
+    next_due: dict[int, ComplaintDeadline] = {}
+    for row in db.session.scalars(
+        sa.select(ComplaintDeadline).where(
             ComplaintDeadline.complaint_id.in_(ids),
             ComplaintDeadline.met_at.is_(None),
             ComplaintDeadline.cancelled_at.is_(None),
         )
     ):
-        best = next_due.get(complaint_id)
-        if best is None or due_at < best[0]:
-            next_due[complaint_id] = (due_at, kind)
+        best = next_due.get(row.complaint_id)
+        if best is None or row.due_at < best.due_at:
+            next_due[row.complaint_id] = row
     lines = [OA["todo_head"].format(count=len(shown) if len(cases) <= TODO_LIMIT else f"{TODO_LIMIT}+")]
     for i, c in enumerate(shown, start=1):
         due = next_due.get(c.id)
@@ -320,10 +320,9 @@ def _todo(person: Staff, rest: str, now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def _due_phrase(due: tuple[dt.datetime, str], now: dt.datetime) -> str:
-    due_at, kind = due
-    phrase = OA["due"].format(label=deadlines.label(kind), at=_when(due_at))
-    return phrase + ("（已超期）" if due_at <= now else "")
+def _due_phrase(row: ComplaintDeadline, now: dt.datetime) -> str:
+    """' 站点首次响应：12月8日（星期二）前，剩余 1 个工作日' (or '已超期 2 天'), as the case page reads it."""
+    return OA["due"].format(label=deadlines.label(row.kind), text=deadlines.describe(row, now)["text"])
 
 
 def _due_words(c: Complaint, kind: str) -> str:
@@ -335,7 +334,7 @@ def _due_words(c: Complaint, kind: str) -> str:
 
 
 def _when(at: dt.datetime) -> str:
-    return cn_moment(at)
+    return deadlines.moment_words(at, utcnow())
 
 
 def _short(text: str, n: int) -> str:
@@ -497,7 +496,8 @@ def _transfer(person: Staff, rest: str, now: dt.datetime) -> str:
     else:
         station_id = next((t["id"] for t in targets if t["name"] == parts[1]), None)
     if station_id is None:
-        raise _Say(OA["station_not_found"].format(name=_short(parts[1], 30)) + "\n" + _stations(c, targets))
+        key = "station_number_invalid" if pick.isascii() and pick.isdigit() else "station_not_found"
+        raise _Say(OA[key].format(name=_short(parts[1], 30)) + "\n" + _stations(c, targets))
     station = db.session.get(Station, station_id)
     flow.transfer(c, _actor(person), station, parts[2])
     return OA["done_transferred"].format(number=c.number, station=station.name)

@@ -292,7 +292,7 @@ def test_transfer_usage_and_unknown_station(app, client, shop):
     assert f"例如：转办 {number} 1 属地管辖（转给测试区12315中心）" in usage  # a real station
     assert "测试商圈服务站" not in usage  # not the station it is at
     assert "未找到站点“月球站”" in say(app, client, HANDLER, f"转办 {number} 月球站 太远").reply
-    assert "未找到站点“2147483648”" in say(app, client, HANDLER, f"转办 {number} 2147483648 太远").reply
+    assert "没有序号为“2147483648”的站点" in say(app, client, HANDLER, f"转办 {number} 2147483648 太远").reply
     assert complaint(app, number).station_id == shop["service_id"]
 
 

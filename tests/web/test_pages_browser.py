@@ -8,7 +8,7 @@ import datetime as dt
 from app.core.extensions import db
 from app.core.timeutil import today_cn
 from app.stores.models import CommitmentKind, CredentialKind, Industry
-from tests import factories
+from tests import factories, helpers
 from tests.web.conftest import PHONE, screenshot
 
 
@@ -79,6 +79,7 @@ def test_store_page_puts_the_alert_commitments_and_one_complain_button_first(
     assert box["y"] + box["height"] <= PHONE["height"] and box["width"] > PHONE["width"] * 0.7
     text = phone.inner_text("body")
     assert "药品经营许可证" in text
+    assert helpers.english_words(text, allowed=(code, uscc, "DA5102001", "JY13202110012345")) == []
     assert "剩余" not in text  # no countdown for a licence valid for years
     assert text.count(uscc) == 1  # the licence number is the USCC: shown once
     assert "小额纠纷可选择先由商家协商处理" in text  # merchant-first is offered
@@ -100,7 +101,16 @@ def test_home_page_is_chinese_and_finds_a_store(app, live_server, phone):
     phone.goto(f"{live_server}/")
     screenshot(phone, "home")
     assert phone.title().startswith("一店一码")
-    assert "每家参与“一店一码”的店铺" in phone.inner_text("body")
+    text = phone.inner_text("body")
+    assert "每家参与“一店一码”的店铺" in text
+    # Template lines end inside sentences; no stray space may split the Chinese where they join.
+    assert "证照是否有效，查看店铺" in text and "自动填写，由属地" in text and "打开待办投诉，或在" in text
+    assert helpers.english_words(text) == []
+    code_box = phone.locator("#code").bounding_box()
+    assert (
+        code_box["height"] >= 44
+        and phone.get_by_role("button", name="查看店铺").bounding_box()["height"] >= 44
+    )
     assert phone.get_by_role("link", name="待办投诉").get_attribute("href") == "/oa/"
     phone.fill("#code", code.lower())
     phone.get_by_role("button", name="查看店铺").click()

@@ -38,7 +38,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import parse_id
 from app.core.texts import STATION_KINDS
-from app.core.timeutil import CHINA, utcnow
+from app.core.timeutil import utcnow
 from app.directory.models import Station
 from app.staff.models import Staff, StaffRole
 from app.uploads import photos
@@ -54,8 +54,9 @@ ALL_ACTIONS = tuple(
 )
 
 
-def _cn(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(CHINA).strftime(fmt) if value else ""
+def _cn(value: dt.datetime | None, now: dt.datetime) -> str:
+    """A moment as a worker reads it: '12月7日（星期一） 12:17', the year only when not this year."""
+    return deadlines.moment_words(value, now) if value else ""
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -181,7 +182,7 @@ def case_list(
                 "store": c.store.name,
                 "station": c.station.name,
                 "category_label": CATEGORIES.get(c.category, c.category),
-                "created_at": _cn(c.created_at),
+                "created_at": _cn(c.created_at, now),
                 "due": None
                 if due is None
                 else {
@@ -210,7 +211,7 @@ def _actor_label(e: ComplaintEvent, names: dict[int, str]) -> str:
     return label
 
 
-def _timeline(c: Complaint, *, internal: bool) -> list[dict]:
+def _timeline(c: Complaint, now: dt.datetime, *, internal: bool) -> list[dict]:
     """The events, with internal ones (notes, system flags) only when `internal` (station staff)."""
     events = [e for e in c.events if internal or e.visible_to_consumer]
     ids = {e.actor_id for e in events if e.actor in ("staff", "merchant") and e.actor_id}
@@ -221,7 +222,7 @@ def _timeline(c: Complaint, *, internal: bool) -> list[dict]:
     )
     return [
         {
-            "at": _cn(e.at),
+            "at": _cn(e.at, now),
             "actor": _actor_label(e, names),
             "channel": CHANNELS.get(e.channel, e.channel),
             "action": e.action,
@@ -241,7 +242,7 @@ def _deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
             "label": deadlines.label(d.kind),
             "uncertain": d.uncertain,
             "met": d.met_at is not None,
-            "met_at": _cn(d.met_at),
+            "met_at": _cn(d.met_at, now),
             "cancelled": d.cancelled_at is not None,
             "overdue": d.met_at is None and d.cancelled_at is None and d.due_at < now,
             **deadlines.describe(d, now),
@@ -275,14 +276,14 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "category_label": CATEGORIES.get(c.category, c.category),
         "demand_label": DEMANDS.get(c.demand, c.demand),
         "amount": _money(c.amount),
-        "purchase_date": c.purchase_date.isoformat() if c.purchase_date else "",
+        "purchase_date": deadlines.date_words(c.purchase_date, now) if c.purchase_date else "",
         "description": c.description,
-        "created_at": _cn(c.created_at),
+        "created_at": _cn(c.created_at, now),
         "merchant_first": c.merchant_first,
         "content_review": c.content_check.value == "review",
         "contact": _contact(staff, c),
         "photos": [u.public_id for u in c.uploads if photos.can_read(u, staff=staff)],
-        "timeline": _timeline(c, internal=station_side),
+        "timeline": _timeline(c, now, internal=station_side),
         "deadlines": deadline_rows,
         "next_due": next((d for d in deadline_rows if not d["met"] and not d["cancelled"]), None),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
