@@ -36,6 +36,9 @@ DONE = {
     "imported": "导入完成。",
     "staff_added": "工作人员已添加。请为其生成绑定码，对方在公众号中绑定后即可收到投诉提醒。",
     "station_closed": "站点已撤销，今后不会再分派投诉给它。",
+    "handed_over": "未办结的投诉已全部转办，站点已撤销。",
+    "region_saved": "区域已保存。",
+    "circle_saved": "商圈已保存。",
     "staff_unbound": "已解除微信绑定，该微信将不再收到投诉提醒。",
 }
 
@@ -51,3 +54,17 @@ FIELDS = {
 
 STATUS = {"active": "有效", "revoked": "已作废"}
 IMPORT_KINDS = {"stations": "站点", "stores": "店铺"}
+
+#: The regions and business circles pages (`app.console.directory_views`).
+AREAS = {
+    "title": "区域与商圈",
+    "regions": "区域",
+    "circles": "商圈",
+    "new_region": "新建区域",
+    "new_circle": "新建商圈",
+    "no_regions": "本辖区没有区域。",
+    "no_circles": "本辖区没有商圈。",
+    "region_help": "名称全区唯一；“上级区域”改为另一区域即在树中移动，形成循环会被拒绝。",
+    "circle_help": "“所属区域”改为另一区域即移动商圈；“服务站点”决定商圈内店铺的投诉由谁处理。",
+    "parent_none": "（顶级）",
+}
