@@ -203,7 +203,7 @@ def save_region(
     old, new = diff(before, region_values(region))
     if new:
         action = "region.update" if before else "region.create"
-        record(actor, action, region.name, station_id=station_id, before=old or None, after=new)
+        record(actor, action, region.name, station_id=station_id, before=old if before else None, after=new)
     return region
 
 
@@ -265,5 +265,5 @@ def save_circle(
     old, new = diff(before, circle_values(circle))
     if new:
         action = "circle.update" if before else "circle.create"
-        record(actor, action, circle.name, station_id=station.id, before=old or None, after=new)
+        record(actor, action, circle.name, station_id=station.id, before=old if before else None, after=new)
     return circle
