@@ -1,16 +1,22 @@
-"""The console's regions and business circles pages (on the console blueprint), over `app.directory.areas`.
+"""The console's directory pages beside `views` (on the same blueprint): regions and business circles
+over `app.directory.areas`, and handing a closing station's open cases to another
+(`app.complaints.station_closing.hand_over_and_close`).
 
-`/admin/regions` lists the account's regions as a tree and the circles its stations serve; a region or a
-circle outside the account's subtree answers 404, as a missing one does.
+`/admin/regions` lists the account's regions as a tree and the circles its stations serve; a region, a
+circle or a station outside the account's subtree answers 404, as a missing one does.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, g, redirect, url_for
 
 from app.accounts.service import Permission
+from app.complaints import station_closing
+from app.complaints.models import OPEN_STATUSES, Complaint
+from app.complaints.texts import HAND_OVER
 from app.console.texts import AREAS
-from app.console.views import _actor, _form, _page, bp, page
+from app.console.views import _actor, _form, _message, _page, _station_in_scope, bp, page
 from app.core.errors import DomainError, NotFound
 from app.core.extensions import db
 from app.core.models import parse_id
@@ -143,3 +149,59 @@ def circle_save(circle_id: str | None):
         errors = exc.fields or {"": exc.message}
         return _form_page("circle", form, exc.status, errors=errors, target=target, new=target is None)
     return redirect(url_for("console.circle", circle_id=saved.id, done="circle_saved"), 303)
+
+
+# ------------------------------------------------------------------------------- closing a station
+
+
+def _hand_over_page(station: Station, status: int = 200, **context) -> Response:
+    candidates = db.session.scalars(
+        sa.select(Station)
+        .where(
+            Station.id.in_(list(g.scope.station_ids)), Station.id != station.id, Station.closed_at.is_(None)
+        )
+        .order_by(Station.name)
+    ).all()
+    open_cases = db.session.scalars(
+        sa.select(Complaint.number)
+        .where(Complaint.station_id == station.id, Complaint.status.in_(OPEN_STATUSES))
+        .order_by(Complaint.id)
+    ).all()
+    return _page(
+        "hand_over",
+        status,
+        station=station,
+        candidates=candidates,
+        open_cases=open_cases,
+        labels=HAND_OVER,
+        **context,
+    )
+
+
+@bp.get("/stations/<station_id>/hand-over")
+@page(Permission.WRITE)
+def station_hand_over_form(station_id: str):
+    target = _station_in_scope(station_id)
+    if target.id == g.scope.root_id:
+        return _message("forbidden", 403)
+    return _hand_over_page(target)
+
+
+@bp.post("/stations/<station_id>/hand-over")
+@page(Permission.WRITE)
+def station_hand_over(station_id: str):
+    target = _station_in_scope(station_id)
+    if target.id == g.scope.root_id:
+        return _message("forbidden", 403)
+    form = _form()
+    to_station = db.session.get(Station, parse_id(form.get("to", "")) or 0)
+    try:
+        station_closing.hand_over_and_close(
+            target, to_station, form.get("reason", ""), _actor(), scope=g.scope.station_ids
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = exc.fields or {"": exc.message}
+        return _hand_over_page(target, exc.status, errors=errors, values=form)
+    return redirect(url_for("console.station", station_id=target.id, done="handed_over"), 303)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from app.core.extensions import db
 from app.directory.editing import EDITABLE
-from app.directory.models import BusinessCircle, Region
+from app.directory.models import BusinessCircle, Region, Station
 from tests import helpers
 from tests.console.world import ORIGIN, add_regions, build, csrf, login
 
@@ -159,6 +159,7 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/imports",
         "/admin/stations",
         f"/admin/stations/{part}",
+        f"/admin/stations/{part}/hand-over",
         "/admin/staff",
         "/admin/credentials",
         "/admin/integrity",
@@ -235,3 +236,19 @@ def test_region_and_circle_forms_never_a_server_error(app, client, world, region
         circle_b = db.session.get(BusinessCircle, world["circle_b"])
         assert (street_b.name, street_b.parent.name) == ("乙街道", "测试区")
         assert (circle_b.name, circle_b.station.name) == ("乙商圈", "乙商圈服务站")
+
+
+@helpers.fuzz_settings(20)
+@given(form=st.dictionaries(st.sampled_from(["to", "reason", "x"]), VALUES, max_size=3))
+def test_hand_over_form_never_a_server_error(app, client, world, form):
+    token = csrf(client)
+    for station_id in (world["station_a"], world["office_a"], world["office_b"], "x"):
+        resp = client.post(
+            f"/admin/stations/{station_id}/hand-over",
+            data={"csrf_token": token, **form},
+            headers={"Origin": ORIGIN},
+        )
+        _check(resp)
+        assert resp.status_code in (303, 403, 404, 409, 422), resp.status_code
+    with app.app_context():  # office B's station is never closed by office A's operator
+        assert db.session.get(Station, world["office_b"]).closed_at is None
