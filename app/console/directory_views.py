@@ -70,6 +70,18 @@ def _form_page(kind: str, values: dict, status: int = 200, **context) -> Respons
     )
 
 
+def _save(kind: str, target, form: dict, save) -> Response:
+    """Run `save` (one domain call), commit and show the saved page; else the form with its problems."""
+    try:
+        saved = save()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = exc.fields or {"": exc.message}
+        return _form_page(kind, form, exc.status, errors=errors, target=target, new=target is None)
+    return redirect(url_for(f"console.{kind}", **{f"{kind}_id": saved.id}, done=f"{kind}_saved"), 303)
+
+
 @bp.get("/regions")
 @page()
 def regions():
@@ -101,23 +113,20 @@ def region(region_id: str):
 @page(Permission.WRITE)
 def region_save(region_id: str | None):
     target = _region_in_scope(region_id) if region_id is not None else None
-    form = _form()
-    root = _root()
-    try:
-        saved = areas.save_region(
+    form, root = _form(), _root()
+    return _save(
+        "region",
+        target,
+        form,
+        lambda: areas.save_region(
             form,
             _actor(),
             region=target,
             scope=areas.region_scope(root),
             scope_root=root.region_id,
             station_id=root.id,
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        errors = exc.fields or {"": exc.message}
-        return _form_page("region", form, exc.status, errors=errors, target=target, new=target is None)
-    return redirect(url_for("console.region", region_id=saved.id, done="region_saved"), 303)
+        ),
+    )
 
 
 @bp.get("/circles/new")
@@ -139,16 +148,14 @@ def circle(circle_id: str):
 def circle_save(circle_id: str | None):
     target = _circle_in_scope(circle_id) if circle_id is not None else None
     form = _form()
-    try:
-        saved = areas.save_circle(
+    return _save(
+        "circle",
+        target,
+        form,
+        lambda: areas.save_circle(
             form, _actor(), circle=target, stations=_station_scope(), regions=_region_scope()
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        errors = exc.fields or {"": exc.message}
-        return _form_page("circle", form, exc.status, errors=errors, target=target, new=target is None)
-    return redirect(url_for("console.circle", circle_id=saved.id, done="circle_saved"), 303)
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------- closing a station

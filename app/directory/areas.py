@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from app.audit.log import Actor, diff, record
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
+from app.core.models import depth_first, subtree
 from app.directory import importing
 from app.directory.models import BusinessCircle, Region, Station
 from app.directory.stations import region_path
@@ -36,17 +37,8 @@ CIRCLE_NAME_MAX = 100
 
 
 def region_subtree(region_id: int) -> set[int]:
-    """The region and every region below it (the table is small: read it whole, guard against loops)."""
-    children: dict[int | None, list[int]] = {}
-    for rid, parent in db.session.execute(sa.select(Region.id, Region.parent_id)):
-        children.setdefault(parent, []).append(rid)
-    found, todo = set(), [region_id]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, ()))
-    return found
+    """The region and every region below it (the table is small: read it whole)."""
+    return subtree(db.session.execute(sa.select(Region.id, Region.parent_id)).tuples(), region_id)
 
 
 def region_scope(station: Station) -> frozenset[int] | None:
@@ -67,20 +59,11 @@ def region_tree(scope: Collection[int] | None) -> list[tuple[int, Region]]:
         if scope is None or r.id in scope
     ]
     ids = {r.id for r in regions}
-    children: dict[int | None, list[Region]] = {}
-    for region in regions:
-        children.setdefault(region.parent_id if region.parent_id in ids else None, []).append(region)
-    out: list[tuple[int, Region]] = []
-    todo = [(0, r) for r in reversed(children.get(None, []))]
-    seen: set[int] = set()
-    while todo:
-        depth, region = todo.pop()
-        if region.id in seen:
-            continue
-        seen.add(region.id)
-        out.append((depth, region))
-        todo.extend((depth + 1, c) for c in reversed(children.get(region.id, [])))
-    return out
+    return depth_first(
+        regions,
+        lambda r: r.parent_id if r.parent_id in ids else None,
+        [r for r in regions if r.parent_id not in ids],
+    )
 
 
 def circles(stations: Collection[int] | None) -> list[BusinessCircle]:
@@ -150,6 +133,14 @@ def _cycle(region: Region | None, name: str, parent: Region | None) -> list[str]
     return importing.find_cycle(name, parents)
 
 
+def _audit(actor: Actor, kind: str, target: str, before: dict, after: dict, station_id: int | None) -> None:
+    """`kind`.create (no `before`) or `kind`.update with the changed fields; nothing when none changed."""
+    old, new = diff(before, after)
+    if new:
+        action = f"{kind}.update" if before else f"{kind}.create"
+        record(actor, action, target, station_id=station_id, before=old if before else None, after=new)
+
+
 # -- regions --------------------------------------------------------------------------------------------
 
 
@@ -200,10 +191,7 @@ def save_region(
     region.name = name
     region.parent = parent
     db.session.flush()
-    old, new = diff(before, region_values(region))
-    if new:
-        action = "region.update" if before else "region.create"
-        record(actor, action, region.name, station_id=station_id, before=old if before else None, after=new)
+    _audit(actor, "region", region.name, before, region_values(region), station_id)
     return region
 
 
@@ -262,8 +250,5 @@ def save_circle(
         db.session.add(circle)
     circle.name, circle.region, circle.station = name, region, station
     db.session.flush()
-    old, new = diff(before, circle_values(circle))
-    if new:
-        action = "circle.update" if before else "circle.create"
-        record(actor, action, circle.name, station_id=station.id, before=old if before else None, after=new)
+    _audit(actor, "circle", circle.name, before, circle_values(circle), station.id)
     return circle

@@ -104,3 +104,18 @@ def add_regions(app, ids: dict) -> dict:
             "circle_a": circle_a.id,
             "circle_b": circle_b.id,
         }
+
+
+def check_pages(client, account: str, pages, ids: dict, *, refused: tuple[str, ...] = ()) -> None:
+    """Each (method, path template, {account: status}) of a role table, as `account`: the status, never a
+    traceback, the console's 404 page, and for a 422 the form's problems (each text in `refused`)."""
+    for method, template, expected in pages:
+        path = template.format(**ids)
+        resp = client.get(path) if method == "GET" else post(client, path)
+        text = resp.get_data(as_text=True)
+        assert resp.status_code == expected[account], (account, method, path, text[:300])
+        assert "Traceback" not in text
+        if resp.status_code == 404:
+            assert "不在本账号的管辖范围内" in text
+        if resp.status_code == 422:
+            assert all(r in text for r in refused), (path, text[-800:])
