@@ -116,6 +116,7 @@ TEST_OA_SECRET = "test-oa-secret"
 TEST_TPL_PROGRESS = "tpl-mp-progress-0001"
 TEST_TPL_NEW_COMPLAINT = "tpl-oa-new-complaint-0001"
 TEST_TPL_DEADLINE = "tpl-oa-deadline-0001"
+TEST_TPL_CREDENTIAL_EXPIRY = "tpl-oa-credential-expiry-0001"
 
 
 def wechat_config(api_base: str) -> dict:
@@ -130,6 +131,7 @@ def wechat_config(api_base: str) -> dict:
         "WECHAT_MP_TPL_PROGRESS": TEST_TPL_PROGRESS,
         "WECHAT_OA_TPL_NEW_COMPLAINT": TEST_TPL_NEW_COMPLAINT,
         "WECHAT_OA_TPL_DEADLINE": TEST_TPL_DEADLINE,
+        "WECHAT_OA_TPL_CREDENTIAL_EXPIRY": TEST_TPL_CREDENTIAL_EXPIRY,
     }
 
 

@@ -36,6 +36,7 @@ from app.core.errors import (
     ValidationFailed,
 )
 from app.core.extensions import db
+from app.core.models import subtree
 from app.core.timeutil import as_utc, utcnow
 from app.directory import routing
 from app.directory.models import Station
@@ -117,18 +118,8 @@ class Scope:
 
 
 def subtree_ids(station_id: int) -> set[int]:
-    """The station and all stations below it (the tree is small: read it whole, guard against cycles)."""
-    children: dict[int | None, list[int]] = {}
-    for sid, parent in db.session.execute(sa.select(Station.id, Station.parent_id)):
-        children.setdefault(parent, []).append(sid)
-    found, todo = set(), [station_id]
-    while todo:
-        current = todo.pop()
-        if current in found:
-            continue
-        found.add(current)
-        todo.extend(children.get(current, ()))
-    return found
+    """The station and all stations below it (the tree is small: read it whole)."""
+    return subtree(db.session.execute(sa.select(Station.id, Station.parent_id)).tuples(), station_id)
 
 
 # --------------------------------------------------------------------------------------------- people

@@ -327,6 +327,17 @@ CHANNELS = {
     "system": "系统",
 }
 
+#: Handing a closing station's open cases to another (`station_closing.hand_over_and_close`).
+HAND_OVER = {
+    "to": "接收站点",
+    "reason": "移交原因",
+    "choose": "请选择本站或下级的一个站点接收投诉",
+    "itself": "不能移交给要撤销的站点本身",
+    "closed": "接收站点已撤销，请另选",
+    "reason_required": "请填写移交原因，它会写入每件投诉的处理记录",
+    "reason_invalid": "移交原因最多 {limit} 个字，且不能包含无效字符",
+}
+
 
 CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"
 REPORT_ANONYMOUS = "匿名举报，未留联系方式。"

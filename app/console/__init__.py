@@ -4,6 +4,7 @@
 May import: every domain package; nothing imports it but the app factory.
 """
 
+from app.console import directory_views  # noqa: F401  (registers its pages on the blueprint)
 from app.console.views import bp
 
 __all__ = ["bp"]

@@ -48,6 +48,9 @@ DONE = {
     "handed_off": "已记录移交全国12315平台，该案件的办理时限已停止计算。",
     "reply_approved": "已通过，该回应将显示在公示页面。",
     "reply_rejected": "已驳回，商家可修改后重新提交。",
+    "handed_over": "未办结的投诉已全部转办，站点已撤销。",
+    "region_saved": "区域已保存。",
+    "circle_saved": "商圈已保存。",
     "staff_unbound": "已解除微信绑定，该微信将不再收到投诉提醒。",
 }
 
@@ -67,3 +70,16 @@ ERRORS.update({"handoff_date_invalid": "请填写移交日期（年-月-日）�
 
 SERIES_BY = {"week": "按周", "month": "按月"}
 MAP_LAYERS = {"all": "全部图层", "rate": "投诉率", "expired": "证照过期"}
+
+#: The regions and business circles pages (`app.console.directory_views`).
+AREAS = {
+    "title": "区域与商圈",
+    "regions": "区域",
+    "circles": "商圈",
+    "new_region": "新建区域",
+    "new_circle": "新建商圈",
+    "no_regions": "本辖区没有区域。",
+    "no_circles": "本辖区没有商圈。",
+    "region_help": "名称全区唯一；“上级区域”改为另一区域即在树中移动，形成循环会被拒绝。",
+    "circle_help": "“所属区域”改为另一区域即移动商圈；“服务站点”决定商圈内店铺的投诉由谁处理。",
+}

@@ -59,7 +59,7 @@ from app.console.texts import (
 from app.core import drawing
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
-from app.core.models import parse_id
+from app.core.models import depth_first, parse_id
 from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
 from app.core.timeutil import CHINA, cn_moment, today_cn
 from app.directory import editing, importing, routing
@@ -605,20 +605,7 @@ def _station_in_scope(station_id: str) -> Station:
 
 def _tree(stations: list[Station]) -> list[tuple[int, Station]]:
     """(depth, station) in tree order, from the account's own station down."""
-    children: dict[int | None, list[Station]] = {}
-    for station in stations:
-        children.setdefault(station.parent_id, []).append(station)
-    out: list[tuple[int, Station]] = []
-    todo = [(0, s) for s in reversed([s for s in stations if s.id == g.scope.root_id])]
-    seen: set[int] = set()
-    while todo:
-        depth, station = todo.pop()
-        if station.id in seen:
-            continue
-        seen.add(station.id)
-        out.append((depth, station))
-        todo.extend((depth + 1, c) for c in reversed(children.get(station.id, [])))
-    return out
+    return depth_first(stations, lambda s: s.parent_id, [s for s in stations if s.id == g.scope.root_id])
 
 
 @bp.get("/stations")

@@ -89,6 +89,9 @@ class Settings:
     WECHAT_MP_TPL_PROGRESS: str | None = None  # subscribe template: complaint progress (consumer)
     WECHAT_OA_TPL_NEW_COMPLAINT: str | None = None  # template message: new complaint (staff, merchant)
     WECHAT_OA_TPL_DEADLINE: str | None = None  # template message: missed deadline / escalation (staff)
+    WECHAT_OA_TPL_CREDENTIAL_EXPIRY: str | None = (
+        None  # template message: credential expiry (staff, merchant)
+    )
     WECHAT_TEMPLATE_FIELDS: str | None = None  # JSON overriding app.notifications.format.DEFAULT_FIELDS
     WECHAT_MP_STATE: str = "formal"  # miniprogram_state of subscribe messages: developer | trial | formal
     OUTBOX_MAX_ATTEMPTS: int = 8  # WeChat tries per message before it is dead
@@ -163,6 +166,7 @@ class Settings:
             "WECHAT_MP_TPL_PROGRESS",
             "WECHAT_OA_TPL_NEW_COMPLAINT",
             "WECHAT_OA_TPL_DEADLINE",
+            "WECHAT_OA_TPL_CREDENTIAL_EXPIRY",
             "WECHAT_TEMPLATE_FIELDS",
             "WECHAT_MP_STATE",
         ):

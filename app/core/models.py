@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app.core.timeutil import utcnow
+
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator):
@@ -61,3 +65,37 @@ def parse_id(value: str | None) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
+
+
+def subtree(edges: Iterable[tuple[int, int | None]], root: int) -> set[int]:
+    """The ids at or below `root` in a tree given as (id, parent id) pairs (a loop is not followed twice)."""
+    children: dict[int | None, list[int]] = {}
+    for node, parent in edges:
+        children.setdefault(parent, []).append(node)
+    found, todo = set(), [root]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, ()))
+    return found
+
+
+def depth_first(
+    nodes: Iterable[T], parent_of: Callable[[T], int | None], roots: Iterable[T]
+) -> list[tuple[int, T]]:
+    """(depth, node) in tree order from `roots` down, children in the order given (nodes have `id`)."""
+    children: dict[int | None, list[T]] = {}
+    for node in nodes:
+        children.setdefault(parent_of(node), []).append(node)
+    out: list[tuple[int, T]] = []
+    todo = [(0, r) for r in reversed(list(roots))]
+    seen: set[int] = set()
+    while todo:
+        depth, node = todo.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        out.append((depth, node))
+        todo.extend((depth + 1, c) for c in reversed(children.get(node.id, [])))
+    return out

@@ -390,7 +390,9 @@ def _header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
     return index
 
 
-class _Bad(Exception):
+class CellError(Exception):
+    """A cell that cannot be read; `reason` is the Chinese message."""
+
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
@@ -480,7 +482,7 @@ class _Row:
             return default
         try:
             return parser(value)
-        except _Bad as bad:
+        except CellError as bad:
             self.problem(key, bad.reason)
             return default
 
@@ -505,7 +507,7 @@ def _rows(table: Table, sheet: _Sheet, columns: tuple[Column, ...], result: Impo
 
 
 # --------------------------------------------------------------------------------------------------
-# Value parsers (each raises _Bad with a Chinese reason)
+# Value parsers (each raises CellError with a Chinese reason)
 # --------------------------------------------------------------------------------------------------
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?$")
@@ -534,16 +536,16 @@ def parse_date(value: Cell, *, long_term_ok: bool = False) -> dt.date | type[Lon
     if text in _LONG_TERM:
         if long_term_ok:
             return LongTerm
-        raise _Bad("此处须填写具体日期，不能为“长期”")
+        raise CellError("此处须填写具体日期，不能为“长期”")
     m = _DATE.match(text)
     if not m:
-        raise _Bad(f"日期“{text}”格式不对，请写成 YYYY-MM-DD，如 2026-12-31")
+        raise CellError(f"日期“{text}”格式不对，请写成 YYYY-MM-DD，如 2026-12-31")
     try:
         day = dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError as exc:
-        raise _Bad(f"日期“{text}”不存在") from exc
+        raise CellError(f"日期“{text}”不存在") from exc
     if not 1980 <= day.year <= 2100:
-        raise _Bad(f"日期“{text}”的年份不合理")
+        raise CellError(f"日期“{text}”的年份不合理")
     return day
 
 
@@ -563,7 +565,7 @@ def _permit(row, spec, kind: CredentialKind, until_required: bool) -> None:
     if number:
         try:
             _number_text(number, f"{label}编号", chinese=kind != CredentialKind.FOOD_LICENCE)
-        except _Bad as bad:
+        except CellError as bad:
             row.problem(number_col, bad.reason)
         if until_required and not given_until:
             row.problem(until_col[0], f"有{label}编号时必须填写有效期至（许可证有效期为 5 年）")
@@ -592,17 +594,17 @@ def normalize_phone(value: str, *, allow_short: bool = False) -> str:
         return text
     if allow_short and _SHORT_NUMBER.match(text):
         return text
-    raise _Bad(f"电话“{value}”格式不对，请填写 11 位手机号或带区号的座机号（如 0510-85123456）")
+    raise CellError(f"电话“{value}”格式不对，请填写 11 位手机号或带区号的座机号（如 0510-85123456）")
 
 
 def _int_in(low: int, high: int, unit: str, what: str) -> Callable[[Cell], int]:
     def parse(value: Cell) -> int:
         text = str(value).strip().removesuffix(unit).strip()
         if not re.fullmatch(r"\d+", text):
-            raise _Bad(f"{what}应为整数，当前为“{value}”")
+            raise CellError(f"{what}应为整数，当前为“{value}”")
         number = int(text)
         if not low <= number <= high:
-            raise _Bad(f"{what}应在 {low}～{high}{unit} 之间，当前为 {number}")
+            raise CellError(f"{what}应在 {low}～{high}{unit} 之间，当前为 {number}")
         return number
 
     return parse
@@ -613,9 +615,11 @@ def _coordinate(low: Decimal, high: Decimal, what: str) -> Callable[[Cell], Deci
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation as exc:
-            raise _Bad(f"{what}应为小数，当前为“{value}”") from exc
+            raise CellError(f"{what}应为小数，当前为“{value}”") from exc
         if not number.is_finite() or not low <= number <= high:
-            raise _Bad(f"{what}应在 {low}～{high} 之间（中国境内），当前为 {value}；请检查是否把经纬度填反")
+            raise CellError(
+                f"{what}应在 {low}～{high} 之间（中国境内），当前为 {value}；请检查是否把经纬度填反"
+            )
         return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
     return parse
@@ -626,11 +630,11 @@ def _yuan(value: Cell) -> int | float:
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:
-        raise _Bad(f"金额应为数字（单位：元），当前为“{value}”") from exc
+        raise CellError(f"金额应为数字（单位：元），当前为“{value}”") from exc
     if not amount.is_finite() or amount < 0 or amount > 1_000_000:
-        raise _Bad(f"金额应在 0～1000000 元之间，当前为 {value}")
+        raise CellError(f"金额应在 0～1000000 元之间，当前为 {value}")
     if amount != amount.quantize(Decimal("0.01")):
-        raise _Bad("金额最多保留两位小数")
+        raise CellError("金额最多保留两位小数")
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
@@ -640,17 +644,17 @@ def _yes_no(value: Cell) -> bool:
         return True
     if text in _NO:
         return False
-    raise _Bad(f"请填写“是”或“否”，当前为“{value}”")
+    raise CellError(f"请填写“是”或“否”，当前为“{value}”")
 
 
 def _number_text(value: str, what: str, *, chinese: bool = False) -> str:
     """A licence number: letters, digits and hyphens; with `chinese`, also Chinese characters (drug-trade
     licences start with the province, 苏DA..., filings read 苏锡药监械经营备...号)."""
     if len(value) > 64:
-        raise _Bad(f"{what}过长，最多 64 个字符")
+        raise CellError(f"{what}过长，最多 64 个字符")
     if not (_NUMBER_TEXT_CN if chinese else _NUMBER_TEXT).match(value):
         allowed = "汉字、字母、数字和连字符" if chinese else "字母、数字和连字符"
-        raise _Bad(f"{what}“{value}”含有不允许的字符（只能是{allowed}）")
+        raise CellError(f"{what}“{value}”含有不允许的字符（只能是{allowed}）")
     return value
 
 
@@ -667,7 +671,7 @@ def station_kind(value: Cell) -> StationKind:
     if text in _STATION_KIND_ALIASES:
         return _STATION_KIND_ALIASES[text]
     choices = "、".join(f"{k.value}（{texts.STATION_KINDS[k.value]}）" for k in StationKind)
-    raise _Bad(f"站点类型“{value}”无法识别，可填：{choices}")
+    raise CellError(f"站点类型“{value}”无法识别，可填：{choices}")
 
 
 def industry(value: Cell) -> Industry:
@@ -678,16 +682,16 @@ def industry(value: Cell) -> Industry:
     if text in _INDUSTRY_ALIASES:
         return _INDUSTRY_ALIASES[text]
     choices = "、".join(f"{k}（{v}）" for k, v in texts.INDUSTRIES.items())
-    raise _Bad(f"行业“{value}”无法识别，可填：{choices}")
+    raise CellError(f"行业“{value}”无法识别，可填：{choices}")
 
 
 def region_path(value: Cell) -> list[str]:
     parts = [p.strip() for p in re.split(r"[/／>]", str(value))]
     if any(not p for p in parts):
-        raise _Bad("区域路径中有空的层级，请写成 上级区域/区域，如 滨湖区/湖滨街道")
+        raise CellError("区域路径中有空的层级，请写成 上级区域/区域，如 滨湖区/湖滨街道")
     for p in parts:
         if len(p) > 64:
-            raise _Bad(f"区域名称“{p[:10]}…”过长，最多 64 个字符")
+            raise CellError(f"区域名称“{p[:10]}…”过长，最多 64 个字符")
     return parts
 
 
@@ -742,10 +746,10 @@ class _RegionPlan:
                 continue
             effective[name] = parent
         for name in self.parents:
-            cycle = _find_cycle(name, effective)
+            cycle = find_cycle(name, effective)
             if cycle:
                 row_line, column = self.first_line[name]
-                result.add(row_line, column, "区域的上下级形成循环：" + " → ".join(cycle))
+                result.add(row_line, column, REGION_CYCLE + " → ".join(cycle))
 
     def apply(self, result: ImportResult) -> dict[str, Region]:
         if not self.parents:
@@ -772,7 +776,11 @@ class _RegionPlan:
         return found
 
 
-def _find_cycle(start: str, parents: Mapping[str, str | None]) -> list[str] | None:
+REGION_CYCLE = "区域的上下级形成循环："
+
+
+def find_cycle(start: str, parents: Mapping[str, str | None]) -> list[str] | None:
+    """The names from `start` round to `start` again when following `parents` comes back to it."""
     chain = [start]
     node = parents.get(start)
     while node is not None:
@@ -879,7 +887,7 @@ def import_stations(table: Table) -> ImportResult:
                 parents[spec.name] = spec.parent or None
         for spec in specs:
             if spec.parent and spec.parent != spec.name:
-                cycle = _find_cycle(spec.name, parents)
+                cycle = find_cycle(spec.name, parents)
                 if cycle:
                     spec.row.problem("parent", "上级站点形成循环：" + " → ".join(cycle))
     regions.check(result)
@@ -1117,7 +1125,7 @@ def _parse_store(row: _Row, sheet: _Sheet, today: dt.date) -> _StoreSpec:
         if number:
             try:
                 _number_text(number, "营业执照编号")
-            except _Bad as bad:
+            except CellError as bad:
                 row.problem("licence_number", bad.reason)
             spec.credentials[CredentialKind.BUSINESS_LICENCE] = [_CredSpec(number, until)]
         elif row.raw("licence_valid_until") != "":
@@ -1184,10 +1192,10 @@ def _health_certificates(row: _Row) -> list[_CredSpec]:
         holder, number, until = parts
         try:
             if len(holder) > 50:
-                raise _Bad("姓名过长")
+                raise CellError("姓名过长")
             _number_text(number, "健康证编号")
             day = _date(until)
-        except _Bad as bad:
+        except CellError as bad:
             row.problem("health_certificates", f"{where}：{bad.reason}")
             continue
         if number in numbers:

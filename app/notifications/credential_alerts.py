@@ -1,9 +1,10 @@
 """Credential expiry alerts: a store's licence or health certificate is about to expire, or has.
 
 The responsible station's bound staff (or, when nobody there can be alerted, its parent's supervisors)
-and the store's merchant contacts, where bound, are told through the outbox (official-account text
-messages) 30 days and 7 days before the end and on the day it ends: once each. `credential_alerts`
-remembers what was sent for which end date, so a renewed credential starts again, and the sweep may run
+and the store's merchant contacts, where bound, are told through the outbox (official-account template
+messages, `notify.CREDENTIAL_EXPIRY`, template id WECHAT_OA_TPL_CREDENTIAL_EXPIRY; a customer-service
+text would reach only people who wrote to the account in the last 48 hours) 30 days and 7 days before
+the end and on the day it ends: once each. `credential_alerts` remembers what was sent for which end date, so a renewed credential starts again, and the sweep may run
 any number of times (two workers at once included: the outbox key is unique). A stage missed while the
 worker was down is sent late, but only the most urgent one (an end 5 days away gets the 7-day alert,
 never the 30-day one); ends more than `LATE_DAYS` ago are left alone.
@@ -20,6 +21,7 @@ from app.core.extensions import db
 from app.core.texts import CREDENTIAL_KINDS
 from app.core.timeutil import today_cn
 from app.directory import routing
+from app.notifications import format as message_format
 from app.notifications import notify, recipients
 from app.notifications.models import CredentialAlert, OutboxMessage
 from app.notifications.texts import CREDENTIAL_ALERT
@@ -29,7 +31,6 @@ from app.stores.models import Credential, CredentialKind, Store
 #: (stage, days before the end): the alert is due when this close to it, the most urgent stage winning.
 STAGES = (("d0", 0), ("d7", 7), ("d30", 30))
 LATE_DAYS = 7
-TEMPLATE = "credential_expiry"
 KINDS = (CredentialKind.BUSINESS_LICENCE, CredentialKind.FOOD_LICENCE, CredentialKind.HEALTH_CERTIFICATE)
 
 
@@ -43,7 +44,9 @@ def stage_for(valid_until: dt.date, today: dt.date) -> str | None:
     return None
 
 
-def _text(key: str, cred: Credential, today: dt.date) -> str:
+def _payload(role: str, cred: Credential, today: dt.date) -> dict[str, str]:
+    """The template message's values (`format.DEFAULT_FIELDS`) and, under `text`, the whole sentence
+    (kept for `flask outbox failed` and the sandbox log)."""
     left = (cred.valid_until - today).days
     when = (
         CREDENTIAL_ALERT["today"]
@@ -59,9 +62,17 @@ def _text(key: str, cred: Credential, today: dt.date) -> str:
     kind = CREDENTIAL_KINDS[cred.kind.value] + (
         f"（{cred.holder}）" if cred.holder_is_person and cred.holder else ""
     )
-    return CREDENTIAL_ALERT[key].format(
-        store=cred.store.name, kind=kind, number=cred.number, date=date, when=when
-    )
+    return {
+        "store": cred.store.name,
+        "kind": kind,
+        "licence": cred.number or "",
+        "date": date,
+        "when": when,
+        "action": CREDENTIAL_ALERT[f"{role}_action"],
+        "text": CREDENTIAL_ALERT[role].format(
+            store=cred.store.name, kind=kind, number=cred.number, date=date, when=when
+        ),
+    }
 
 
 def _recipients(store: Store) -> list[tuple[Staff, str]]:
@@ -109,11 +120,11 @@ def sweep(today: dt.date | None = None) -> int:
             notify.remember(
                 OutboxMessage(
                     key=f"credential:{cred.id}:{cred.valid_until.isoformat()}:{stage}:{person.id}",
-                    channel="custom",
+                    channel=message_format.TEMPLATE,
                     recipient=person.oa_openid,
                     staff_id=person.id,
-                    template=TEMPLATE,
-                    payload={"text": _text(role, cred, today)},
+                    template=notify.CREDENTIAL_EXPIRY,
+                    payload=_payload(role, cred, today),
                 )
             )
         db.session.add(

@@ -40,6 +40,7 @@ TEMPLATE_ID_SETTINGS = {
     notify.PROGRESS_TEMPLATE: "WECHAT_MP_TPL_PROGRESS",
     notify.STAFF_NEW: "WECHAT_OA_TPL_NEW_COMPLAINT",
     notify.STAFF_DEADLINE: "WECHAT_OA_TPL_DEADLINE",
+    notify.CREDENTIAL_EXPIRY: "WECHAT_OA_TPL_CREDENTIAL_EXPIRY",
 }
 
 #: notify template name -> {payload field: WeChat template key}. The key's prefix names its type.
@@ -64,6 +65,14 @@ DEFAULT_FIELDS: dict[str, dict[str, str]] = {
         "store": "thing2",
         "summary": "thing3",
         "deadline": "time4",
+    },
+    notify.CREDENTIAL_EXPIRY: {
+        "store": "thing1",
+        "kind": "thing2",
+        "licence": "character_string3",
+        "date": "thing4",
+        "when": "thing5",
+        "action": "thing6",
     },
 }
 

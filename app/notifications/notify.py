@@ -22,6 +22,7 @@ from app.staff.models import Staff, StaffRole
 PROGRESS_TEMPLATE = "progress"  # mapped to WECHAT_MP_TPL_PROGRESS by the sender
 STAFF_NEW = "new_complaint"  # WECHAT_OA_TPL_NEW_COMPLAINT
 STAFF_DEADLINE = "deadline"  # WECHAT_OA_TPL_DEADLINE
+CREDENTIAL_EXPIRY = "credential_expiry"  # WECHAT_OA_TPL_CREDENTIAL_EXPIRY
 
 
 def remember(row: OutboxMessage) -> None:

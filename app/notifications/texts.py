@@ -7,4 +7,7 @@ CREDENTIAL_ALERT = {
     "left": "还有 {days} 天到期",
     "today": "今天到期",
     "expired": "已过期 {days} 天",
+    # the template message's last line, per recipient (at most 20 characters)
+    "station_action": "请督促商户办理延续并在后台更新",
+    "merchant_action": "请及时办理，过期后扫码页显示已过期",
 }

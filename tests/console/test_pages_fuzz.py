@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.extensions import db
 from app.directory.editing import EDITABLE
+from app.directory.models import BusinessCircle, Region, Station
 from tests import helpers
-from tests.console.world import ORIGIN, build, csrf, login
+from tests.console.world import ORIGIN, add_regions, build, csrf, login
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
 VALUES = st.one_of(
@@ -179,9 +181,13 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/imports",
         "/admin/stations",
         f"/admin/stations/{part}",
+        f"/admin/stations/{part}/hand-over",
         "/admin/staff",
         "/admin/credentials",
         "/admin/integrity",
+        "/admin/regions",
+        f"/admin/regions/{part}",
+        f"/admin/circles/{part}",
         f"/admin/imports/template-{part}.csv",
         "/admin/figures",
         "/admin/figures/on_time_check",
@@ -243,3 +249,55 @@ def test_handoff_and_reply_forms_never_a_server_error(app, client, world, form, 
     for path in ("/admin/handoff", f"/admin/replies/{reply}"):
         resp = client.post(path, data={"csrf_token": token, **form}, headers={"Origin": ORIGIN})
         _check(resp)
+
+
+AREA_VALUES = st.one_of(
+    VALUES,
+    st.sampled_from(
+        ["甲街道", "乙街道", "测试区/甲街道", "甲一社区", "甲商圈服务站", "乙商圈服务站", "a/b", "/"]
+    ),
+)
+
+
+@helpers.fuzz_settings(20)
+@given(
+    region=st.dictionaries(st.sampled_from(["name", "parent", "x"]), AREA_VALUES, max_size=3),
+    circle=st.dictionaries(st.sampled_from(["name", "region", "station", "x"]), AREA_VALUES, max_size=4),
+)
+def test_region_and_circle_forms_never_a_server_error(app, client, world, region, circle):
+    if "street_a" not in world:
+        world.update(add_regions(app, world))
+    token = csrf(client)
+    for path, form in (
+        ("/admin/regions", region),
+        (f"/admin/regions/{world['street_a']}", region),
+        (f"/admin/regions/{world['street_b']}", region),
+        ("/admin/circles", circle),
+        (f"/admin/circles/{world['circle_a']}", circle),
+        (f"/admin/circles/{world['circle_b']}", circle),
+    ):
+        resp = client.post(path, data={"csrf_token": token, **form}, headers={"Origin": ORIGIN})
+        _check(resp)
+        if path in (f"/admin/regions/{world['street_b']}", f"/admin/circles/{world['circle_b']}"):
+            assert resp.status_code == 404  # office B's: not even refused in detail
+    with app.app_context():  # nothing of office B's changed
+        street_b = db.session.get(Region, world["street_b"])
+        circle_b = db.session.get(BusinessCircle, world["circle_b"])
+        assert (street_b.name, street_b.parent.name) == ("乙街道", "测试区")
+        assert (circle_b.name, circle_b.station.name) == ("乙商圈", "乙商圈服务站")
+
+
+@helpers.fuzz_settings(20)
+@given(form=st.dictionaries(st.sampled_from(["to", "reason", "x"]), VALUES, max_size=3))
+def test_hand_over_form_never_a_server_error(app, client, world, form):
+    token = csrf(client)
+    for station_id in (world["station_a"], world["office_a"], world["office_b"], "x"):
+        resp = client.post(
+            f"/admin/stations/{station_id}/hand-over",
+            data={"csrf_token": token, **form},
+            headers={"Origin": ORIGIN},
+        )
+        _check(resp)
+        assert resp.status_code in (303, 403, 404, 409, 422), resp.status_code
+    with app.app_context():  # office B's station is never closed by office A's operator
+        assert db.session.get(Station, world["office_b"]).closed_at is None

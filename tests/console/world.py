@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from app.accounts import service as accounts
 from app.audit.log import Actor
 from app.core.extensions import db
-from app.directory.models import StationKind
+from app.directory.models import BusinessCircle, Region, Station, StationKind
 from app.stores.models import CommitmentKind
 from tests import factories
 
@@ -79,3 +81,41 @@ def post(client, path: str, data: dict | None = None, **kw):
     return client.post(
         path, data={"csrf_token": csrf(client), **(data or {})}, headers={"Origin": ORIGIN}, **kw
     )
+
+
+def add_regions(app, ids: dict) -> dict:
+    """Streets under the district for offices A and B (甲街道, 乙街道), and a community under 甲街道."""
+    with app.app_context():
+        district = db.session.scalar(sa.select(Region).where(Region.name == "测试区"))
+        street_a = factories.region("甲街道", parent=district)
+        street_b = factories.region("乙街道", parent=district)
+        community = factories.region("甲一社区", parent=street_a)
+        db.session.get(Station, ids["office_a"]).region = street_a
+        db.session.get(Station, ids["office_b"]).region = street_b
+        circle_b = db.session.scalar(sa.select(BusinessCircle).where(BusinessCircle.name == "乙商圈"))
+        circle_a = db.session.scalar(sa.select(BusinessCircle).where(BusinessCircle.name == "甲商圈"))
+        db.session.commit()
+        return {
+            **ids,
+            "district": district.id,
+            "street_a": street_a.id,
+            "street_b": street_b.id,
+            "community": community.id,
+            "circle_a": circle_a.id,
+            "circle_b": circle_b.id,
+        }
+
+
+def check_pages(client, account: str, pages, ids: dict, *, refused: tuple[str, ...] = ()) -> None:
+    """Each (method, path template, {account: status}) of a role table, as `account`: the status, never a
+    traceback, the console's 404 page, and for a 422 the form's problems (each text in `refused`)."""
+    for method, template, expected in pages:
+        path = template.format(**ids)
+        resp = client.get(path) if method == "GET" else post(client, path)
+        text = resp.get_data(as_text=True)
+        assert resp.status_code == expected[account], (account, method, path, text[:300])
+        assert "Traceback" not in text
+        if resp.status_code == 404:
+            assert "不在本账号的管辖范围内" in text
+        if resp.status_code == 422:
+            assert all(r in text for r in refused), (path, text[-800:])
