@@ -48,6 +48,8 @@ STATUS = {
 }
 #: A report's statuses where they read differently from a complaint's (the report path, 举报).
 REPORT_STATUS = {"submitted": "核查中", "closed": "已结案"}
+#: The inbox title of a new filing, by kind.
+SUBMITTED_TITLE = {"complaint": "投诉已提交", "report": "举报已提交"}
 
 
 def status_label(kind: str, status: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.complaints.models import Complaint
-from app.complaints.texts import CATEGORIES, NOTIFY, STATUS
+from app.complaints.texts import CATEGORIES, NOTIFY, status_label
 from app.consumers.models import InboxMessage
 from app.core.extensions import db
 from app.core.timeutil import CHINA
@@ -49,6 +49,7 @@ def progress_values(
     store_name: str,
     text: str,
     at: dt.datetime | None,
+    kind: str = "complaint",
 ) -> dict:
     """The outbox row of a subscribe message telling the consumer about a step."""
     return {
@@ -61,7 +62,7 @@ def progress_values(
         "template": PROGRESS_TEMPLATE,
         "payload": {
             "number": number,
-            "status": STATUS[status],
+            "status": status_label(kind, status),
             "store": store_name,
             "text": text,
             "time": _minute(at),
@@ -133,6 +134,7 @@ def consumer_progress(complaint: Complaint, event_id: int, text: str, *, title: 
                 openid=consumer.openid,
                 number=complaint.number,
                 status=complaint.status.value,
+                kind=complaint.kind.value,
                 store_name=complaint.store.name,
                 text=text,
                 at=complaint.updated_at,

@@ -5,6 +5,7 @@ the store's merchant sees nothing of it at any step (Order 121 Art. 36, 37)."""
 import sqlalchemy as sa
 
 from app.complaints.models import Complaint, ComplaintEvent
+from app.consumers.models import InboxMessage
 from app.core.extensions import db
 from app.notifications.models import OutboxMessage
 from app.staff.models import Staff, StaffRole
@@ -43,6 +44,18 @@ def test_loop_report_verified_extended_opened_concluded_reporter_told_merchant_s
     answer = filed.get_json()["data"]
     number = answer["number"]
     assert answer["status_label"] == "核查中" and "完成核查，决定是否立案" in answer["next_step"]["text"]
+    with app.app_context():  # the reporter's own notice names a report's words, not a complaint's
+        case = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        notice = db.session.scalar(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.complaint_id == case.id, OutboxMessage.channel == "subscribe"
+            )
+        )
+        assert notice.payload["status"] == "核查中"
+        titles = db.session.scalars(
+            sa.select(InboxMessage.title).where(InboxMessage.complaint_id == case.id)
+        ).all()
+        assert titles == ["举报已提交"]
 
     # the same facts again by the same person: not handled again (Art. 35), nothing created
     again = client.post(

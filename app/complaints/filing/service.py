@@ -46,7 +46,7 @@ from app.complaints.models import (
     Status,
 )
 from app.complaints.presenters import consumer as complaint_views
-from app.complaints.texts import ABUSE_FLAGS, EVENTS, REPORT_REPEATED
+from app.complaints.texts import ABUSE_FLAGS, EVENTS, REPORT_REPEATED, SUBMITTED_TITLE
 from app.consumers.login import TokenClaims, claims_match
 from app.consumers.models import InboxMessage
 from app.core import db_outage
@@ -425,7 +425,10 @@ def file(
     conn.execute(
         _INSERT_INBOX,
         notify.inbox_values(
-            consumer_id=filer.id, complaint_id=complaint_id, title="投诉已提交", text=submitted
+            consumer_id=filer.id,
+            complaint_id=complaint_id,
+            title=SUBMITTED_TITLE[filing.kind],
+            text=submitted,
         ),
     )
     about = {"complaint_id": complaint_id, "event_id": first, "number": number, "store_name": store.name}
@@ -435,6 +438,7 @@ def file(
             consumer_id=filer.id,
             openid=filer.openid,
             status=status.value,
+            kind=filing.kind,
             text=submitted,
             at=now,
         )
