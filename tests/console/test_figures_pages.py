@@ -153,7 +153,11 @@ def test_the_map_draws_points_without_tiles_and_tiles_from_the_configured_provid
 
 def _audit(app) -> list[AuditEntry]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export.cases")))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == "export.cases").order_by(AuditEntry.id)
+            )
+        )
 
 
 def test_exports_have_the_regulators_columns_gate_personal_data_and_are_audited(app, client):
