@@ -11,7 +11,7 @@ from dotenv import load_dotenv
 
 from wechat import SANDBOX_OA_APPID
 
-INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parents[2] / "instance"))
 
 #: Variables that must be set when APP_ENV=production. The service refuses to start without them.
 PRODUCTION_REQUIRED = (

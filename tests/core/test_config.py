@@ -1,8 +1,12 @@
 """Configuration: embedded defaults in development, refusal to start half-configured in production."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from app import create_app
+from app.core import config
 from app.core.config import ConfigError, Settings
 
 
@@ -38,3 +42,12 @@ def test_config_development_defaults_embedded(monkeypatch, tmp_path):
 def test_config_postgres_url_uses_psycopg3(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert Settings.from_env().to_flask()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_instance_dir_is_the_checkouts_own_instance_folder():
+    """`instance/` beside the README (gitignored, where the README says the SQLite file and embedded Redis
+    live), wherever the config module sits in the package tree."""
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "README.md").exists()
+    if "INSTANCE_PATH" not in os.environ:
+        assert Path(config.INSTANCE_DIR) == root / "instance"
