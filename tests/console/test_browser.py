@@ -6,36 +6,24 @@ decodes its QR code. Screenshots at 1366x900 go to tests/console/screenshots/ (g
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import CHROMIUM
+from tests.conftest import served
 from tests.console.test_figures_pages import june
 from tests.console.test_pages import decode_pdf_qr_codes
 from tests.console.world import PASSWORD, build
 
 SHOTS = Path(__file__).parent / "screenshots"
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and os.environ.get("TEST_REQUIRE_SERVICES") != "1",
-    reason="Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)",
-)
 
 
 @pytest.fixture
 def live(app, monkeypatch):
     """The test app served over real HTTP on loopback, for the browser."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", base)
-    thread = threading.Thread(target=server.serve_forever, name="console-live", daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
+    with served(app, "console-live") as base:
+        monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", base)
+        yield base
 
 
 @pytest.fixture
