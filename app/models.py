@@ -14,7 +14,7 @@ from app.complaints.models import (
 )
 from app.consumers.models import Consumer, InboxMessage, Subscription
 from app.directory.models import BusinessCircle, Region, RoutingRule, Station, StationKind
-from app.figures.models import FigureDaily, FigureDuration, FigureRollupState
+from app.figures.models import FigureBucket, FigureCoarse, FigureDaily, FigureRollupState
 from app.notifications.models import CredentialAlert, OutboxMessage, OutboxStatus
 from app.official_account.models import OAInbound
 from app.publicity.models import ReplyStatus, StoreReply
@@ -56,8 +56,9 @@ __all__ = [
     "Credential",
     "CredentialAlert",
     "CredentialKind",
+    "FigureBucket",
+    "FigureCoarse",
     "FigureDaily",
-    "FigureDuration",
     "FigureRollupState",
     "InboxMessage",
     "Industry",

@@ -82,6 +82,8 @@ SELECT g, 'o-bench-' || g, '', '', false, now() FROM generate_series(1, 100000) 
 """
 
 # One row per complaint; `h` is a cheap hash of g that spreads the dates and the states.
+# One row per complaint; `p` (a cheap hash of g) picks the state it reaches, and a step whose time would
+# be after now has not happened yet (no instant is in the future): recent cases are still open.
 COMPLAINTS = f"""
 INSERT INTO complaints (
   id, number, kind, store_id, consumer_id, station_id, routing_rule, status, category, demand, description,
@@ -92,24 +94,40 @@ INSERT INTO complaints (
 SELECT g, 'B' || lpad(g::text, 12, '0'),
        CASE WHEN g % 20 = 0 THEN 'report' ELSE 'complaint' END,
        s, 1 + g % 100000, {SERVICE_ID.format(k="s % (:districts * 100)")}, 'store_station',
-       CASE WHEN p < 70 THEN 'closed' WHEN p < 80 THEN 'resolved' WHEN p < 85 THEN 'accepted'
-            WHEN p < 90 THEN 'declined' WHEN p < 95 THEN 'withdrawn' ELSE 'with_station' END,
+       CASE WHEN hc THEN 'closed' WHEN hr THEN 'resolved' WHEN ha THEN 'accepted'
+            WHEN hx AND p < 90 THEN 'declined' WHEN hx THEN 'withdrawn' ELSE 'with_station' END,
        'quality', 'refund', '商品有质量问题', '', '', '', false, g % 10 = 1, 'order121', 'pass', '[]', '[]',
-       CASE WHEN p < 80 THEN (ARRAY['agreement','settled','terminated','agreement'])[1 + g % 4] END,
-       CASE WHEN p < 80 THEN (g % 500)::numeric END,
-       CASE WHEN p < 70 THEN g % 5 <> 0 END,
-       CASE WHEN p < 70 AND g % 3 = 0 THEN 1 + g % 5 END,
+       CASE WHEN hr THEN (ARRAY['agreement','settled','terminated','agreement'])[1 + g % 4] END,
+       CASE WHEN hr THEN (g % 500)::numeric END,
+       CASE WHEN hc THEN g % 5 <> 0 END,
+       CASE WHEN hc AND g % 3 = 0 THEN 1 + g % 5 END,
        '', 0,
-       CASE WHEN p < 85 THEN c + interval '1 day' * (1 + g % 11) END,
+       CASE WHEN ha THEN a END,
        0,
-       CASE WHEN p < 80 THEN c + interval '1 day' * (2 + g % 70) END,
-       CASE WHEN p < 70 OR p >= 85 AND p < 95 THEN c + interval '1 day' * (5 + g % 70) END,
-       CASE WHEN p < 90 THEN c + interval '1 hour' * (g % 60) END,
+       CASE WHEN hr THEN r END,
+       CASE WHEN hc THEN r + interval '3 days' WHEN hx THEN e END,
+       CASE WHEN hf THEN f END,
        '', 'k' || g, '', c, c
 FROM (
-  SELECT g, (g::bigint * 7919) % :stores + 1 AS s, (g::bigint * 37) % 100 AS p,
-         now() - interval '1 second' * (1 + (g::bigint * 2654435761) % 94608000) AS c
-    FROM generate_series(:first, :last) g
+  SELECT *, p < 85 AND a <= now() AS ha, p < 80 AND r <= now() AS hr,
+         p < 70 AND r + interval '3 days' <= now() AS hc, p >= 85 AND p < 95 AND e <= now() AS hx,
+         p < 90 AND f <= now() AS hf
+    FROM (
+      SELECT g, s, p, c, a, e, f,
+             -- resolved at a continuous time 0-70 days after acceptance (some after the 60-day limit)
+             a + interval '1 second' * ((g::bigint * 7907) % 6048000) AS r
+        FROM (
+          SELECT g, s, p, c,
+                 c + interval '1 day' * (1 + g % 11) + interval '1 second' * (g % 86400) AS a,
+                 c + interval '1 day' * (5 + g % 70) AS e,
+                 c + interval '1 second' * ((g::bigint * 104723) % 216000) AS f
+            FROM (
+              SELECT g, (g::bigint * 7919) % :stores + 1 AS s, (g::bigint * 37) % 100 AS p,
+                     now() - interval '1 second' * (1 + (g::bigint * 2654435761) % 94608000) AS c
+                FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) g
+            ) w
+        ) y
+    ) z
 ) x
 """
 
@@ -132,7 +150,8 @@ SELECT id, 'mediation', accepted_at + interval '60 days', 'bench', false, resolv
 UNION ALL
 SELECT id, 'merchant_settle', created_at + interval '14 days', 'bench', false,
        CASE WHEN outcome = 'settled' THEN resolved_at END,
-       CASE WHEN outcome IS DISTINCT FROM 'settled' THEN created_at + interval '3 days' END
+       CASE WHEN outcome IS DISTINCT FROM 'settled' AND created_at + interval '3 days' <= now()
+            THEN created_at + interval '3 days' END
   FROM complaints WHERE id BETWEEN :first AND :last AND merchant_first
 """
 
@@ -143,11 +162,52 @@ SELECT id, closed_at, 'consumer', 'mp', 'rated', '', true, '{}'
 """
 
 
+LOADED = ("stores", "consumers", "complaints", "complaint_deadlines", "complaint_events")
+
+# Secondary indexes and unique constraints of the loaded tables (primary keys stay): dropped before the
+# load and built again after it, one sort each instead of a B-tree insert per row and index.
+SECONDARY = """
+SELECT c.relname, i.relname, pg_get_indexdef(i.oid), con.conname, pg_get_constraintdef(con.oid)
+  FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid
+  JOIN pg_class c ON c.oid = x.indrelid
+  LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.contype = 'u'
+ WHERE c.relname = ANY(:tables) AND NOT x.indisprimary
+"""
+
+
+def _drop_secondary(conn) -> list:
+    found = conn.execute(sa.text(SECONDARY), {"tables": list(LOADED)}).all()
+    for table, index, _, constraint, _ in found:
+        if constraint:
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}"))
+        else:
+            conn.execute(sa.text(f"DROP INDEX {index}"))
+    return found
+
+
+def _build_secondary(conn, found: list) -> None:
+    conn.execute(sa.text("SET maintenance_work_mem = '1GB'"))
+    for table, _, index_sql, constraint, constraint_sql in found:
+        t = time.perf_counter()
+        if constraint:
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {constraint_sql}"))
+        else:
+            conn.execute(sa.text(index_sql))
+        print(f"  index {constraint or index_sql[:70]}: {time.perf_counter() - t:.0f} s", file=sys.stderr)
+
+
 def load(url: str, args) -> dict:
+    """Loads the synthetic city: secondary indexes dropped during the load and built afterwards, foreign
+    keys not checked row by row (`session_replication_role = replica`; the generator makes them right),
+    one INSERT ... SELECT per table and million rows."""
     engine = sa.create_engine(url)
     times = {}
     params = {"districts": args.districts, "stores": args.stores}
+    replica = sa.text("SET session_replication_role = replica")
     with engine.begin() as conn:
+        found = _drop_secondary(conn)
+        conn.execute(replica)
         for name, sql in (("stations", STATIONS), ("stores", STORES), ("consumers", CONSUMERS)):
             t = time.perf_counter()
             conn.execute(sa.text(sql), params)
@@ -157,6 +217,7 @@ def load(url: str, args) -> dict:
         t = time.perf_counter()
         for first in range(1, args.complaints + 1, step):
             with engine.begin() as conn:
+                conn.execute(replica)
                 bounds = {"first": first, "last": min(first + step - 1, args.complaints)}
                 conn.execute(sa.text(sql), {**params, **bounds})
             print(
@@ -166,6 +227,12 @@ def load(url: str, args) -> dict:
             )
         times[table] = round(time.perf_counter() - t, 1)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("complaint_deadlines", "complaint_events"):  # their ids came from sequences
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('complaints', 'id'), :n)"), {"n": args.complaints})
+        t = time.perf_counter()
+        _build_secondary(conn, found)
+        times["indexes"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()
         conn.execute(sa.text("VACUUM ANALYZE"))
         times["vacuum_analyze"] = round(time.perf_counter() - t, 1)
@@ -240,6 +307,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="Keep the database (its name is printed).")
     parser.add_argument("--reuse", default=None, help="Measure an existing database kept by --keep.")
+    parser.add_argument("--load-only", action="store_true", help="Load (with --keep), measure nothing.")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -264,7 +332,8 @@ def main() -> int:
             with app.app_context():
                 upgrade()
             out.update(load(url, args))
-        out.update(measure(app, args))
+        if not args.load_only:
+            out.update(measure(app, args))
     finally:
         if not args.keep and not args.reuse:
             drop_database(name)

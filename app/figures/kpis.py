@@ -13,7 +13,6 @@ definitions in words are in `app.figures.definitions`.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,7 +27,7 @@ from app.core.models import parse_id
 from app.core.timeutil import CHINA, utcnow
 from app.directory.models import Station
 from app.figures.definitions import BY_KEY, FIGURES, Definition
-from app.figures.models import FigureDaily, FigureDuration, FigureRollupState
+from app.figures.models import FigureBucket, FigureCoarse, FigureDaily, FigureRollupState
 from app.figures.texts import FIELDS
 
 C = Complaint.__table__
@@ -45,6 +44,9 @@ class Scope:
     station_name: str | None = None
     station_ids: tuple[int, ...] | None = None  # None: every station
     store_ids: tuple[int, ...] | None = None  # None: every store
+    #: The stations whose subtrees `station_ids` is (what the roll-ups are kept by); None with
+    #: `station_ids` set: the figures are computed from the cases.
+    roots: tuple[int, ...] | None = None
 
     @property
     def start(self) -> dt.datetime:
@@ -86,7 +88,8 @@ def make_scope(
     if not station:
         return Scope(first_day, last_day, now or utcnow())
     found = find_station(station)
-    return Scope(first_day, last_day, now or utcnow(), found.name, tuple(sorted(station_ids_under(found))))
+    ids = tuple(sorted(station_ids_under(found)))
+    return Scope(first_day, last_day, now or utcnow(), found.name, ids, roots=(found.id,))
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -139,6 +142,18 @@ def _seconds(later, earlier):
     return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
 
 
+def bucket_of(later, earlier, scale: int):
+    """A duration in hundredths of its unit (`scale` seconds: 0.01 h, 0.01 day), rounded half up: the
+    precision a median is shown with. Exact on PostgreSQL (microseconds); SQLite's dates are read to the
+    millisecond. A negative duration (a step stamped before the filing) counts as 0."""
+    if db.engine.dialect.name == "postgresql":  # numeric seconds: exact
+        value = sa.func.floor((sa.extract("epoch", later - earlier) * 100 + scale // 2) / scale)
+        return sa.func.greatest(sa.cast(value, sa.Integer), 0)
+    days = sa.func.julianday(later) - sa.func.julianday(earlier)
+    ms = sa.cast(sa.func.round(days * 86400000), sa.Integer)
+    return sa.func.max((ms * 100 + scale * 500) // (scale * 1000), 0)  # SQLite's max of two: the larger
+
+
 def _always(now: dt.datetime):
     return sa.true()
 
@@ -157,6 +172,7 @@ class Spec:
     aggregate: str = "rate"  # rate | sum | median | count
     measure: Callable[[], object] | None = None  # what is summed, or whose median is taken (seconds)
     scale: int = 1  # seconds per unit of a median (3600: hours, 86400: days)
+    bucket: Callable[[], object] | None = None  # a median's measure as `bucket_of` gives it
     dates: tuple[str, ...] = ()  # columns the drill-down shows for this figure
     #: When `day` is an expression no index serves: a looser condition on indexed columns that every row
     #: counting between two instants meets (it changes no result, only the plan).
@@ -190,6 +206,7 @@ def _spec_median(key: str, column: str, scale: int, counts) -> Spec:
         aggregate="median",
         measure=lambda: _seconds(C.c[column], C.c.created_at),
         scale=scale,
+        bucket=lambda: bucket_of(C.c[column], C.c.created_at, scale),
         dates=(column,),
     )
 
@@ -361,21 +378,51 @@ def _two(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def _ranks(count: int) -> tuple[int, int]:
+    """The ranks (1-based) of the middle value, or of the two middle values when the count is even."""
+    return (count + 1) // 2, count // 2 + 1
+
+
+def _at_ranks(histogram, ranks, before: int = 0) -> dict:
+    """{rank: (value, how many values lie below it)} for a histogram of (value, count) in value order
+    that starts after `before` smaller values."""
+    found, seen = {}, before
+    for value, count in histogram:
+        for rank in ranks:
+            if rank not in found and seen < rank <= seen + count:
+                found[rank] = (value, seen)
+        seen += count
+    return found
+
+
+def _median_value(low: int, high: int) -> Decimal:
+    """The median shown, from the middle buckets (hundredths of the unit): their mean, rounded half up."""
+    return _two(Decimal(low + high) / 200)
+
+
+def median_of(histogram) -> Decimal | None:
+    """The median of durations given as (bucket, count) in bucket order (see "Figures for regulators")."""
+    histogram = list(histogram)
+    ranks = _ranks(sum(count for _, count in histogram))
+    if not histogram:
+        return None
+    found = _at_ranks(histogram, ranks)
+    return _median_value(found[ranks[0]][0], found[ranks[1]][0])
+
+
 def _medians(spec: Spec, scope: Scope, group) -> dict:
-    measure = spec.measure()
-    if db.engine.dialect.name == "postgresql":
-        median = sa.func.percentile_cont(0.5).within_group(measure)
-        rows = db.session.execute(_select(spec, scope, group, [sa.func.count(), median])).all()
-        rows = [r for r in rows if r[1]]  # no rows at all: no median
-    else:  # SQLite has no percentile aggregate: the values are collected and halved here
-        values: dict = {}
-        column = sa.null().label("group") if group is None else group
-        for key, value in db.session.execute(_base(spec, scope, [column, measure])):
-            values.setdefault(key, []).append(value)
-        rows = [(key, len(v), statistics.median(v)) for key, v in values.items()]
+    """{group: (count, median)} from the cases: each case's bucket, counted per group."""
+    bucket = spec.bucket().label("bucket")
+    if group is None:
+        query = _base(spec, scope, [sa.null().label("group"), bucket, sa.func.count()]).group_by(bucket)
+    else:
+        query = _base(spec, scope, [group, bucket, sa.func.count()]).group_by(group, bucket)
+    histograms: dict = {}
+    for key, value, count in db.session.execute(query.order_by(*query.selected_columns[:2])):
+        histograms.setdefault(key, []).append((value, count))
     return {
-        key: (count, None if median is None else _two(Decimal(str(median)) / spec.scale))
-        for key, count, median in rows
+        key: (sum(count for _, count in histogram), median_of(histogram))
+        for key, histogram in histograms.items()
     }
 
 
@@ -443,46 +490,84 @@ def _direct(key: str, scope: Scope) -> Figure:
 
 
 FD = FigureDaily.__table__
-FDU = FigureDuration.__table__
+FB = FigureBucket.__table__
+FC = FigureCoarse.__table__
 
 
-def _rolled_median(spec: Spec, scope: Scope, rolled_last: dt.date, live: Scope | None) -> Figure:
-    rolled = sa.select(FDU.c.seconds.label("s")).where(
-        FDU.c.key == spec.key, FDU.c.day >= scope.first_day, FDU.c.day <= rolled_last
-    )
+def _roots(scope: Scope) -> tuple[int, ...] | None:
+    """The stations whose subtree totals make up the scope: its roots, or every top station."""
     if scope.station_ids is not None:
-        rolled = rolled.where(FDU.c.station_id.in_(scope.station_ids))
-    parts = [rolled] + ([_base(spec, live, [spec.measure().label("s")])] if live else [])
-    if db.engine.dialect.name == "postgresql":
-        union = sa.union_all(*parts).subquery()
-        count, median = db.session.execute(
-            sa.select(sa.func.count(), sa.func.percentile_cont(0.5).within_group(union.c.s))
-        ).one()
-    else:
-        values = [v for part in parts for v in db.session.scalars(part)]
-        count, median = len(values), (statistics.median(values) if values else None)
-    value = None if median is None else _two(Decimal(str(median)) / spec.scale)
-    return Figure(spec.key, BY_KEY[spec.key].name, BY_KEY[spec.key].unit, count, count, value)
+        return scope.roots
+    return tuple(db.session.scalars(sa.select(Station.id).where(Station.parent_id.is_(None))))
+
+
+def _histogram(rows) -> dict:
+    out: dict = {}
+    for value, count in rows:
+        out[value] = out.get(value, 0) + int(count)
+    return out
+
+
+def _rolled_median(spec: Spec, scope: Scope, rolled_last: dt.date, live: Scope | None, roots) -> Figure:
+    """The median from the roll-ups: the whole units (hours, days) first, to find the one or two units
+    the middle values lie in, then the hundredths within them only."""
+    days = (FC.c.key == spec.key, FC.c.day >= scope.first_day, FC.c.day <= rolled_last)
+    coarse_rows = db.session.execute(
+        sa.select(FC.c.coarse, sa.func.sum(FC.c.n))
+        .where(*days, FC.c.station_id.in_(roots))
+        .group_by(FC.c.coarse)
+    ).all()
+    bucket = spec.bucket()
+    if live is not None:
+        unit = (bucket // 100).label("coarse")
+        coarse_rows += db.session.execute(_base(spec, live, [unit, sa.func.count()]).group_by(unit)).all()
+    coarse = sorted(_histogram(coarse_rows).items())
+    count = sum(n for _, n in coarse)
+    definition = BY_KEY[spec.key]
+    if not count:
+        return Figure(spec.key, definition.name, definition.unit, 0, 0, None)
+    ranks = _ranks(count)
+    found = _at_ranks(coarse, ranks)
+    (low_unit, before), (high_unit, _) = found[ranks[0]], found[ranks[1]]
+    lowest, highest = low_unit * 100, high_unit * 100 + 99
+    stations = scope.station_ids or tuple(db.session.scalars(sa.select(Station.id)))
+    fine = sa.select(FB.c.bucket, sa.func.sum(FB.c.n)).where(
+        FB.c.key == spec.key,
+        FB.c.station_id.in_(stations),
+        FB.c.bucket.between(lowest, highest),
+        FB.c.day >= scope.first_day,
+        FB.c.day <= rolled_last,
+    )
+    fine_rows = db.session.execute(fine.group_by(FB.c.bucket)).all()
+    if live is not None:
+        value = bucket.label("bucket")
+        part = _base(spec, live, [value, sa.func.count()]).where(bucket.between(lowest, highest))
+        fine_rows += db.session.execute(part.group_by(value)).all()
+    middle = _at_ranks(sorted(_histogram(fine_rows).items()), ranks, before)
+    value = _median_value(middle[ranks[0]][0], middle[ranks[1]][0])
+    return Figure(spec.key, definition.name, definition.unit, count, count, value)
 
 
 def figure(key: str, scope: Scope, *, through: dt.date | None = None) -> Figure:
     """One figure: the days up to `through` from the worker's roll-ups, the rest from the cases.
 
-    A store's record (`scope.store_ids`) is always computed from the cases (roll-ups are per station).
+    A store's record (`scope.store_ids`) is always computed from the cases (roll-ups are per station),
+    and so is a set of stations not given as subtrees (`scope.roots`).
     """
     spec = SPEC_BY_KEY[key]
-    if through is None or scope.store_ids is not None or through < scope.first_day:
+    roots = _roots(scope)
+    if through is None or scope.store_ids is not None or roots is None or through < scope.first_day:
         return _direct(key, scope)
     rolled_last = min(scope.last_day, through)
     live = replace(scope, first_day=through + dt.timedelta(days=1)) if through < scope.last_day else None
     if spec.aggregate == "median":
-        return _rolled_median(spec, scope, rolled_last, live)
+        return _rolled_median(spec, scope, rolled_last, live, roots)
     query = sa.select(
         sa.func.coalesce(sa.func.sum(FD.c.numerator), 0), sa.func.coalesce(sa.func.sum(FD.c.denominator), 0)
     )
-    query = query.where(FD.c.key == key, FD.c.day >= scope.first_day, FD.c.day <= rolled_last)
-    if scope.station_ids is not None:
-        query = query.where(FD.c.station_id.in_(scope.station_ids))
+    query = query.where(
+        FD.c.key == key, FD.c.day >= scope.first_day, FD.c.day <= rolled_last, FD.c.station_id.in_(roots)
+    )
     numerator, denominator = db.session.execute(query).one()
     numerator, denominator = Decimal(numerator), int(denominator)
     if live is not None:

@@ -13,11 +13,12 @@ from app.core.models import updated_at_column
 
 
 class FigureDaily(db.Model):
-    """One figure's numerator and denominator for the cases of one station counting on one China day."""
+    """One figure's numerator and denominator for the cases of one station's subtree (the station and
+    every station below it) counting on one China day: a district's year is 365 rows per figure."""
 
     __tablename__ = "figure_daily"
 
-    # Key order: a district's year is one short range per station (key, station, first day .. last day).
+    # Key order: a district's year is one short range (key, station, first day .. last day).
     key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     station_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
@@ -25,17 +26,32 @@ class FigureDaily(db.Model):
     denominator: Mapped[int] = mapped_column()
 
 
-class FigureDuration(db.Model):
-    """One case's duration behind a median figure (first response, close), by station and China day."""
+class FigureBucket(db.Model):
+    """How many of one station's own cases (not its subtree's) counting on one China day fall in one
+    bucket of a median figure: `bucket` is the duration in hundredths of the figure's unit (0.01 h, 0.01
+    day), rounded half up, which is the precision the figure is shown with (`kpis.bucket_of`)."""
 
-    __tablename__ = "figure_durations"
-    __table_args__ = (sa.Index("ix_figure_durations_key_station_day", "key", "station_id", "day"),)
+    __tablename__ = "figure_buckets"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(32))
-    day: Mapped[dt.date] = mapped_column(sa.Date)
-    station_id: Mapped[int] = mapped_column()
-    seconds: Mapped[float] = mapped_column(sa.Float)
+    # Key order: the cases of a few stations with durations in a narrow range, over any days.
+    key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    station_id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column()
+
+
+class FigureCoarse(db.Model):
+    """The same durations by whole units (`bucket // 100`: 1 h, 1 day) for one station's subtree and
+    day: where the median lies, before `FigureBucket` gives it exactly."""
+
+    __tablename__ = "figure_coarse"
+
+    key: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    station_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    coarse: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column()
 
 
 class FigureRollupState(db.Model):
@@ -49,4 +65,4 @@ class FigureRollupState(db.Model):
     updated_at = updated_at_column()
 
 
-__all__ = ["FigureDaily", "FigureDuration", "FigureRollupState"]
+__all__ = ["FigureBucket", "FigureCoarse", "FigureDaily", "FigureRollupState"]

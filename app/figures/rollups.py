@@ -3,10 +3,17 @@
 Every figure counts each case on one day (`kpis.Spec.day`), so a period's numerator and denominator are
 sums over its days. `refresh` recomputes the last `days_back` China days up to yesterday from the cases
 (every 10 minutes in the worker), `rebuild` every day (once a night); both record how far they reach in
-`figure_rollup_state`. `kpis.compute` takes the days up to `through` from `figure_daily` (and the
-durations behind the medians from `figure_durations`) and computes the rest directly, so today is always
+`figure_rollup_state`. What is kept, per figure and China day:
+
+- `figure_daily`: numerator and denominator of each station's subtree (a case counts for its station and
+  every station above it, as the figures count it), so a district's year is 365 rows per figure;
+- for the medians, `figure_buckets`: how many of each station's own cases fall in each bucket of 0.01 h or
+  0.01 day (`kpis.bucket_of`), and `figure_coarse`: the same by whole hours or days per subtree.
+
+`kpis.compute` takes the days up to `through` from these and computes the rest directly, so today is always
 live. What a roll-up can miss until the next refresh or nightly rebuild: a change to a case counted on a
-day older than `days_back` (a reopened or transferred old case, a late hand-off to 12315).
+day older than `days_back` (a reopened or transferred old case, a late hand-off to 12315), and a station
+moved to another parent (subtree totals follow the tree as it was at the roll-up).
 """
 
 from __future__ import annotations
@@ -19,12 +26,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.complaints.models import Complaint
 from app.core.extensions import db
 from app.core.timeutil import CHINA, today_cn, utcnow
+from app.directory.models import Station
 from app.figures import kpis
-from app.figures.models import FigureDaily, FigureDuration, FigureRollupState
+from app.figures.models import FigureBucket, FigureCoarse, FigureDaily, FigureRollupState
 
 C = Complaint.__table__
 DAILY = FigureDaily.__table__
-DURATIONS = FigureDuration.__table__
+BUCKETS = FigureBucket.__table__
+COARSE = FigureCoarse.__table__
+S = Station.__table__
 REFRESH_DAYS = 90
 
 
@@ -39,30 +49,61 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), CHINA).astimezone(dt.UTC)
 
 
+def _closure():
+    """(station_id, ancestor_id) for every station and each station above it, itself included."""
+    up = sa.select(S.c.id.label("station_id"), S.c.id.label("ancestor_id")).cte("up", recursive=True)
+    parent = sa.select(up.c.station_id, S.c.parent_id).join(S, S.c.id == up.c.ancestor_id)
+    return up.union_all(parent.where(S.c.parent_id.is_not(None)))
+
+
 def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> None:
     day = china_day(spec.day()).label("day")
     start, end = _midnight(first), _midnight(last + dt.timedelta(days=1))
     base = kpis.filtered(spec, sa.select().select_from(C), now).where(*kpis.between(spec, start, end))
+    key = sa.literal(spec.key)
+    up = _closure()
     if spec.aggregate == "median":
-        rows = base.add_columns(sa.literal(spec.key), day, C.c.station_id, spec.measure())
-        db.session.execute(sa.insert(DURATIONS).from_select(["key", "day", "station_id", "seconds"], rows))
+        bucket = spec.bucket().label("bucket")
+        rows = base.add_columns(key, C.c.station_id, bucket, day, sa.func.count())
+        rows = rows.group_by(C.c.station_id, bucket, day)
+        db.session.execute(sa.insert(BUCKETS).from_select(["key", "station_id", "bucket", "day", "n"], rows))
+        B = BUCKETS.c
+        unit = B.bucket // 100
+        coarse = (
+            sa.select(key, up.c.ancestor_id, B.day, unit, sa.func.sum(B.n))
+            .join(up, up.c.station_id == B.station_id)
+            .where(B.key == spec.key, B.day >= first, B.day <= last)
+            .group_by(up.c.ancestor_id, B.day, unit)
+        )
+        db.session.execute(sa.insert(COARSE).from_select(["key", "station_id", "day", "coarse", "n"], coarse))
         return
     if spec.aggregate == "sum":
         numerator = sa.func.coalesce(sa.func.sum(spec.measure()), 0)
     else:
         numerator = sa.func.sum(sa.case((spec.numerator(), 1), else_=0))
-    rows = base.add_columns(sa.literal(spec.key), day, C.c.station_id, numerator, sa.func.count()).group_by(
-        day, C.c.station_id
+    own = (
+        base.add_columns(
+            day, C.c.station_id, numerator.label("numerator"), sa.func.count().label("denominator")
+        )
+        .group_by(day, C.c.station_id)
+        .subquery()
+    )
+    rows = (
+        sa.select(
+            key, up.c.ancestor_id, own.c.day, sa.func.sum(own.c.numerator), sa.func.sum(own.c.denominator)
+        )
+        .join(up, up.c.station_id == own.c.station_id)
+        .group_by(up.c.ancestor_id, own.c.day)
     )
     db.session.execute(
-        sa.insert(DAILY).from_select(["key", "day", "station_id", "numerator", "denominator"], rows)
+        sa.insert(DAILY).from_select(["key", "station_id", "day", "numerator", "denominator"], rows)
     )
 
 
 def _recompute(first: dt.date, last: dt.date, today: dt.date) -> None:
     now = _midnight(today)  # every deadline counting on a day before today has passed by now
-    db.session.execute(sa.delete(DAILY).where(DAILY.c.day >= first, DAILY.c.day <= last))
-    db.session.execute(sa.delete(DURATIONS).where(DURATIONS.c.day >= first, DURATIONS.c.day <= last))
+    for table in (DAILY, BUCKETS, COARSE):
+        db.session.execute(sa.delete(table).where(table.c.day >= first, table.c.day <= last))
     for spec in kpis.SPECS:
         _roll(spec, first, last, now)
 
@@ -90,13 +131,13 @@ def rebuild(today: dt.date | None = None) -> dt.date | None:
         return None
     first = first_instant.astimezone(CHINA).date()
     through = today - dt.timedelta(days=1)
-    db.session.execute(sa.delete(DAILY))
-    db.session.execute(sa.delete(DURATIONS))
+    for table in (DAILY, BUCKETS, COARSE):
+        db.session.execute(sa.delete(table))
     if first <= through:
         _recompute(first, through, today)
     _record(through, today)
     if db.engine.dialect.name == "postgresql":  # fresh statistics, or the planner scans whole tables
-        db.session.execute(sa.text("ANALYZE figure_daily, figure_durations"))
+        db.session.execute(sa.text("ANALYZE figure_daily, figure_buckets, figure_coarse"))
     return through
 
 

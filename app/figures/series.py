@@ -84,8 +84,7 @@ def compare(scope: kpis.Scope, stations: list[Station]) -> list[tuple[Station, l
     through = kpis.rollup_reach()
     rows = []
     for station in stations:
-        part = replace(
-            scope, station_name=station.name, station_ids=tuple(sorted(station_ids_under(station)))
-        )
+        ids = tuple(sorted(station_ids_under(station)))
+        part = replace(scope, station_name=station.name, station_ids=ids, roots=(station.id,))
         rows.append((station, [kpis.figure(spec.key, part, through=through) for spec in kpis.SPECS]))
     return rows

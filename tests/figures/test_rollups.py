@@ -6,7 +6,7 @@ import pytest
 
 from app.core.extensions import db
 from app.figures import kpis, rollups
-from app.figures.models import FigureDaily, FigureDuration
+from app.figures.models import FigureBucket, FigureCoarse, FigureDaily
 from tests.figures.june import JUNE, NOW, build_world
 
 TODAY = dt.date(2026, 7, 15)  # the roll-ups reach 07-14; later days are computed live
@@ -39,10 +39,36 @@ def test_rolled_up_figures_equal_the_figures_from_the_cases(world, first, last, 
     assert _values(scope, True) == _values(scope, False)
 
 
-def test_the_roll_ups_hold_a_row_per_station_and_day(world):
-    assert db.session.query(FigureDaily).filter_by(key="on_time_check").count() >= 3
-    # First answers: A, B, M in June, F and O in April.
-    assert db.session.query(FigureDuration).filter_by(key="first_response_median").count() == 5
+def _sum_n(model, **where):
+    return sum(row.n for row in db.session.query(model).filter_by(key="first_response_median", **where))
+
+
+def test_the_roll_ups_hold_subtree_totals_and_histograms(world):
+    city = world["city"]
+    # 按时初查率 in June: A, B, C (transferred to the service station) and M (另一监管所): the centre
+    # holds all four, the office the three below it, the service station its three own.
+    totals = {}
+    for row in db.session.query(FigureDaily).filter_by(key="on_time_check"):
+        if dt.date(2026, 6, 1) <= row.day <= dt.date(2026, 6, 30):
+            totals[row.station_id] = totals.get(row.station_id, 0) + row.denominator
+    assert totals[city["centre"].id] == 4
+    assert totals[city["office"].id] == totals[city["service"].id] == 3
+    assert totals[world["other_office"].id] == 1
+    # First answers: A, B, M in June, F and O in April; each in its own station's buckets once, and in
+    # the coarse histogram of its station and every station above it.
+    assert _sum_n(FigureBucket) == 5
+    assert _sum_n(FigureBucket, station_id=world["other_office"].id) == 1
+    assert _sum_n(FigureCoarse, station_id=city["centre"].id) == 5
+    assert _sum_n(FigureCoarse, station_id=city["service"].id) == 4
+    # A answered after 24 h: bucket 2400 (0.01 h each), coarse 24 (whole hours).
+    a_day = dt.date(2026, 6, 2)
+    assert (
+        db.session.query(FigureBucket).filter_by(key="first_response_median", day=a_day).one().bucket == 2400
+    )
+    coarse = db.session.query(FigureCoarse).filter_by(key="first_response_median", day=a_day)
+    assert {(r.station_id, r.coarse) for r in coarse} == {
+        (city[k].id, 24) for k in ("centre", "office", "service")
+    }
 
 
 def test_a_refresh_picks_up_a_change_within_its_window(world):
