@@ -104,7 +104,7 @@ def export_cmd(first_day, last_day, station, fmt, out, personal_data):
 @figures_cli.command("rollup")
 @click.option("--rebuild", is_flag=True, help="Every day from the first case (the worker does this nightly).")
 def rollup_cmd(rebuild: bool):
-    """Recompute the daily roll-ups (the last 90 days; every day with --rebuild)."""
+    """Recompute the daily roll-ups (today on and the last 7 days; every day with --rebuild)."""
     through = rollups.rebuild() if rebuild else rollups.refresh()
     db.session.commit()
     click.echo(CLI["rolled_up"].format(through=through or CLI["no_cases"]))

@@ -578,8 +578,12 @@ def figure(key: str, scope: Scope, *, through: dt.date | None = None) -> Figure:
 
 
 def rollup_reach() -> dt.date | None:
-    """The last day the worker's roll-ups cover (`app.figures.rollups`), or None."""
-    return db.session.scalar(sa.select(FigureRollupState.through).where(FigureRollupState.id == 1))
+    """The last day the worker's roll-ups cover (`app.figures.rollups`: today and later days as of its
+    last refresh), or None."""
+    state = db.session.get(FigureRollupState, 1)
+    if state is None:
+        return None
+    return state.live_through or state.through
 
 
 def compute(scope: Scope, keys: tuple[str, ...] | None = None, *, rolled: bool = True) -> list[Figure]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
-from app.core.models import updated_at_column
+from app.core.models import UTCDateTime, updated_at_column
 
 
 class FigureDaily(db.Model):
@@ -62,6 +62,10 @@ class FigureRollupState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     through: Mapped[dt.date] = mapped_column(sa.Date)
     rebuilt_on: Mapped[dt.date] = mapped_column(sa.Date)  # the last full rebuild (nightly)
+    #: Today and the days after it (deadlines already met that fall due later) are rolled up too, as the
+    #: cases stood at `live_at` (the last refresh, every 10 minutes), up to `live_through`.
+    live_through: Mapped[dt.date | None] = mapped_column(sa.Date)
+    live_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at = updated_at_column()
 
 

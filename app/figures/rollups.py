@@ -10,8 +10,10 @@ sums over its days. `refresh` recomputes the last `days_back` China days up to y
 - for the medians, `figure_buckets`: how many of each station's own cases fall in each bucket of 0.01 h or
   0.01 day (`kpis.bucket_of`), and `figure_coarse`: the same by whole hours or days per subtree.
 
-`kpis.compute` takes the days up to `through` from these and computes the rest directly, so today is always
-live. What a roll-up can miss until the next refresh or nightly rebuild: a change to a case counted on a
+The days up to yesterday are rolled up for good (as the cases stood at midnight); today and the later days
+a case can already count on (a deadline met early that falls due later) are rolled up as the cases stand
+at each refresh (`live_at`, at most 10 minutes old in the worker). `kpis.compute` takes the days up to
+`live_through` from these and computes any later day directly. What a roll-up can miss until the next refresh or nightly rebuild: a change to a case counted on a
 day older than `days_back` (a reopened or transferred old case, a late hand-off to 12315), and a station
 moved to another parent (subtree totals follow the tree as it was at the roll-up).
 """
@@ -23,19 +25,20 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.complaints.models import Complaint
+from app.complaints.models import Complaint, ComplaintDeadline
 from app.core.extensions import db
-from app.core.timeutil import CHINA, today_cn, utcnow
+from app.core.timeutil import CHINA, utcnow
 from app.directory.models import Station
 from app.figures import kpis
 from app.figures.models import FigureBucket, FigureCoarse, FigureDaily, FigureRollupState
 
 C = Complaint.__table__
+D = ComplaintDeadline.__table__
 DAILY = FigureDaily.__table__
 BUCKETS = FigureBucket.__table__
 COARSE = FigureCoarse.__table__
 S = Station.__table__
-REFRESH_DAYS = 90
+REFRESH_DAYS = 7
 
 
 def china_day(instant):
@@ -57,6 +60,8 @@ def _closure():
 
 
 def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> None:
+    """One figure's rows for the days `first` to `last`, inserted in key order: the rows a query reads
+    (one subtree's days, one station's buckets) then sit together on disk."""
     day = china_day(spec.day()).label("day")
     start, end = _midnight(first), _midnight(last + dt.timedelta(days=1))
     base = kpis.filtered(spec, sa.select().select_from(C), now).where(*kpis.between(spec, start, end))
@@ -65,7 +70,7 @@ def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> N
     if spec.aggregate == "median":
         bucket = spec.bucket().label("bucket")
         rows = base.add_columns(key, C.c.station_id, bucket, day, sa.func.count())
-        rows = rows.group_by(C.c.station_id, bucket, day)
+        rows = rows.group_by(C.c.station_id, bucket, day).order_by(C.c.station_id, bucket, day)  # key order
         db.session.execute(sa.insert(BUCKETS).from_select(["key", "station_id", "bucket", "day", "n"], rows))
         B = BUCKETS.c
         unit = B.bucket // 100
@@ -74,6 +79,7 @@ def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> N
             .join(up, up.c.station_id == B.station_id)
             .where(B.key == spec.key, B.day >= first, B.day <= last)
             .group_by(up.c.ancestor_id, B.day, unit)
+            .order_by(up.c.ancestor_id, B.day, unit)
         )
         db.session.execute(sa.insert(COARSE).from_select(["key", "station_id", "day", "coarse", "n"], coarse))
         return
@@ -94,14 +100,14 @@ def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> N
         )
         .join(up, up.c.station_id == own.c.station_id)
         .group_by(up.c.ancestor_id, own.c.day)
+        .order_by(up.c.ancestor_id, own.c.day)
     )
     db.session.execute(
         sa.insert(DAILY).from_select(["key", "station_id", "day", "numerator", "denominator"], rows)
     )
 
 
-def _recompute(first: dt.date, last: dt.date, today: dt.date) -> None:
-    now = _midnight(today)  # every deadline counting on a day before today has passed by now
+def _recompute(first: dt.date, last: dt.date, now: dt.datetime) -> None:
     for table in (DAILY, BUCKETS, COARSE):
         db.session.execute(sa.delete(table).where(table.c.day >= first, table.c.day <= last))
     for spec in kpis.SPECS:
@@ -112,20 +118,40 @@ def _state() -> FigureRollupState | None:
     return db.session.get(FigureRollupState, 1)
 
 
-def _record(through: dt.date, rebuilt_on: dt.date | None) -> None:
-    values = {"id": 1, "through": through, "rebuilt_on": rebuilt_on or through, "updated_at": utcnow()}
+def _record(
+    through: dt.date, rebuilt_on: dt.date | None, live_through: dt.date, live_at: dt.datetime
+) -> None:
+    values = {
+        "id": 1,
+        "through": through,
+        "rebuilt_on": rebuilt_on or through,
+        "live_through": live_through,
+        "live_at": live_at,
+        "updated_at": utcnow(),
+    }
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(FigureRollupState.__table__).values(values)
-    keep = {"through": stmt.excluded.through, "updated_at": stmt.excluded.updated_at}
+    keep = {k: stmt.excluded[k] for k in ("through", "live_through", "live_at", "updated_at")}
     if rebuilt_on is not None:
         keep["rebuilt_on"] = stmt.excluded.rebuilt_on
     db.session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=keep))
     db.session.expire_all()
 
 
-def rebuild(today: dt.date | None = None) -> dt.date | None:
-    """Every day from the first case up to yesterday (the caller commits). Returns `through`."""
-    today = today or today_cn()
+def _from_today(today: dt.date, now: dt.datetime) -> dt.date:
+    """Today and every later day a case can count on (a deadline already met that falls due later), as
+    the cases stand now. Returns the last such day."""
+    latest = db.session.scalar(sa.select(sa.func.max(D.c.due_at)))
+    last = max(today, latest.astimezone(CHINA).date()) if latest is not None else today
+    _recompute(today, last, now)
+    return last
+
+
+def rebuild(today: dt.date | None = None, now: dt.datetime | None = None) -> dt.date | None:
+    """Every day from the first case up to yesterday, and today on as of `now` (the caller commits).
+    Returns `through`, the last day rolled up for good."""
+    now = now or utcnow()
+    today = today or now.astimezone(CHINA).date()
     first_instant = db.session.scalar(sa.select(sa.func.min(C.c.created_at)))
     if first_instant is None:
         return None
@@ -134,22 +160,26 @@ def rebuild(today: dt.date | None = None) -> dt.date | None:
     for table in (DAILY, BUCKETS, COARSE):
         db.session.execute(sa.delete(table))
     if first <= through:
-        _recompute(first, through, today)
-    _record(through, today)
+        _recompute(first, through, _midnight(today))  # every deadline counting before today has passed
+    _record(through, today, _from_today(today, now), now)
     if db.engine.dialect.name == "postgresql":  # fresh statistics, or the planner scans whole tables
         db.session.execute(sa.text("ANALYZE figure_daily, figure_buckets, figure_coarse"))
     return through
 
 
-def refresh(today: dt.date | None = None, days_back: int = REFRESH_DAYS) -> dt.date | None:
-    """The last `days_back` days up to yesterday; a full rebuild when there is none yet or not today."""
-    today = today or today_cn()
+def refresh(
+    today: dt.date | None = None, days_back: int = REFRESH_DAYS, now: dt.datetime | None = None
+) -> dt.date | None:
+    """Today on as of `now`, and the last `days_back` days up to yesterday; a full rebuild when there is
+    none yet or not today."""
+    now = now or utcnow()
+    today = today or now.astimezone(CHINA).date()
     state = _state()
     if state is None or state.rebuilt_on < today:
-        return rebuild(today)
+        return rebuild(today, now)
     through = today - dt.timedelta(days=1)
-    _recompute(through - dt.timedelta(days=days_back - 1), through, today)
-    _record(through, None)
+    _recompute(through - dt.timedelta(days=days_back - 1), through, _midnight(today))
+    _record(through, None, _from_today(today, now), now)
     return through
 
 

@@ -3,7 +3,8 @@
 The medians' roll-ups become histograms: figure_buckets (per figure, station, duration bucket of 0.01 of
 the figure's unit, China day) and figure_coarse (per figure, station subtree, China day, whole unit)
 replace figure_durations (one row per case). figure_daily now holds subtree totals (each station and
-every station above it). The roll-up state is cleared so the worker's next refresh rebuilds them all.
+every station above it). figure_rollup_state.live_through / live_at: today and later days are rolled up
+too, as the cases stood at the last refresh. The roll-up state is cleared so the worker's next refresh rebuilds them all.
 
 Revision ID: b3f1a9c4d2e8
 Revises: a7d3c1e5b209
@@ -13,6 +14,8 @@ Create Date: 2026-12-07 06:00:00.000000
 
 from alembic import op
 import sqlalchemy as sa
+
+import app.core.models
 
 
 # revision identifiers, used by Alembic.
@@ -44,11 +47,17 @@ def upgrade():
     with op.batch_alter_table("figure_durations", schema=None) as batch_op:
         batch_op.drop_index("ix_figure_durations_key_station_day")
     op.drop_table("figure_durations")
+    with op.batch_alter_table("figure_rollup_state", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("live_through", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("live_at", app.core.models.UTCDateTime(timezone=True), nullable=True))
     op.execute("DELETE FROM figure_daily")
     op.execute("DELETE FROM figure_rollup_state")
 
 
 def downgrade():
+    with op.batch_alter_table("figure_rollup_state", schema=None) as batch_op:
+        batch_op.drop_column("live_at")
+        batch_op.drop_column("live_through")
     op.create_table(
         "figure_durations",
         sa.Column("id", sa.Integer(), nullable=False),

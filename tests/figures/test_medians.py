@@ -18,7 +18,7 @@ from app.figures import kpis, rollups
 from tests import factories
 from tests.figures.june import STAFF, case, cn
 
-TODAY = dt.date(2026, 7, 15)  # rolled up to 07-14; 07-15 is live
+TODAY = dt.date(2026, 7, 15)  # rolled up for good to 07-14; 07-15 as of NOW (the last refresh)
 NOW = dt.datetime(2026, 7, 15, 18, tzinfo=CHINA).astimezone(dt.UTC)
 JUNE = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 S, H, D = dt.timedelta(seconds=1), dt.timedelta(hours=1), dt.timedelta(days=1)
@@ -64,7 +64,7 @@ def world(ctx):
     db.session.flush()
     flow.transfer(c["f"], STAFF, city["service"], "属地管辖")
     db.session.commit()
-    assert rollups.rebuild(TODAY) == dt.date(2026, 7, 14)
+    assert rollups.rebuild(TODAY, NOW) == dt.date(2026, 7, 14)
     db.session.commit()
     w["cases"] = c
     return w
@@ -104,7 +104,24 @@ def test_close_median_at_a_bucket_edge_by_hand(world):
     assert median("close_median", dt.date(2026, 6, 22), dt.date(2026, 6, 22)) == (1, Decimal("20.99"))
 
 
-def test_today_is_live_and_joins_the_rolled_up_days(world):
+def test_today_is_rolled_up_as_of_the_last_refresh(world):
+    # A third answer today, after the last refresh (18:00): the roll-ups show it after the next one.
+    later = NOW + dt.timedelta(minutes=5)
+    answered(world, later - dt.timedelta(hours=5), 5 * H)
+    db.session.commit()
+    july = (dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    assert median("first_response_median", *july) == (2, Decimal("1.00"))
+    scope = kpis.make_scope(*july, now=later)
+    assert {f.key: f for f in kpis.compute(scope, rolled=False)}["first_response_median"].denominator == 3
+    rollups.refresh(TODAY, now=later)
+    db.session.commit()
+    rolled = {f.key: (f.denominator, f.value) for f in kpis.compute(scope)}
+    direct = {f.key: (f.denominator, f.value) for f in kpis.compute(scope, rolled=False)}
+    assert rolled["first_response_median"] == (3, Decimal("1.00"))
+    assert rolled == direct
+
+
+def test_today_joins_the_rolled_up_days(world):
     # July alone: t1 1.00 h and t2 0.995 → 1.00 h, both today.
     assert median("first_response_median", dt.date(2026, 7, 1), dt.date(2026, 7, 31)) == (2, Decimal("1.00"))
     # June and July at the service station: 0, 1, 99, 100, 100, 100, 200, 3000: 4th and 5th, 1.00 h.
@@ -136,7 +153,7 @@ def test_a_refresh_follows_a_transfer_and_a_hand_off(world):
     flow.transfer(c["i"], STAFF, world["city"]["service"], "属地管辖")
     c["e"].handed_off_at = cn(7, 1)
     db.session.commit()
-    rollups.refresh(TODAY)
+    rollups.refresh(TODAY, days_back=60, now=NOW)  # June is within 60 days
     db.session.commit()
     # The service station: 0, 1, 99, 100, 1000, 3000 (i in, e out): (0.99 + 1.00) / 2 → 1.00 h.
     assert median("first_response_median", *JUNE, "测试商圈服务站") == (6, Decimal("1.00"))

@@ -9,13 +9,13 @@ from app.figures import kpis, rollups
 from app.figures.models import FigureBucket, FigureCoarse, FigureDaily
 from tests.figures.june import JUNE, NOW, build_world
 
-TODAY = dt.date(2026, 7, 15)  # the roll-ups reach 07-14; later days are computed live
+TODAY = dt.date(2026, 7, 15)  # rolled up for good to 07-14; 07-15 on as of NOW
 
 
 @pytest.fixture
 def world(ctx):
     w = build_world()
-    assert rollups.rebuild(TODAY) == dt.date(2026, 7, 14)
+    assert rollups.rebuild(TODAY, NOW) == dt.date(2026, 7, 14)
     db.session.commit()
     return w
 
@@ -77,7 +77,7 @@ def test_a_refresh_picks_up_a_change_within_its_window(world):
     db.session.commit()
     stale = {f.key: f for f in kpis.compute(scope)}["mediation_success"]
     assert (stale.numerator, stale.denominator) == (2, 4)  # rolled up before the change
-    rollups.refresh(TODAY)
+    rollups.refresh(TODAY, days_back=30, now=NOW)  # B resolved 06-25: within 30 days
     db.session.commit()
     fresh = {f.key: f for f in kpis.compute(scope)}["mediation_success"]
     assert (fresh.numerator, fresh.denominator) == (3, 4)
