@@ -84,16 +84,22 @@ FIGURES: tuple[Definition, ...] = (
         "first_response_median",
         "首次响应用时（中位数）",
         "本期首次得到站点答复（回复、受理或不予受理）的投诉，从提交到首次答复用时的中位数（小时）；"
-        "商家先行协商的投诉不计（其首次答复来自商家）。",
+        "商家先行协商的投诉不计（其首次答复来自商家）。每件用时先四舍五入到 0.01 小时，中位数取居中一件的"
+        "用时，件数为偶数时取居中两件的平均数，再四舍五入到 0.01。",
         "Complaints first answered by the station (reply, acceptance or decline) in the period: the median "
-        "hours from filing to that answer. Merchant-first cases are left out (the merchant answers first).",
+        "hours from filing to that answer. Merchant-first cases are left out (the merchant answers first). "
+        "Each time is first rounded half up to 0.01 h; the median is the middle one, or the mean of the two "
+        "middle ones when their number is even, rounded half up to 0.01.",
         "小时",
     ),
     Definition(
         "close_median",
         "办结用时（中位数）",
-        "本期办结的投诉，从提交到办结用时的中位数（天）。",
-        "Complaints resolved in the period: the median days from filing to resolution.",
+        "本期办结的投诉，从提交到办结用时的中位数（天）。每件用时先四舍五入到 0.01 天，中位数取居中一件的"
+        "用时，件数为偶数时取居中两件的平均数，再四舍五入到 0.01。",
+        "Complaints resolved in the period: the median days from filing to resolution. Each time is first "
+        "rounded half up to 0.01 day; the median is the middle one, or the mean of the two middle ones when "
+        "their number is even, rounded half up to 0.01.",
         "天",
     ),
     Definition(
