@@ -53,10 +53,19 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _closure():
-    """(station_id, ancestor_id) for every station and each station above it, itself included."""
-    up = sa.select(S.c.id.label("station_id"), S.c.id.label("ancestor_id")).cte("up", recursive=True)
-    parent = sa.select(up.c.station_id, S.c.parent_id).join(S, S.c.id == up.c.ancestor_id)
-    return up.union_all(parent.where(S.c.parent_id.is_not(None)))
+    """(station_id, ancestor_id) for every station and each station above it, itself included: a VALUES
+    list built here from the tree (a thousand stations, a few thousand pairs), so the planner knows its
+    size (a recursive query's estimate is off a hundredfold and spills the roll-ups to disk)."""
+    parents = dict(db.session.execute(sa.select(S.c.id, S.c.parent_id)).all())
+    pairs = []
+    for station in parents:
+        seen, above = set(), station
+        while above is not None and above not in seen:  # a cycle (refused by the console) ends the walk
+            seen.add(above)
+            pairs.append((station, above))
+            above = parents.get(above)
+    columns = (sa.column("station_id", sa.Integer), sa.column("ancestor_id", sa.Integer))
+    return sa.values(*columns, name="up", literal_binds=True).data(pairs or [(0, 0)]).cte("up")
 
 
 def _roll(spec: kpis.Spec, first: dt.date, last: dt.date, now: dt.datetime) -> None:
