@@ -1,17 +1,22 @@
 """How fast are a district's figures for a year? A synthetic city in a private PostgreSQL database.
 
     .venv/bin/python bench/figures.py --complaints 10000000 --stores 1000000
-    .venv/bin/python bench/figures.py --complaints 1000000 --stores 100000 --keep   # keep the database
+    .venv/bin/python bench/figures.py --complaints 10000000 --stores 1000000 --keep --load-only
+    .venv/bin/python bench/figures.py --reuse yidian_bench_figures_<pid> [--skip-rebuild] [--no-direct]
 
 Creates its own database (`yidian_bench_figures_<pid>`, dropped afterwards unless --keep), builds the
 schema with the project's migrations, and loads with INSERT ... SELECT over generate_series (no Python
-row loop): a city centre with `--districts` district centres, 10 offices each and 10 service stations
-per office; stores spread over the service stations; complaints spread over three years (2024-2026)
-with every state (filed over the three years up to now, never in the future), reports, merchant-first cases, ratings, amounts and 2-4 stored deadlines each.
+row loop; secondary indexes dropped during the load and built afterwards, foreign keys not checked row
+by row): a city centre with `--districts` district centres, 10 offices each and 10 service stations
+per office; stores spread over the service stations; complaints filed over the three years up to now
+with every state (a step that would be after now has not happened: recent cases are open), reports,
+merchant-first cases, ratings, amounts, durations to the second and 2-4 stored deadlines each.
 
-Then it times `app.figures.kpis.compute` for one district (its centre and the 110 stations below it)
-over 2025, `--repeat` times after one warm-up, and each figure on its own, against a 1 s budget. It
-prints one JSON line with the sizes, load times and timings.
+Then it runs the worker's nightly rebuild and 10-minute refresh of the roll-ups and times
+`app.figures.kpis.compute` for one district (its centre and the 110 stations below it) over last year,
+this year to today and this whole year: the first call, `--repeat` more, each figure on its own, and
+the same figures from the cases alone (which must be equal), against a 1 s budget. It prints one JSON
+line with the sizes, load times, timings and the load average.
 """
 
 from __future__ import annotations
