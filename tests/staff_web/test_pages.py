@@ -367,6 +367,20 @@ def test_case_page_actions_first_next_deadline_under_the_title(app, client, oaut
     assert "clue_verification" not in html and "first_response" not in html
 
 
+def test_running_deadlines_read_as_the_header_does(app, client, oauth, wechat_api_base):
+    """'…前，剩余 N 个工作日' in the deadline list, with the comma the header line has."""
+    helpers.shop(app)
+    with app.app_context():
+        store = db.session.scalar(sa.select(Store))
+        fresh = factories.complaint(store).number
+        db.session.commit()
+    login_as(client, wechat_api_base, "oa-handler-1")
+    html = page(client, fresh).get_data(as_text=True)
+    deadlines = html[html.index("<h2>处理期限</h2>") :]
+    assert re.search(r"前，剩余 \d+ (个工作日|天|小时)", deadlines), deadlines[:600]
+    assert not re.search(r"前\s+剩余", deadlines)
+
+
 def test_closed_cases_are_reachable_from_the_list(app, client, oauth, wechat_api_base):
     shop = helpers.shop(app)
     number, _ = file_complaint(app, client, oauth, shop)
