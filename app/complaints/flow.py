@@ -424,7 +424,16 @@ def hand_off_national(
         now=now,
     )
     deadlines.cancel_open(complaint, now)
-    _tell_consumer(complaint, event)
+    if actor.kind == "consumer":  # the station's clocks stopped: its staff must know why
+        notify.staff_alert(
+            complaint,
+            complaint.station,
+            event.id,
+            template=notify.STAFF_NEW,
+            summary="消费者已转全国12315平台",
+        )
+    else:
+        _tell_consumer(complaint, event)
     return event
 
 
