@@ -217,6 +217,9 @@ PRIVACY_NOTICE = (
     "举报人信息严格保密，不会告知被举报的商家。投诉公示时不公开姓名、电话、地址、证件号码等个人信息。"
 )
 
+#: What station staff read on a case that moved to the national 12315 platform (page and chat alike).
+NATIONAL_CASE = "已转全国12315平台处理：平台案件编号 {number}，{date}移交，本站处理期限已停止。"
+
 EVENTS = {
     "submitted": "投诉已提交，由{station}负责处理。",
     "report_submitted": "举报已提交，由{station}负责核查。",

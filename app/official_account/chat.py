@@ -383,6 +383,8 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
             lines.append(who.format(name=c.name, phone=c.phone))
     if c.linked is not None and person.role != StaffRole.MERCHANT:
         lines.append(OA["detail_linked"].format(kind=KINDS[c.linked.kind.value], number=c.linked.number))
+    if (national := staff_views.national_case_words(c, now)) is not None:
+        lines.append(national)
     lines.append(OA["detail_description"].format(text=_short(c.description, 200)))
     pending = sorted(
         (d for d in c.deadlines if d.met_at is None and d.cancelled_at is None), key=lambda d: d.due_at

@@ -28,6 +28,7 @@ from app.complaints.texts import (
     CONTACT_HIDDEN_FOR_MERCHANT,
     DEMANDS,
     KINDS,
+    NATIONAL_CASE,
     NOT_OPEN_REASONS,
     OUTCOMES,
     REPORT_ANONYMOUS,
@@ -251,6 +252,15 @@ def _deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
     ]
 
 
+def national_case_words(c: Complaint, now: dt.datetime) -> str | None:
+    """'已转全国12315平台处理：平台案件编号 …，12月7日（星期一）移交，…' once the case moved there."""
+    if not (c.national_case_number and c.national_filed_on):
+        return None
+    return NATIONAL_CASE.format(
+        number=c.national_case_number, date=deadlines.date_words(c.national_filed_on, now)
+    )
+
+
 def transfer_targets(c: Complaint) -> list[dict]:
     rows = db.session.scalars(sa.select(Station).where(Station.id != c.station_id).order_by(Station.name))
     return [{"id": s.id, "name": s.name, "kind_label": STATION_KINDS[s.kind.value]} for s in rows]
@@ -271,6 +281,7 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "status": c.status.value,
         "status_label": status_label(c.kind.value, c.status.value),
         "linked": {"number": c.linked.number, "kind_label": KINDS[c.linked.kind.value]} if c.linked else None,
+        "national_case": national_case_words(c, now),
         "store": {"name": c.store.name, "address": c.store.address},
         "station": {"name": c.station.name, "kind_label": STATION_KINDS[c.station.kind.value]},
         "category_label": CATEGORIES.get(c.category, c.category),
