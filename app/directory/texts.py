@@ -24,6 +24,7 @@ AREA_ERRORS = {
     "circle_exists": "商圈“{name}”已存在",
     "circle_too_long": "商圈名称过长，最多 100 个字符",
     "region_missing": "区域“{name}”不存在，请先新建",
+    "circle_missing": "商圈“{name}”不存在",
     "station_missing": "站点“{name}”不存在",
     "station_closed": "站点“{name}”已撤销",
     "region_out_of_scope": "请选择本辖区内的区域",
