@@ -5,12 +5,16 @@ CLI. PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.audit.models import AuditEntry
 from app.complaints.models import Complaint, ComplaintEvent
 from app.core.extensions import db
 from app.directory.models import BusinessCircle, Region, Station
+from tests import helpers
 from tests.console.test_hand_over import _closing_world
 from tests.console.world import add_regions, build
 
@@ -172,3 +176,38 @@ def test_close_a_station_nothing_depends_on(app, runner):
     assert closed.exit_code == 0 and "已撤销站点 空站" in closed.output
     listing = runner.invoke(args=["stations", "list"]).output.splitlines()
     assert [line.strip() for line in listing if "空站" in line] == ["空站\t消费维权联络站\t—\t已撤销"]
+
+
+ARG = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40),
+    st.sampled_from(
+        ["甲街道", "测试区/甲街道", "甲一社区", "甲商圈", "甲商圈服务站", "盐城市", "a\x00b", ""]
+    ),
+)
+COMMANDS = [
+    ["regions", "create", "{0}", "--parent", "{1}", "--city", "{2}"],
+    ["regions", "edit", "{0}", "--name", "{1}", "--parent", "{2}"],
+    ["regions", "edit", "甲街道", "--city", "{0}", "--parent", "{1}"],
+    ["circles", "create", "{0}", "--station", "{1}", "--region", "{2}"],
+    ["circles", "edit", "甲商圈", "--name", "{0}", "--station", "{1}", "--region", "{2}"],
+    ["stations", "save", "{0}", "--kind", "{1}", "--parent", "{2}"],
+    ["stations", "close", "{0}"],
+    ["stations", "hand-over", "{0}", "--to", "{1}", "--reason", "{2}"],
+    ["stores", "find", "{0}"],
+    ["audit", "list", "--target", "{0}", "--since", "{1}", "--action", "{2}"],
+]
+
+
+@pytest.fixture
+def world(app):
+    return add_regions(app, build(app))
+
+
+@helpers.fuzz_settings(25)
+@given(command=st.sampled_from(COMMANDS), args=st.tuples(ARG, ARG, ARG))
+def test_directory_commands_never_crash(app, runner, world, command, args):
+    """Any text in any option: exit 0 or 1 with a message, never a traceback."""
+    result = runner.invoke(args=[part.format(*args) for part in command])
+    assert result.exit_code in (0, 1), (result.exit_code, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output and "Error:" not in result.output
