@@ -47,6 +47,24 @@ def browser_page(chromium):
     context.close()
 
 
+def log_in(page, live: str, username: str) -> None:
+    """Through the login form, to the console's home page."""
+    page.goto(f"{live}/admin/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live}/admin/")
+
+
+def save_area(page, values: dict[str, str]) -> str:
+    """Fill the region or circle form and save it; the page's notice."""
+    for key, value in values.items():
+        page.fill(f"#ar-{key}", value)
+    page.click("#area-form button[type=submit]")
+    page.wait_for_selector("p.notice")
+    return page.inner_text("p.notice")
+
+
 def shot(page, backend: str, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{backend}-{name}.png"))
@@ -108,11 +126,7 @@ def test_figures_and_map_in_chromium(app, backend, live, browser_page, monkeypat
         app.config, "PUBLICITY_MIN_CASES", 2
     )  # store A's two complaints get a rate: a coloured point
     page = browser_page
-    page.goto(f"{live}/admin/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live}/admin/")
+    log_in(page, live, "admin")
     page.click("header >> text=指标")
     page.fill("input[name=from]", "2026-06-01")
     page.fill("input[name=to]", "2026-06-30")
@@ -143,23 +157,15 @@ def test_regions_circles_and_station_hand_over_in_chromium(app, backend, live, b
     ids = add_regions(app, _closing_world(app, build(app)))
     open_a, open_b, closed = ids["numbers"]
     page = browser_page
-    page.goto(f"{live}/admin/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live}/admin/")
+    log_in(page, live, "admin")
 
     page.goto(f"{live}/admin/stations")
     page.click("text=区域与商圈的管理")
     page.wait_for_selector("#regions")
     assert "甲一社区" in page.inner_text("#regions") and "甲商圈" in page.inner_text("#circles")
     page.click("a[href$='/admin/regions/new']")
-    page.fill("#ar-name", "丙街道")
-    page.fill("#ar-parent", "测试区")
-    page.fill("#ar-city", "盐城市")
-    page.click("#area-form button[type=submit]")
-    page.wait_for_selector("p.notice")
-    assert "区域已保存" in page.inner_text("p.notice") and page.input_value("#ar-city") == "盐城市"
+    saved = save_area(page, {"name": "丙街道", "parent": "测试区", "city": "盐城市"})
+    assert "区域已保存" in saved and page.input_value("#ar-city") == "盐城市"
     shot(page, backend, "8-region-saved")
 
     page.goto(f"{live}/admin/regions/{ids['district']}")  # move the district under its own community
@@ -171,12 +177,7 @@ def test_regions_circles_and_station_hand_over_in_chromium(app, backend, live, b
 
     page.goto(f"{live}/admin/regions")
     page.click("a[href$='/admin/circles/new']")
-    page.fill("#ar-name", "丙商圈")
-    page.fill("#ar-region", "丙街道")
-    page.fill("#ar-station", "甲商圈服务站")
-    page.click("#area-form button[type=submit]")
-    page.wait_for_selector("p.notice")
-    assert "商圈已保存" in page.inner_text("p.notice")
+    assert "商圈已保存" in save_area(page, {"name": "丙商圈", "region": "丙街道", "station": "甲商圈服务站"})
     page.goto(f"{live}/admin/regions")
     assert "丙商圈" in page.inner_text("#circles") and "盐城市" in page.inner_text("#regions")
     shot(page, backend, "10-regions-and-circles")
@@ -222,11 +223,7 @@ def test_integrity_page_with_the_out_of_city_check_in_chromium(
         )
         db.session.commit()
     page = browser_page
-    page.goto(f"{live}/admin/login")
-    page.fill("input[name=username]", "view-a")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live}/admin/")
+    log_in(page, live, "view-a")
     page.click("header >> text=扫码异常")
     page.wait_for_selector("#away")
     row = page.inner_text("#away tbody tr")
