@@ -76,7 +76,7 @@ from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
 from app.staff.models import Staff, StaffRole
 from app.staff.texts import ROLES as STAFF_ROLES
-from app.stores import codes, integrity, posters, qr_export, search
+from app.stores import codes, integrity, posters, qr_export, scan_origin, search
 from app.stores.models import Store
 from wechat.api import WeChatError
 
@@ -583,11 +583,18 @@ def credentials():
 @bp.get("/integrity")
 @page()
 def integrity_page():
-    """Codes to review: scans far above their own history, revoked codes still being scanned."""
+    """Codes to review: scans far above their own history, mostly from another city, revoked codes
+    still being scanned."""
     today = today_cn()
+    cfg = current_app.config
+    minimum, share = cfg["SCAN_OUT_OF_CITY_MIN"], cfg["SCAN_OUT_OF_CITY_SHARE"]
+    away = integrity.mostly_from_elsewhere(today, minimum=minimum, share=share)
     return _page(
         "integrity",
         jumps=[j for j in integrity.jumps(today) if g.scope.has_store(j.store)],
+        away=[a for a in away if g.scope.has_store(a.store)],
+        origin=scan_origin.state(cfg),
+        away_rules={"min": minimum, "share": round(share * 100)},
         still=[s for s in integrity.still_scanned(today) if g.scope.has_store(s.store)],
         rules=integrity,
     )

@@ -111,6 +111,12 @@ class Settings:
     STORE_CACHE_SYNC_SECONDS: float = 0.5  # how often each process reads the invalidation stream
     STORE_CACHE_LOCAL_MAX_AGE_SECONDS: float = 300.0  # a local page is rebuilt from Redis at least this often
     SCAN_FLUSH_SECONDS: float = 1.0
+    #: ip2region xdb files (IPv4, and optionally IPv6) the operator downloads from the ip2region project:
+    #: with one, each scan is counted as from the store's city or not (`app.stores.scan_origin`). Empty: off.
+    SCAN_REGION_XDB: str = ""
+    SCAN_REGION_XDB_V6: str = ""
+    SCAN_OUT_OF_CITY_MIN: int = 20  # flag a store's day only from this many scans with a known origin …
+    SCAN_OUT_OF_CITY_SHARE: float = 0.5  # … when more than this share of them came from another city
     CREDENTIAL_EXPIRING_DAYS: int = 30
     #: Map tiles under the console map: a URL template with {x} {y} {z} {key} (Tianditu, or AMap whose
     #: tiles are GCJ-02-shifted), and its key. Empty: the points on a plain background, nothing fetched.
@@ -198,7 +204,16 @@ class Settings:
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
         s.OA_INBOUND_KEEP_DAYS = max(1, _int("OA_INBOUND_KEEP_DAYS", s.OA_INBOUND_KEEP_DAYS))
-        for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE", "MAP_TILE_URL", "MAP_TILE_KEY"):
+        s.SCAN_OUT_OF_CITY_MIN = max(1, _int("SCAN_OUT_OF_CITY_MIN", s.SCAN_OUT_OF_CITY_MIN))
+        s.SCAN_OUT_OF_CITY_SHARE = _float("SCAN_OUT_OF_CITY_SHARE", s.SCAN_OUT_OF_CITY_SHARE)
+        for name in (
+            "WECHAT_OAUTH_BASE",
+            "WECHAT_OA_VERIFY_FILE",
+            "MAP_TILE_URL",
+            "MAP_TILE_KEY",
+            "SCAN_REGION_XDB",
+            "SCAN_REGION_XDB_V6",
+        ):
             value = _env(name)
             if value is not None:
                 setattr(s, name, value)

@@ -254,14 +254,25 @@ def test_handoff_and_reply_forms_never_a_server_error(app, client, world, form, 
 AREA_VALUES = st.one_of(
     VALUES,
     st.sampled_from(
-        ["甲街道", "乙街道", "测试区/甲街道", "甲一社区", "甲商圈服务站", "乙商圈服务站", "a/b", "/"]
+        [
+            "甲街道",
+            "乙街道",
+            "测试区/甲街道",
+            "甲一社区",
+            "甲商圈服务站",
+            "乙商圈服务站",
+            "a/b",
+            "/",
+            "盐城市",
+            "盐城市|南京市",
+        ]
     ),
 )
 
 
 @helpers.fuzz_settings(20)
 @given(
-    region=st.dictionaries(st.sampled_from(["name", "parent", "x"]), AREA_VALUES, max_size=3),
+    region=st.dictionaries(st.sampled_from(["name", "parent", "city", "x"]), AREA_VALUES, max_size=4),
     circle=st.dictionaries(st.sampled_from(["name", "region", "station", "x"]), AREA_VALUES, max_size=4),
 )
 def test_region_and_circle_forms_never_a_server_error(app, client, world, region, circle):
@@ -283,7 +294,7 @@ def test_region_and_circle_forms_never_a_server_error(app, client, world, region
     with app.app_context():  # nothing of office B's changed
         street_b = db.session.get(Region, world["street_b"])
         circle_b = db.session.get(BusinessCircle, world["circle_b"])
-        assert (street_b.name, street_b.parent.name) == ("乙街道", "测试区")
+        assert (street_b.name, street_b.parent.name, street_b.city) == ("乙街道", "测试区", None)
         assert (circle_b.name, circle_b.station.name) == ("乙商圈", "乙商圈服务站")
 
 
