@@ -58,7 +58,7 @@ def test_figures_show_numerator_denominator_definition_and_the_stations_below(ap
     assert "按时初查率" in html and "66.67<small>%</small>" in html
     assert "分子 2 件 / 分母 3 件" in html
     assert "在期限内作出决定的比例" in html  # the definition next to the figure
-    assert html.count('<svg class="chart"') == 11 and "<polyline" in html
+    assert html.count('<svg class="chart"') == 12 and "<polyline" in html
     assert "6/1起" in html  # weekly course, this year's dates without the year
     # The stations below the centre, side by side: office A 1/2, office B 1/1.
     comparison = html.split('id="comparison"')[1]
