@@ -57,7 +57,7 @@ from app.console.texts import (
     SITE,
     STATUS,
 )
-from app.core import drawing
+from app.core import drawing, geodesy
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import depth_first, parse_id
@@ -939,7 +939,10 @@ def map_page():
     found = geo.points(stores, first, last)
     tile_url = current_app.config.get("MAP_TILE_URL") or ""
     drawn = drawing.draw_map(
-        found.features, tile_url=tile_url, tile_key=current_app.config.get("MAP_TILE_KEY") or ""
+        found.features,
+        tile_url=tile_url,
+        tile_key=current_app.config.get("MAP_TILE_KEY") or "",
+        tile_system=geodesy.tile_system(current_app.config.get("MAP_TILE_CRS") or "", tile_url),
     )
     if drawn.tiles:
         g.img_origin = _origin(tile_url)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -149,6 +150,17 @@ def test_the_map_draws_points_without_tiles_and_tiles_from_the_configured_provid
     html = resp.get_data(as_text=True)
     assert '<image href="https://t0.tianditu.gov.cn/DataServer?T=vec_w&amp;x=' in html and "tk=k123" in html
     assert "img-src 'self' data: https://t0.tianditu.gov.cn;" in resp.headers["Content-Security-Policy"]
+    tianditu_tiles = re.findall(r'<image href="[^"]*" x="([-0-9.]+)" y="([-0-9.]+)"', html)
+    # AMap draws in GCJ-02: the stores (WGS 84) are moved onto its streets, so the tiles sit elsewhere
+    # under them (the exact offsets: tests/core/test_geodesy.py).
+    monkeypatch.setitem(
+        app.config, "MAP_TILE_URL", "https://webrd01.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}"
+    )
+    resp = client.get("/admin/map")
+    html = resp.get_data(as_text=True)
+    amap_tiles = re.findall(r'<image href="https://webrd01[^"]*" x="([-0-9.]+)" y="([-0-9.]+)"', html)
+    assert amap_tiles and tianditu_tiles and amap_tiles[0] != tianditu_tiles[0]
+    assert "img-src 'self' data: https://webrd01.is.autonavi.com;" in resp.headers["Content-Security-Policy"]
 
 
 def _audit(app) -> list[AuditEntry]:
