@@ -72,6 +72,7 @@ from app.figures.texts import DATES as FIGURE_DATES
 from app.figures.texts import EXPORT
 from app.notifications import credential_alerts
 from app.publicity import geo, replies
+from app.publicity import stores as publicity_stores
 from app.publicity.models import ReplyStatus, StoreReply
 from app.publicity.texts import MAP_BANDS
 from app.staff import people as people_service
@@ -877,6 +878,34 @@ def figures():
         scope=scope,
         by=by,
         series_by=SERIES_BY,
+        period=_period_args(scope, station),
+    )
+
+
+@bp.get("/figures/stores")
+@page()
+def figure_stores():
+    """Complaints per store in the subtree and their growth against the period before, `PAGE_LIMIT` a
+    page (a thin view over `publicity.stores.ranking`)."""
+    scope, station = _figure_scope(_this_year())
+    number = max(1, min(parse_id(request.args.get("page")) or 1, 100_000))
+    rows = publicity_stores.ranking(
+        scope.first_day,
+        scope.last_day,
+        scope.station_ids,
+        offset=(number - 1) * PAGE_LIMIT,
+        limit=PAGE_LIMIT + 1,
+    )
+    days = (scope.last_day - scope.first_day).days + 1
+    return _page(
+        "figure_stores",
+        rows=rows[:PAGE_LIMIT],
+        more=len(rows) > PAGE_LIMIT,
+        number=number,
+        first_rank=(number - 1) * PAGE_LIMIT + 1,
+        previous=(scope.first_day - dt.timedelta(days=days), scope.first_day - dt.timedelta(days=1)),
+        station=station,
+        scope=scope,
         period=_period_args(scope, station),
     )
 

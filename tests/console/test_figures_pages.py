@@ -277,3 +277,31 @@ def test_store_replies_are_moderated_in_the_console_within_the_subtree_and_audit
         entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("reply.%"))).all()
         assert [(e.action, e.actor, e.after["note"]) for e in entries] == [("reply.approve", "op-a", "属实")]
     assert "没有待审核的回应" in client.get("/admin/replies").get_data(as_text=True)
+
+
+def test_stores_are_ranked_by_complaints_with_their_growth_and_paged(app, client, monkeypatch):
+    ids = june(app)
+    with app.app_context():
+        store_a = codes.store_of(ids["code_a"])
+        case({"store": store_a}, cn(5, 20))  # the 30 days before June: May 2 - 31
+        case({"store": store_a}, cn(4, 20))  # before that: not counted
+        db.session.commit()
+    login(client, "admin")
+    html = client.get("/admin/figures/stores", query_string=JUNE).get_data(as_text=True)
+    assert "2026-05-02 至 2026-05-31" in html
+    table = html.split('id="store-ranking"')[1].split("</table>")[0]
+    rows = [re.sub(r"<[^>]+>", " ", r).split() for r in table.split("<tr>")[2:]]
+    # Store A: 2 in June, 1 in May (+100 %), 1,000 scans → 2 per 1,000. Store B: 1 in June, none before.
+    assert rows[0][:2] == ["1", "甲记面馆"] and rows[0][3:8] == ["2", "1", "+100.00%", "1000", "2.00"]
+    assert rows[1][:2] == ["2", "乙家超市"] and rows[1][3:8] == ["1", "0", "—", "0", "—"]
+    monkeypatch.setattr("app.console.views.PAGE_LIMIT", 1)
+    pages = [
+        client.get("/admin/figures/stores", query_string={**JUNE, "page": n}).get_data(as_text=True)
+        for n in (1, 2, 3)
+    ]
+    assert "甲记面馆" in pages[0] and "乙家超市" not in pages[0] and "下一页" in pages[0]
+    assert "乙家超市" in pages[1] and "甲记面馆" not in pages[1] and "下一页" not in pages[1]
+    assert "本期没有收到投诉" in pages[2]
+    login(client, "op-a")
+    html = client.get("/admin/figures/stores", query_string=JUNE).get_data(as_text=True)
+    assert "甲记面馆" in html and "乙家超市" not in html
