@@ -199,6 +199,10 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/handoff",
         "/admin/replies",
         f"/admin/exports/cases.{part}",
+        "/admin/exports",
+        f"/admin/exports/{part}",
+        f"/admin/exports/{part}/download",
+        "/admin/figures/stores",
         f"/admin/{part}",
     ):
         resp = browser.get(path, query_string=query)
