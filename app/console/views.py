@@ -1050,18 +1050,20 @@ def _audit_export(scope: kpis.Scope, station: Station, fmt: str, personal: bool,
 @page()
 def export_cases(fmt: str):
     """Cases filed in the period, the columns a regulator files; the complainant's name and phone only
-    for administrators (`personal=1`). Written to the audit log before the first byte goes out. An XLSX
-    of more than `EXPORT_INLINE_MAX_ROWS` rows is offered to the worker instead (a POST here)."""
+    for administrators (`personal=1`). Written to the audit log before the first byte goes out. An
+    export of more than `EXPORT_INLINE_MAX_ROWS` rows is offered to the worker instead (a POST here): even
+    a streamed CSV of a district's year outlasts a web worker's time-out."""
     scope, station, personal = _export_request(fmt)
     if personal and not _may_see_personal():
         return _message("personal_data_forbidden", 403)
-    if fmt == "xlsx" and export_jobs.is_large(scope):
+    if export_jobs.is_large(scope):
         return _page(
             "export_confirm",
             rows=export_jobs.count(scope),
             scope=scope,
             station=station,
             fmt=fmt,
+            format_name=EXPORT_FORMATS[fmt],
             query={**_period_args(scope, station), **({"personal": 1} if personal else {})},
             keep_hours=current_app.config.get("EXPORT_KEEP_HOURS", 24),
         )

@@ -7,6 +7,7 @@ the file opened with openpyxl. `EXPORT_INLINE_MAX_ROWS` is lowered so June's thr
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -172,3 +173,19 @@ def test_small_exports_stay_immediate(app, client):
     resp = client.get("/admin/exports/cases.xlsx", query_string=JUNE)
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     assert _jobs(app) == []
+
+
+def test_a_large_csv_goes_to_the_worker_too(app, client, large):
+    ids = large
+    login(client, "admin")
+    csv_path = XLSX.replace(".xlsx", ".csv")
+    html = client.get(csv_path).get_data(as_text=True)
+    assert "导出案件（CSV）" in html and "共 3 件" in html
+    path = _job_path(post(client, csv_path))
+    assert _work(app) == 1
+    resp = client.get(f"{path}/download")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    table = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert table[0][0] == "编号" and sorted(r[0] for r in table[1:]) == sorted(
+        [ids["a1"], ids["a2"], ids["b1"]]
+    )
