@@ -142,6 +142,9 @@ def test_cli_prints_the_figures_as_json_and_text(world, runner):
     )
     assert text.exit_code == 0, text.output
     assert "按时初查率：33.33%（1 / 3）" in text.output
+    # 公示率: resolved in June under this office: A, B, H, O (all at its station), none published yet.
+    assert "消费者投诉信息公示率：0.00%（0 / 4）" in text.output
+    assert (figures["publicity_rate"]["numerator"], figures["publicity_rate"]["denominator"]) == ("0", 4)
     assert "测试市场监管所" in text.output
     drill = runner.invoke(
         args=["figures", "cases", "reports_on_time", "--from", "2026-06-01", "--to", "2026-06-30"]
