@@ -33,8 +33,9 @@ def _pct(numerator, denominator) -> str | None:
     return str((Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def received_in(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int, int]]:
-    """Complaints filed in the window per store: (received, accepted by the station)."""
+def received_in(first: dt.date, last: dt.date, store_ids, station_ids=None) -> dict[int, tuple[int, int]]:
+    """Complaints filed in the window per store: (received, accepted by the station); with
+    `station_ids`, only those the stations hold."""
     scope = kpis.Scope(first, last, utcnow())
     query = (
         sa.select(
@@ -47,6 +48,8 @@ def received_in(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int
     )
     if store_ids is not None:
         query = query.where(C.c.store_id.in_(store_ids))
+    if station_ids is not None:
+        query = query.where(C.c.station_id.in_(station_ids))
     return {store_id: (int(n), int(accepted)) for store_id, n, accepted in db.session.execute(query)}
 
 
@@ -132,7 +135,7 @@ def ranking(
     top = db.session.execute(query).all()
     ids = tuple(store_id for store_id, _ in top)
     days = (last - first).days + 1
-    previous = received_in(first - dt.timedelta(days=days), first - dt.timedelta(days=1), ids)
+    previous = received_in(first - dt.timedelta(days=days), first - dt.timedelta(days=1), ids, station_ids)
     scans = scans_in(first, last, ids)
     stores = {s.id: s for s in db.session.scalars(sa.select(Store).where(Store.id.in_(ids)))}
     out = []
