@@ -15,6 +15,7 @@ NAV = {
     "staff": "工作人员",
     "figures": "指标",
     "map": "地图",
+    "exports": "导出",
     "handoff": "移交12315",
     "replies": "商家回应",
     "audit": "操作记录",
@@ -69,6 +70,14 @@ IMPORT_KINDS = {"stations": "站点", "stores": "店铺"}
 ERRORS.update({"handoff_date_invalid": "请填写移交日期（年-月-日）。"})
 
 SERIES_BY = {"week": "按周", "month": "按月"}
+EXPORT_STATES = {
+    "queued": "排队中",
+    "running": "生成中",
+    "ready": "可下载",
+    "failed": "失败",
+    "expired": "已过期删除",
+}
+EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel"}
 MAP_LAYERS = {"all": "全部图层", "rate": "投诉率", "expired": "证照过期"}
 
 #: The regions and business circles pages (`app.console.directory_views`).

@@ -122,6 +122,13 @@ class Settings:
     #: tiles are GCJ-02-shifted), and its key. Empty: the points on a plain background, nothing fetched.
     MAP_TILE_URL: str = ""
     MAP_TILE_KEY: str = ""
+    #: The coordinate system of the tiles: "wgs84" (Tianditu, CGCS2000 ≈ WGS 84, like the stores'
+    #: coordinates) or "gcj02" (AMap); empty: "gcj02" for an AMap (autonavi.com / amap.com) URL, else "wgs84".
+    MAP_TILE_CRS: str = ""
+    #: Case exports: up to this many rows an XLSX is built during the request; above, the worker writes it.
+    EXPORT_INLINE_MAX_ROWS: int = 5000
+    EXPORT_KEEP_HOURS: int = 24  # how long a worker-written export stays downloadable
+    EXPORT_DIR: str | None = None  # None: <instance>/exports (shared by the web and worker processes)
     PUBLICITY_MIN_CASES: int = 5  # below this many complaints in 12 months a store's record shows no rates
     DEADLINE_WARNING_WORKING_HOURS: float = 4.0  # alert handlers when a deadline is this close
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
@@ -200,6 +207,8 @@ class Settings:
             "COMPLAINTS_PER_ADDRESS_HOUR",
             "TRUSTED_PROXIES",
             "PUBLICITY_MIN_CASES",
+            "EXPORT_INLINE_MAX_ROWS",
+            "EXPORT_KEEP_HOURS",
         ):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
@@ -213,6 +222,8 @@ class Settings:
             "MAP_TILE_KEY",
             "SCAN_REGION_XDB",
             "SCAN_REGION_XDB_V6",
+            "MAP_TILE_CRS",
+            "EXPORT_DIR",
         ):
             value = _env(name)
             if value is not None:

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.core import geodesy
+
 TILE = 256
 
 
@@ -97,10 +99,21 @@ class Map:
     zoom: int
 
 
-def draw_map(features: list[dict], *, width=1000, height=600, tile_url: str = "", tile_key: str = "") -> Map:
+def draw_map(
+    features: list[dict],
+    *,
+    width=1000,
+    height=600,
+    tile_url: str = "",
+    tile_key: str = "",
+    tile_system: str = "wgs84",
+) -> Map:
     """The features placed on a `width`×`height` view fitting them all, at the largest zoom that does
-    (at most 17); with a tile URL template ({x}, {y}, {z}, {key}), the tiles under the view."""
+    (at most 17); with a tile URL template ({x}, {y}, {z}, {key}), the tiles under the view, the points
+    moved into the tiles' coordinate system first (`geodesy`: GCJ-02 for AMap)."""
     coords = [f["geometry"]["coordinates"] for f in features]
+    if tile_url:
+        coords = [geodesy.to_system(lon, lat, tile_system) for lon, lat in coords]
     if not coords:
         return Map(width, height, [], [], 0)
     pad = 40

@@ -39,7 +39,7 @@ ERRORS.update(
         "open311_bad_status": "status 只能是 open 或 closed。",
         "open311_bad_service": "没有这个 service_code。",
         "open311_bad_page": "page 应为 1 到 100000 的整数，page_size 应为 1 到 1000 的整数。",
-        "open311_format": "只支持 JSON 格式（.json）。",
+        "open311_format": "只支持 JSON（.json）和 XML（.xml）格式。",
     }
 )
 

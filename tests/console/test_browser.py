@@ -7,15 +7,19 @@ station's open cases over and closes it. Screenshots at 1366x900 go to tests/con
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from app.complaints.models import Complaint
 from app.core.extensions import db
 from app.core.timeutil import today_cn
 from app.directory.models import Station
+from app.figures.models import ExportJob
+from app.notifications import queue as jobs
 from app.stores.models import StoreScanDaily
 from tests.conftest import served
 from tests.console.test_figures_pages import june
@@ -229,3 +233,43 @@ def test_integrity_page_with_the_out_of_city_check_in_chromium(
     row = page.inner_text("#away tbody tr")
     assert "甲记面馆" in row and "83%" in row
     shot(page, backend, "13-integrity-out-of-city")
+
+
+def test_a_large_export_through_the_worker_and_the_store_ranking_in_chromium(
+    app, backend, live, browser_page, monkeypatch, tmp_path
+):
+    june(app)
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 2)  # June's three cases count as large
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    page = browser_page
+    page.goto(f"{live}/admin/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live}/admin/")
+    page.goto(f"{live}/admin/figures?from=2026-06-01&to=2026-06-30")
+    page.click("#store-ranking-link")
+    page.wait_for_selector("#store-ranking")
+    assert page.locator("#store-ranking tbody tr").count() == 2
+    shot(page, backend, "10-store-ranking")
+
+    page.goto(f"{live}/admin/figures?from=2026-06-01&to=2026-06-30")
+    page.click("p.exports >> text=Excel >> nth=0")
+    page.wait_for_selector("#export-form")
+    assert "共 3 件" in page.inner_text("main")
+    page.dblclick("#export-form button")  # a double click: one job
+    page.wait_for_selector("#exports")
+    assert "排队中" in page.inner_text("#exports")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportJob)) == 1
+    shot(page, backend, "11-export-queued")
+    assert jobs.run_worker(app, threading.Event(), burst=True, logging_level="WARNING") == 1
+    page.reload()
+    assert "可下载" in page.inner_text("#exports")
+    with page.expect_download() as info:
+        page.click("#exports tbody a")
+    target = tmp_path / "export.xlsx"
+    info.value.save_as(str(target))
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert len(rows) == 4 and rows[0][0] == "编号"
+    shot(page, backend, "12-export-ready")

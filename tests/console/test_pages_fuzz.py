@@ -199,6 +199,10 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/handoff",
         "/admin/replies",
         f"/admin/exports/cases.{part}",
+        "/admin/exports",
+        f"/admin/exports/{part}",
+        f"/admin/exports/{part}/download",
+        "/admin/figures/stores",
         f"/admin/{part}",
     ):
         resp = browser.get(path, query_string=query)
@@ -312,3 +316,18 @@ def test_hand_over_form_never_a_server_error(app, client, world, form):
         assert resp.status_code in (303, 403, 404, 409, 422), resp.status_code
     with app.app_context():  # office B's station is never closed by office A's operator
         assert db.session.get(Station, world["office_b"]).closed_at is None
+
+
+@helpers.fuzz_settings(20)
+@given(query=QUERY, fmt=st.sampled_from(["csv", "xlsx", "pdf"]))
+def test_asking_the_worker_for_an_export_never_a_server_error(app, client, world, query, fmt):
+    resp = client.post(
+        f"/admin/exports/cases.{fmt}",
+        query_string=query,
+        data={"csrf_token": csrf(client)},
+        headers={"Origin": ORIGIN},
+    )
+    _check(resp)
+    assert resp.status_code in (303, 403, 404, 422), resp.status_code
+    if resp.status_code == 303:  # the job's page, of this account
+        _check(client.get(resp.headers["Location"]))
