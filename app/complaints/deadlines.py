@@ -218,24 +218,27 @@ def due_day(row: ComplaintDeadline | Planned) -> dt.date:
     return today_cn(due_at if _by_the_hour(row) else due_at - dt.timedelta(microseconds=1))
 
 
-def date_words(day: dt.date, now: dt.datetime) -> str:
-    """'2月11日（星期四）', with the year when it is not this year: '2027年2月11日（星期四）'."""
-    key = "date_this_year" if day.year == today_cn(now).year else "date_other_year"
+def date_words(day: dt.date, now: dt.datetime, *, year: bool = False) -> str:
+    """'2月11日（星期四）', with the year when it is not this year: '2027年2月11日（星期四）'.
+
+    `year=True` always names the year: for text that is stored (a timeline event) and read later, when
+    "this year" may no longer be the year it was written in."""
+    key = "date_this_year" if day.year == today_cn(now).year and not year else "date_other_year"
     weekday = CALENDAR[f"weekday_{day.weekday()}"]
     return W[key].format(year=day.year, month=day.month, day=day.day, weekday=weekday)
 
 
-def moment_words(moment: dt.datetime, now: dt.datetime) -> str:
+def moment_words(moment: dt.datetime, now: dt.datetime, *, year: bool = False) -> str:
     """A moment in China time: '2月11日（星期四） 09:30', with the year when it is not this year."""
     at = as_utc(moment).astimezone(CHINA)
-    return W["time"].format(date=date_words(at.date(), now), hh=at.hour, mm=at.minute)
+    return W["time"].format(date=date_words(at.date(), now, year=year), hh=at.hour, mm=at.minute)
 
 
-def when_words(row: ComplaintDeadline | Planned, now: dt.datetime) -> str:
-    """The day a limit ends on, and for an hour limit the time as well (China)."""
+def when_words(row: ComplaintDeadline | Planned, now: dt.datetime, *, year: bool = False) -> str:
+    """The day a limit ends on, and for an hour limit the time as well (China); `year` as in date_words."""
     if not _by_the_hour(row):
-        return date_words(due_day(row), now)
-    return moment_words(row.due_at, now)
+        return date_words(due_day(row), now, year=year)
+    return moment_words(row.due_at, now, year=year)
 
 
 def _ceil(delta: dt.timedelta, unit: dt.timedelta) -> int:

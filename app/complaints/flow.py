@@ -529,7 +529,7 @@ def consumer_message(complaint: Complaint, actor: Actor, text: str) -> Complaint
             complaint,
             Actor.system(),
             "report_facts_added",
-            text=EVENTS["report_facts_added"].format(due=deadlines.when_words(row, event.at)),
+            text=EVENTS["report_facts_added"].format(due=deadlines.when_words(row, event.at, year=True)),
             data={"due_at": row.due_at.isoformat()},
             now=event.at,
         )
@@ -570,7 +570,9 @@ def extend_verification(complaint: Complaint, actor: Actor, reason: str) -> Comp
         complaint,
         actor,
         "verification_extended",
-        text=EVENTS["verification_extended"].format(due=deadlines.when_words(row, utcnow()), reason=reason),
+        text=EVENTS["verification_extended"].format(
+            due=deadlines.when_words(row, utcnow(), year=True), reason=reason
+        ),
         data={"due_at": row.due_at.isoformat()},
     )
 

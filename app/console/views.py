@@ -71,7 +71,7 @@ from app.figures.models import ExportJob
 from app.figures.texts import DATES as FIGURE_DATES
 from app.figures.texts import EXPORT
 from app.notifications import credential_alerts
-from app.publicity import geo, replies
+from app.publicity import geo, replies, review
 from app.publicity import stores as publicity_stores
 from app.publicity.models import ReplyStatus, StoreReply
 from app.publicity.texts import MAP_BANDS
@@ -1220,6 +1220,38 @@ def handoff_post():
 def replies_page():
     """Stores' replies to their published cases in the subtree, waiting for the station's decision."""
     return _page("replies", pending=replies.pending(set(g.scope.station_ids)), moment=cn_moment)
+
+
+@bp.get("/review")
+@page(Permission.WRITE)
+def review_page():
+    """Complaints of the subtree whose text waits for a person before anything of it may be published."""
+    return _page("review", pending=review.pending(set(g.scope.station_ids)), moment=cn_moment)
+
+
+@bp.post("/review/<number>")
+@page(Permission.WRITE)
+def review_decide(number: str):
+    complaint = access.for_action(number[:40])
+    if not g.scope.has_station(complaint.station_id):
+        raise NotFound("complaint_not_found")
+    decision = request.form.get("decision")
+    if decision not in review.DECISIONS:
+        return _message("review_decision_missing", 422)
+    try:
+        changed = review.decide(complaint, decision, ComplaintActor("system", None, "console"))
+    except ValueError:
+        return _message("review_not_needed", 409)
+    if changed:
+        audit_log.record(
+            _actor(),
+            f"content.{decision}",
+            complaint.number,
+            station_id=complaint.station_id,
+            after={"content_check": complaint.content_check.value},
+        )
+    db.session.commit()
+    return redirect(url_for("console.review_page", done=f"review_{decision}"), 303)
 
 
 @bp.post("/replies/<reply_id>")

@@ -88,6 +88,8 @@ PAGES = [
     ("POST", "/admin/handoff", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
     ("GET", "/admin/replies", {"admin": 200, "op-a": 200, "view-a": 403, "admin-b": 200}),
     ("POST", "/admin/replies/999999", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
+    ("GET", "/admin/review", {"admin": 200, "op-a": 200, "view-a": 403, "admin-b": 200}),
+    ("POST", "/admin/review/T000000000000", {"admin": 404, "op-a": 404, "view-a": 403, "admin-b": 404}),
     ("GET", "/admin/exports/cases.pdf", {"admin": 404, "op-a": 404, "view-a": 404, "admin-b": 404}),
     ("POST", "/admin/exports/cases.pdf", {"admin": 404, "op-a": 404, "view-a": 404, "admin-b": 404}),
     (

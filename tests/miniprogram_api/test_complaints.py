@@ -1,6 +1,7 @@
 """Filing and following complaints through the API, on PostgreSQL/SQLite, WeChat via the emulator."""
 
 import json
+import re
 import threading
 import time
 from decimal import Decimal
@@ -455,6 +456,10 @@ def test_merchant_first_from_enrolment_data_the_station_calls_the_merchant(app, 
         call = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "merchant_call"))
         assert call.visible_to_consumer is False
         assert "王经理（13800000000）" in call.text and "请其在" in call.text
+        # Timeline texts are stored and read later, maybe next year: their dates always name the year.
+        first = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "merchant_first"))
+        for text in (call.text, first.text):
+            assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日（星期.）", text), text
         alerts = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.channel == "template")).all()
         assert alerts and all(
             json.dumps(a.payload, ensure_ascii=False).count("首问负责：请致电商户") for a in alerts
