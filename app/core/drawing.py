@@ -97,6 +97,27 @@ class Map:
     points: list[tuple[float, float, dict]]  # x, y, feature properties
     tiles: list[tuple[float, float, str]]  # x, y, tile URL (none without a provider)
     zoom: int
+    labels: list[tuple[float, float, str]] = ()  # x, y, name: only where no other label is already
+
+
+LABEL_EM = 12  # the label's font size in the view's units (the console's CSS draws them at 12px)
+
+
+def place_labels(points: list[tuple[float, float, dict]], width: int) -> list[tuple[float, float, str]]:
+    """Names beside their points, most complained-about first, each left out where it would overlap a
+    label already placed or run off the view (its point still shows its name on hover)."""
+    placed: list[tuple[float, float, float, float]] = []
+    labels = []
+    for x, y, props in sorted(points, key=lambda p: -(p[2].get("complaints") or 0)):
+        name = str(props.get("name", ""))
+        box = (x + 11, y - LABEL_EM + 4, x + 11 + LABEL_EM * len(name), y + 6)
+        if not name or box[2] > width:
+            continue
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        labels.append((x + 11, y + 4, name))
+    return labels
 
 
 def draw_map(
@@ -139,4 +160,4 @@ def draw_map(
                     for name, value in (("x", tx % limit), ("y", ty), ("z", zoom), ("key", tile_key)):
                         url = url.replace("{" + name + "}", str(value))
                     tiles.append((round(tx * TILE - origin_x, 1), round(ty * TILE - origin_y, 1), url))
-    return Map(width, height, points, tiles, zoom)
+    return Map(width, height, points, tiles, zoom, place_labels(points, width))
