@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.calendar import rulesets, workcal
 from app.calendar.workcal import Basis, Deadline, WorkCalendar
-from app.complaints.models import Complaint, ComplaintDeadline
+from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintDeadline, Status
 from app.complaints.texts import DEADLINE_KIND_UNKNOWN, DEADLINE_KINDS
 from app.complaints.texts import DEADLINE_WORDS as W
 from app.core.extensions import db
@@ -169,22 +169,57 @@ def mediation_clock(complaint: Complaint) -> None:
     add(complaint, "mediation", deadline, "mediation", complaint.accepted_at)
 
 
+def _running():
+    """A clock still running: neither met nor cancelled."""
+    return sa.and_(ComplaintDeadline.met_at.is_(None), ComplaintDeadline.cancelled_at.is_(None))
+
+
 def missed(now: dt.datetime, limit: int = 500) -> list[ComplaintDeadline]:
     """Unmet, uncancelled, not yet escalated deadlines that ran out, locked for this sweep."""
     query = (
         sa.select(ComplaintDeadline)
-        .where(
-            ComplaintDeadline.due_at < now,
-            ComplaintDeadline.met_at.is_(None),
-            ComplaintDeadline.cancelled_at.is_(None),
-            ComplaintDeadline.escalated_at.is_(None),
-        )
+        .where(ComplaintDeadline.due_at < now, _running(), ComplaintDeadline.escalated_at.is_(None))
         .order_by(ComplaintDeadline.due_at)
         .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(db.session.scalars(query))
+
+
+#: Open cases whose clocks run (a suspended mediation's is paused).
+_TICKING = tuple(s for s in OPEN_STATUSES if s != Status.SUSPENDED)
+
+
+def _running_at(station_ids: set[int]):
+    return (
+        sa.select(ComplaintDeadline)
+        .join(Complaint, Complaint.id == ComplaintDeadline.complaint_id)
+        .where(_running(), Complaint.station_id.in_(station_ids), Complaint.status.in_(_TICKING))
+    )
+
+
+def overdue_at(
+    station_ids: set[int], now: dt.datetime, limit: int = 20
+) -> tuple[int, list[ComplaintDeadline]]:
+    """Running clocks of open cases at these stations that ran out: how many cases, and the oldest
+    `limit` clocks (the console's "what is late" list)."""
+    late = _running_at(station_ids).where(ComplaintDeadline.due_at < now)
+    return _cases(late), list(db.session.scalars(late.order_by(ComplaintDeadline.due_at).limit(limit)))
+
+
+def due_within(station_ids: set[int], now: dt.datetime, within: dt.timedelta) -> int:
+    """How many open cases at these stations have a clock running out within `within` from now."""
+    soon = _running_at(station_ids).where(
+        ComplaintDeadline.due_at >= now, ComplaintDeadline.due_at < now + within
+    )
+    return _cases(soon)
+
+
+def _cases(clocks) -> int:
+    """How many cases the clocks selected by `clocks` belong to."""
+    sub = clocks.subquery()
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(sub.c.complaint_id))))
 
 
 def label(kind: str) -> str:

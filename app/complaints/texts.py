@@ -345,4 +345,5 @@ HAND_OVER = {
 
 
 CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"
+CONTACT_HIDDEN_FOR_ROLE = "投诉人姓名和电话仅管理员可见。"
 REPORT_ANONYMOUS = "匿名举报，未留联系方式。"

@@ -42,7 +42,8 @@ from app.accounts.texts import QR_LOGIN, ROLES
 from app.audit import log as audit_log
 from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
-from app.complaints import access, flow, station_closing
+from app.complaints import access, deadlines, flow, station_closing
+from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Actor as ComplaintActor
 from app.console.texts import (
     DONE,
@@ -62,7 +63,7 @@ from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import depth_first, parse_id
 from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
-from app.core.timeutil import CHINA, cn_moment, today_cn
+from app.core.timeutil import CHINA, cn_moment, today_cn, utcnow
 from app.directory import editing, importing, routing
 from app.directory import stations as station_forms
 from app.directory.models import BusinessCircle, Station
@@ -330,11 +331,55 @@ def logout():
 # -------------------------------------------------------------------------------------------- pages
 
 
+#: The dashboard's "due soon" window, and how many late clocks it lists.
+DUE_SOON = dt.timedelta(hours=48)
+LATE_LISTED = 20
+DASHBOARD_FIGURES = ("on_time_check", "on_time_close", "mediation_success", "satisfaction")
+
+
 @bp.get("/")
 @page()
 def index():
+    """What needs attention in the subtree today: late clocks, clocks running out, texts and replies
+    waiting for a person, and this month's first figures; then the stations the account covers."""
     station = db.session.get(Station, g.console.user.station_id)
-    return _page("index", station=station, stations=_scope_stations())
+    ids, now, today = set(g.scope.station_ids), utcnow(), today_cn()
+    late_cases, late = deadlines.overdue_at(ids, now, LATE_LISTED)
+    scope = kpis.make_scope(today.replace(day=1), today, str(station.id), now=now)
+    figures = [f for f in kpis.compute(scope) if f.key in DASHBOARD_FIGURES]
+    writer = accounts.can(g.console.user, Permission.WRITE)
+    return _page(
+        "index",
+        station=station,
+        stations=_scope_stations(),
+        late_cases=late_cases,
+        late=[(row, deadlines.describe(row, now)) for row in late],
+        label=deadlines.label,
+        soon=deadlines.due_within(ids, now, DUE_SOON),
+        to_review=len(review.pending(ids)) if writer else None,
+        replies_waiting=len(replies.pending(ids)) if writer else None,
+        figures=figures,
+        month=today.month,
+        period={"from": scope.first_day.isoformat(), "to": today.isoformat()},
+    )
+
+
+@bp.get("/cases")
+@page()
+def case_lookup():
+    """Find a case of the subtree by its number (any form people type it in)."""
+    number = request.args.get("number", "")[:40]
+    complaint = access.for_view(number, within=g.scope.station_ids, tails=True)
+    return redirect(url_for("console.case_page", number=complaint.number), 303)
+
+
+@bp.get("/cases/<number>")
+@page()
+def case_page(number: str):
+    """One case of the subtree, read-only: what the station sees, its clocks and its whole timeline; the
+    complainant's name and phone for administrators only."""
+    complaint = access.for_view(number[:40], within=g.scope.station_ids)
+    return _page("case", c=staff_views.supervision(complaint, personal=_may_see_personal()))
 
 
 @bp.get("/stores")

@@ -143,6 +143,7 @@ QUERY = st.dictionaries(
             "industry",
             "layer",
             "personal",
+            "number",
         ]
     ),
     st.one_of(
@@ -203,6 +204,9 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         f"/admin/exports/{part}",
         f"/admin/exports/{part}/download",
         "/admin/figures/stores",
+        "/admin/review",
+        "/admin/cases",
+        f"/admin/cases/{part}",
         f"/admin/{part}",
     ):
         resp = browser.get(path, query_string=query)
