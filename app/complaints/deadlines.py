@@ -201,11 +201,23 @@ def _running_at(station_ids: set[int]):
 
 def overdue_at(
     station_ids: set[int], now: dt.datetime, limit: int = 20
-) -> tuple[int, list[ComplaintDeadline]]:
-    """Running clocks of open cases at these stations that ran out: how many cases, and the oldest
-    `limit` clocks (the console's "what is late" list)."""
+) -> tuple[int, list[list[ComplaintDeadline]]]:
+    """Open cases at these stations with a running clock that ran out: how many, and for the `limit`
+    cases late the longest, each one's late clocks, oldest first (the console's "what is late")."""
     late = _running_at(station_ids).where(ComplaintDeadline.due_at < now)
-    return _cases(late), list(db.session.scalars(late.order_by(ComplaintDeadline.due_at).limit(limit)))
+    sub = late.subquery()
+    oldest = (
+        sa.select(sub.c.complaint_id)
+        .group_by(sub.c.complaint_id)
+        .order_by(sa.func.min(sub.c.due_at), sub.c.complaint_id)
+        .limit(limit)
+    )
+    by_case: dict[int, list[ComplaintDeadline]] = {i: [] for i in db.session.scalars(oldest)}
+    for row in db.session.scalars(
+        late.where(ComplaintDeadline.complaint_id.in_(by_case)).order_by(ComplaintDeadline.due_at)
+    ):
+        by_case[row.complaint_id].append(row)
+    return _cases(late), list(by_case.values())
 
 
 def due_within(station_ids: set[int], now: dt.datetime, within: dt.timedelta) -> int:

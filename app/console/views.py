@@ -353,7 +353,7 @@ def index():
         station=station,
         stations=_scope_stations(),
         late_cases=late_cases,
-        late=[(row, deadlines.describe(row, now)) for row in late],
+        late=[[(row, deadlines.describe(row, now)) for row in clocks] for clocks in late],
         label=deadlines.label,
         soon=deadlines.due_within(ids, now, DUE_SOON),
         to_review=len(review.pending(ids)) if writer else None,
