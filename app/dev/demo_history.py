@@ -51,41 +51,62 @@ KEY_PREFIX = "demo-history-"  # every case this makes is filed under such an Ide
 CONSUMERS = 90
 HANDLER_NAMES = ("李静", "王磊", "陈芳", "赵敏", "刘洋", "周婷")
 
-#: Complaint texts by category: (description, demand, amount range in yuan). Some carry a name, a phone
-#: number or an address on purpose: the publicity pages show them redacted.
-TEXTS: dict[str, list[tuple[str, str, tuple[int, int]]]] = {
-    "quality": [
-        ("买的羽绒服穿了两次就开线漏绒，店员说要寄回厂家检测，拖了半个月没有结果。", "refund", (399, 1299)),
-        ("新买的电饭煲内胆涂层起皮，要求换货被拒，说是使用不当。", "exchange", (199, 599)),
-        ("运动鞋鞋底一周就开胶，小票和照片都有，店长王先生不同意退货。", "return", (299, 899)),
-        ("充电宝使用中发烫鼓包，担心安全，要求退款。联系电话 13912345678。", "refund", (89, 259)),
+#: Complaint texts by the store's industry: (category, description, demand, amount range in yuan). Some
+#: carry a name, a phone number or an address on purpose: the publicity pages show them redacted.
+TEXTS: dict[str, list[tuple[str, str, str, tuple[int, int]]]] = {
+    "clothing": [
+        (
+            "quality",
+            "买的羽绒服穿了两次就开线漏绒，店员说要寄回厂家检测，拖了半个月没有结果。",
+            "refund",
+            (399, 1299),
+        ),
+        ("quality", "运动鞋鞋底一周就开胶，小票和照片都有，店长王先生不同意退货。", "return", (299, 899)),
+        ("return_exchange", "店里承诺七天无理由退货，衣服吊牌未拆，第三天去退被拒。", "return", (199, 999)),
+        ("return_exchange", "买的鞋尺码不合适，未穿过，商家只同意换不同意退。", "return", (259, 699)),
+        ("false_advertising", "宣传是纯羊毛大衣，吊牌成分却写着羊毛含量 30%。", "refund", (699, 1999)),
+        (
+            "pledge_broken",
+            "门口贴着先行赔付承诺，商品有问题后店员说要等厂家处理。",
+            "first_payout",
+            (200, 1500),
+        ),
+    ],
+    "restaurant": [
+        ("food_safety", "在店里吃完饭全家拉肚子，要求赔偿医药费。", "compensation", (100, 800)),
+        ("food_safety", "外卖米饭里吃出头发，商家不承认。家住清风里 3 号楼 2 单元。", "apology", (25, 90)),
+        ("price", "菜单上没有写明服务费，结账多收了百分之十。", "refund", (30, 200)),
+        ("service", "预订的包间到店被告知没有了，定金不退。联系电话 13912345678。", "refund", (100, 500)),
+        ("pledge_broken", "店里写着首问负责，问了三次都说找不到负责人。", "other", (0, 0)),
+    ],
+    "food_shop": [
+        ("food_safety", "买到过期的酸奶，生产日期已经过了保质期三天。", "compensation", (10, 60)),
+        ("food_safety", "卤味回家发现有异味，店员小李说是正常的。", "refund", (20, 80)),
+        ("price", "标价 28 元一斤的车厘子结账按 48 元收费，店员说价签没换。", "refund", (20, 80)),
+        ("price", "称重时秤明显不准，同样的东西在别家复称少了二两。", "refund", (15, 60)),
+    ],
+    "supermarket": [
+        ("price", "货架标价和收银价格不一致，多收了钱。", "refund", (5, 60)),
+        ("food_safety", "买到过期的酸奶，生产日期已经过了保质期三天。", "compensation", (10, 60)),
+        ("quality", "新买的电饭煲内胆涂层起皮，要求换货被拒，说是使用不当。", "exchange", (199, 599)),
+    ],
+    "pharmacy": [
+        ("price", "医保卡结算的价格比标价高，店员解释不清。", "refund", (20, 150)),
+        ("false_advertising", "店员推荐的保健品说能降血压，吃了没效果，要求退款。", "refund", (198, 680)),
+    ],
+    "electronics": [
+        ("quality", "充电宝使用中发烫鼓包，担心安全，要求退款。", "refund", (89, 259)),
+        ("quality", "新买的耳机一边没声音，店家说要寄修一个月。", "exchange", (199, 999)),
     ],
     "service": [
-        ("理发办卡时承诺可随时退卡，现在要求退余额被告知不能退。", "refund", (500, 2000)),
-        ("洗衣店把白衬衫洗染色了，只愿意赔二十元。", "compensation", (150, 600)),
-        ("健身房装修停业一个月，没有通知也不延长会员期。", "compensation", (300, 1800)),
+        ("service", "理发办卡时承诺可随时退卡，现在要求退余额被告知不能退。", "refund", (500, 2000)),
+        ("service", "洗衣店把白衬衫洗染色了，只愿意赔二十元。", "compensation", (150, 600)),
+        ("service", "健身房装修停业一个月，没有通知也不延长会员期。", "compensation", (300, 1800)),
     ],
-    "price": [
-        ("标价 28 元一斤的车厘子结账按 48 元收费，店员说价签没换。", "refund", (20, 80)),
-        ("称重时秤明显不准，同样的东西在别家复称少了二两。", "refund", (15, 60)),
-        ("菜单上没有写明服务费，结账多收了百分之十。", "refund", (30, 200)),
-    ],
-    "return_exchange": [
-        ("店里承诺七天无理由退货，衣服吊牌未拆，第三天去退被拒。", "return", (199, 999)),
-        ("买的鞋尺码不合适，未穿过，商家只同意换不同意退。", "return", (259, 699)),
-    ],
-    "food_safety": [
-        ("在店里买的卤味吃了以后全家拉肚子，要求赔偿医药费。", "compensation", (100, 800)),
-        ("买到过期的酸奶，生产日期已经过了保质期三天。", "compensation", (10, 60)),
-        ("外卖米饭里吃出头发，商家不承认。家住清风里 3 号楼 2 单元。", "apology", (25, 90)),
-    ],
-    "false_advertising": [
-        ("宣传是纯羊毛大衣，吊牌成分却写着羊毛含量 30%。", "refund", (699, 1999)),
-        ("广告说买一送一，结账时说活动已结束。", "refund", (50, 300)),
-    ],
-    "pledge_broken": [
-        ("门口贴着先行赔付承诺，商品有问题后店员说要等厂家处理。", "first_payout", (200, 1500)),
-        ("店里写着首问负责，问了三次都说找不到负责人。", "other", (0, 0)),
+    "other": [
+        ("quality", "买的台灯用了三天就不亮了，店家不给换。", "exchange", (59, 299)),
+        ("return_exchange", "文创摆件有裂纹，店员说售出不退。", "return", (39, 199)),
+        ("service", "预约的服务到店被告知要加钱才能做。", "refund", (100, 500)),
     ],
 }
 REPORT_TEXTS = (
@@ -288,8 +309,8 @@ def _body(rng: random.Random, store: Store, filed_day: dt.date, person_name: str
             "demand": "other",
             "description": rng.choice(REPORT_TEXTS),
         }
-    category = rng.choice(list(TEXTS))
-    description, demand, (low, high) = rng.choice(TEXTS[category])
+    texts = TEXTS.get(store.industry.value if store.industry else "other") or TEXTS["other"]
+    category, description, demand, (low, high) = rng.choice(texts)
     body = {
         "kind": "complaint",
         "category": category,
