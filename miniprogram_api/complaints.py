@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import request
 
 from app.complaints import access, flow
@@ -131,6 +133,24 @@ def reopen(number: str):
     return _act(number, lambda c: flow.reopen(c, _actor(), text))
 
 
+@bp.post("/complaints/<number>/national-case")
+@login_required
+def national_case(number: str):
+    """The consumer filed the same case on the national 12315 platform: its number there and the date."""
+    body = json_body()
+    raw = body.get("filed_on")
+    try:
+        filed_on = dt.date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+    except ValueError:
+        filed_on = None
+    if filed_on is None:
+        raise ValidationFailed({"filed_on": "请填写在全国12315平台投诉的日期，格式如 2026-12-07"})
+    number_there = body.get("national_case_number")
+    if not isinstance(number_there, str):
+        raise ValidationFailed({"national_case_number": "请填写全国12315平台给出的案件编号"})
+    return _act(number, lambda c: flow.hand_off_national(c, _actor(), number_there, filed_on))
+
+
 @bp.post("/subscriptions")
 @login_required
 def subscriptions():
@@ -172,6 +192,7 @@ _number = [spec.path_param("number", "投诉编号")]
 _CONFLICTS = {
     "reopen": ["invalid_transition", "reopen_used", "reopen_window_passed"],
     "rating": ["invalid_transition", "already_rated"],
+    "national-case": ["invalid_transition", "already_handed_off"],
 }
 spec.operation(
     "get",
@@ -232,6 +253,11 @@ for _path, _summary, _body in (
     ("confirm", "确认是否解决", schemas.ConfirmIn),
     ("rating", "评价（1–5 星）", schemas.RatingIn),
     ("reopen", "异议后 7 天内申请重新处理（限一次）", schemas.ReopenIn),
+    (
+        "national-case",
+        "登记已向全国12315平台投诉（编号与日期）；本站处理期限随之停止",
+        schemas.NationalCaseIn,
+    ),
 ):
     spec.operation(
         "post",

@@ -449,6 +449,12 @@ class ActionsOut(BaseModel):
         False,
         default=False,
     )
+    hand_off_national: bool = described(
+        "可登记已向全国12315平台投诉：POST /complaints/{number}/national-case（未移交前；"
+        "登记后本站期限停止，进度请在全国12315平台查询；举报无此项）",
+        True,
+        default=False,
+    )
 
 
 class LinkedCaseOut(BaseModel):
@@ -515,6 +521,20 @@ class RatingIn(BaseModel):
     rating: int = Field(ge=1, le=5, description="评价，1–5 星", examples=[5])
     comment: str | None = Field(
         None, max_length=300, description="评价内容（可不填，最多 300 字）", examples=["处理及时"]
+    )
+
+
+class NationalCaseIn(BaseModel):
+    national_case_number: str = Field(
+        max_length=40,
+        pattern=r"^[0-9A-Za-z-]{1,40}$",
+        description="全国 12315 平台给出的案件编号（字母、数字或连字符，最多 40 位）",
+        examples=["1320211202612070001"],
+    )
+    filed_on: str = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="在全国 12315 平台投诉的日期（北京时间，不晚于今天）",
+        examples=["2026-12-07"],
     )
 
 

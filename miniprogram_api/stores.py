@@ -12,7 +12,7 @@ from miniprogram_api.envelope import ok, raw_ok
 
 @bp.get("/stores/<code>")
 def store_page(code: str):
-    return raw_ok(cache.get_page_json(code))
+    return raw_ok(cache.get_page_json(code, client_addr=request.remote_addr))
 
 
 @bp.get("/scan")

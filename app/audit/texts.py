@@ -20,9 +20,12 @@ ACTIONS = {
     "staff.invite": "生成绑定码",
     "staff.unbind": "解除微信绑定",
     "export.cases": "导出案件",
+    "export.download": "下载导出文件",
     "complaint.handoff": "移交全国12315平台",
     "reply.approve": "通过商家回应",
     "reply.reject": "驳回商家回应",
+    "content.publish": "内容审核：可以公示",
+    "content.withhold": "内容审核：不予公示",
 }
 
 VIA = {"console": "网页后台", "cli": "命令行"}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -12,33 +10,9 @@ from flask.cli import AppGroup
 from app.accounts import service
 from app.accounts.texts import ROLES
 from app.audit.log import Actor
-from app.core.errors import DomainError
-from app.core.extensions import db
+from app.cli.common import commit
 
-T = TypeVar("T")
 admin_cli = AppGroup("admin", help="Accounts of the regulators' web console.")
-
-
-class Refused(click.ClickException):
-    """Exit code 1 with the Chinese message only."""
-
-    def show(self, file=None) -> None:
-        click.echo(self.format_message(), err=True)
-
-
-def _message(exc: DomainError) -> str:
-    return "；".join(exc.fields.values()) if exc.fields else exc.message
-
-
-def _commit(change: Callable[[], T]) -> T:
-    """Run one change and commit it, or roll back and exit 1 with its Chinese message."""
-    try:
-        result = change()
-    except DomainError as exc:
-        db.session.rollback()
-        raise Refused(_message(exc)) from exc
-    db.session.commit()
-    return result
 
 
 @admin_cli.command("add-user")
@@ -57,7 +31,7 @@ def add_user_cmd(username: str, station: str, role: str, password: str | None, s
     """Create a console account; the password comes from --password or the first line of stdin."""
     if password is None:
         password = sys.stdin.readline().rstrip("\r\n")
-    user = _commit(
+    user = commit(
         lambda: service.create_user(
             username,
             service.find_station(station),
@@ -83,7 +57,7 @@ def list_cmd():
 @click.argument("username")
 def disable_cmd(username: str):
     """Disable a console account; its open sessions end at once."""
-    changed = _commit(lambda: service.disable_user(service.find_user(username), Actor.cli()))
+    changed = commit(lambda: service.disable_user(service.find_user(username), Actor.cli()))
     click.echo(f"已停用账号 {username}" if changed else f"账号 {username} 原已停用")
 
 
@@ -91,7 +65,7 @@ def disable_cmd(username: str):
 @click.argument("username")
 def totp_cmd(username: str):
     """Turn on the TOTP second factor for an account (a new secret); prints the otpauth:// URI."""
-    click.echo(_commit(lambda: service.set_totp(service.find_user(username), Actor.cli())))
+    click.echo(commit(lambda: service.set_totp(service.find_user(username), Actor.cli())))
 
 
 GROUPS = [admin_cli]

@@ -43,4 +43,17 @@ def seed_cmd(today: dt.datetime | None):
     )
 
 
+@demo_cli.command("history")
+@click.option("--per-month", type=click.IntRange(1, 200), default=24, show_default=True)
+def history_cmd(per_month: int):
+    """File and work a year of complaints at the demo stores (each step at its own past moment)."""
+    from app.dev import demo_history  # late: it needs time-machine, a development dependency
+
+    made = demo_history.seed(per_month=per_month)
+    if made:
+        click.echo(f"演示历史：已生成 {made} 件投诉举报（过去 12 个月），指标、地图和公示页可以查看了。")
+    else:
+        click.echo("演示历史已存在（或尚无演示店铺），未做任何修改。")
+
+
 GROUPS = [demo_cli]

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.audit import log as audit_log
+from app.audit.log import Actor
 from app.core.errors import DomainError
 from app.core.extensions import db
 from app.core.timeutil import CHINA
@@ -95,9 +97,24 @@ def cases_cmd(key, first_day, last_day, station):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--personal-data", is_flag=True, help="Include the complainant's name and phone (restricted).")
 def export_cmd(first_day, last_day, station, fmt, out, personal_data):
-    """Cases filed in the period as CSV or XLSX, the columns a regulator files; streamed to FILE."""
+    """Cases filed in the period as CSV or XLSX, the columns a regulator files; streamed to FILE and
+    written to the audit log (as whoever runs the command)."""
     scope = _scope(first_day, last_day, station)
     count = export.write(scope, out, fmt, personal_data=personal_data)
+    audit_log.record(
+        Actor.cli(),
+        "export.cases",
+        f"{scope.first_day.isoformat()}~{scope.last_day.isoformat()} {scope.station_name or ''}".strip(),
+        after={
+            "format": fmt,
+            "from": scope.first_day.isoformat(),
+            "to": scope.last_day.isoformat(),
+            "station": scope.station_name,
+            "personal_data": personal_data,
+            "rows": count,
+        },
+    )
+    db.session.commit()
     click.echo(CLI["exported"].format(count=count, path=out))
 
 

@@ -84,19 +84,29 @@ def actor(staff: Staff, channel: str) -> Actor:
 
 
 def for_view(
-    number: str | None, *, staff: Staff | None = None, consumer_id: int | None = None, tails: bool = False
+    number: str | None,
+    *,
+    staff: Staff | None = None,
+    consumer_id: int | None = None,
+    within: set[int] | frozenset[int] | None = None,
+    tails: bool = False,
 ) -> Complaint:
     """The complaint to show (timeline, deadlines and evidence loaded), not locked.
 
-    `staff`: they must be able to see it; `consumer_id`: it must be theirs; neither: the operator at the
-    command line. Anything else is NotFound("complaint_not_found"), whether or not the number exists.
+    `staff`: they must be able to see it; `consumer_id`: it must be theirs; `within`: it must be held by
+    one of these stations (a console account's subtree); none: the operator at the command line. Anything
+    else is NotFound("complaint_not_found"), whether or not the number exists. `tails`: the last 4 or
+    more characters find the one case among those allowed that ends with them.
     """
-    number = _number(number, staff, tails)
+    number = _number(number, staff, tails, within)
     query = sa.select(Complaint).where(Complaint.number == number)
     query = query.options(
         selectinload(Complaint.events), selectinload(Complaint.deadlines), selectinload(Complaint.uploads)
     )
-    return _checked(db.session.scalar(query), staff, consumer_id)
+    complaint = _checked(db.session.scalar(query), staff, consumer_id)
+    if within is not None and complaint.station_id not in within:
+        raise NotFound("complaint_not_found")
+    return complaint
 
 
 def for_action(
@@ -130,21 +140,24 @@ def _checked(complaint: Complaint | None, staff: Staff | None, consumer_id: int 
     return complaint
 
 
-def _number(raw: str | None, staff: Staff | None, tails: bool) -> str:
-    """The full number: as given, or (`tails`) the one case among `staff`'s that ends with it."""
+def _number(raw: str | None, staff: Staff | None, tails: bool, within=None) -> str:
+    """The full number: as given, or (`tails`) the one case among `staff`'s (or held `within` these
+    stations) that ends with it."""
     number = normalise_number(raw)
     if number is None:
         raise NotFound("complaint_not_found")
-    if not tails or staff is None or len(number) < TAIL_MIN:
+    if not tails or (staff is None and within is None) or len(number) < TAIL_MIN:
         return number
     if db.session.scalar(sa.select(Complaint.id).where(Complaint.number == number)) is not None:
         return number
     query = sa.select(Complaint).where(Complaint.number.endswith(number, autoescape=True))
-    if staff.role == StaffRole.MERCHANT:
+    if within is not None:
+        query = query.where(Complaint.station_id.in_(within))
+    if staff is not None and staff.role == StaffRole.MERCHANT:
         query = query.where(Complaint.store_id == staff.store_id)
-    else:
+    elif staff is not None:
         query = query.where(Complaint.station_id.in_(visible_station_ids(staff)))
-    hits = [c.number for c in db.session.scalars(query.limit(5)) if can_see(staff, c)]
+    hits = [c.number for c in db.session.scalars(query.limit(5)) if staff is None or can_see(staff, c)]
     if len(hits) > 1:
         raise Conflict("complaint_number_ambiguous")
     return hits[0] if hits else number

@@ -1,8 +1,14 @@
 """WeChat's text check (msgSecCheck v2) for what consumers write.
 
 `risky` refuses the filing (422, nothing saved). `review` files it, marked so nothing of it is
-published until a person clears it. WeChat unreachable (or any WeChat error): filed as `pending`, and
-the worker's periodic job checks it again later. A complaint is never lost because WeChat is down.
+published until a person clears it (`app.publicity.review`). WeChat unreachable (or any other WeChat
+error): filed as `pending`, and the worker's periodic job checks it again later. A complaint is never
+lost because WeChat is down.
+
+Some answers say the text can never be checked by machine for this person: 40003 (WeChat does not know
+the openid: a sandbox identity) and 61010 (the person has not opened the mini-program in the last two
+hours, which a recheck hours later always meets). Those go to a person (`review`) at once, and the
+recheck goes on to the next filing instead of stopping at them.
 """
 
 from __future__ import annotations
@@ -19,9 +25,20 @@ from wechat import api
 log = logging.getLogger(__name__)
 
 
+#: WeChat's answers meaning "this person's text cannot be checked by machine", now or later.
+UNCHECKABLE = frozenset({40003, 61010})
+
+
 def _ask(openid: str, text: str) -> str | None:
+    """'pass' | 'review' | 'risky'; 'review' too when WeChat can never check it; None to ask again later."""
     try:
         return api.msg_sec_check(openid, text[: api.SEC_CHECK_MAX_LENGTH], scene=1).suggest
+    except api.WeChatAPIError as exc:
+        if exc.errcode in UNCHECKABLE:
+            log.info("msg_sec_check cannot check this person's text (%s): a person reviews it", exc)
+            return "review"
+        log.warning("msg_sec_check unavailable, will retry later: %s", exc)
+        return None
     except (api.WeChatError, ValueError) as exc:
         log.warning("msg_sec_check unavailable, will retry later: %s", exc)
         return None

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.calendar import rulesets, workcal
 from app.calendar.workcal import Basis, Deadline, WorkCalendar
-from app.complaints.models import Complaint, ComplaintDeadline
+from app.complaints.models import OPEN_STATUSES, Complaint, ComplaintDeadline, Status
 from app.complaints.texts import DEADLINE_KIND_UNKNOWN, DEADLINE_KINDS
 from app.complaints.texts import DEADLINE_WORDS as W
 from app.core.extensions import db
@@ -169,22 +169,69 @@ def mediation_clock(complaint: Complaint) -> None:
     add(complaint, "mediation", deadline, "mediation", complaint.accepted_at)
 
 
+def _running():
+    """A clock still running: neither met nor cancelled."""
+    return sa.and_(ComplaintDeadline.met_at.is_(None), ComplaintDeadline.cancelled_at.is_(None))
+
+
 def missed(now: dt.datetime, limit: int = 500) -> list[ComplaintDeadline]:
     """Unmet, uncancelled, not yet escalated deadlines that ran out, locked for this sweep."""
     query = (
         sa.select(ComplaintDeadline)
-        .where(
-            ComplaintDeadline.due_at < now,
-            ComplaintDeadline.met_at.is_(None),
-            ComplaintDeadline.cancelled_at.is_(None),
-            ComplaintDeadline.escalated_at.is_(None),
-        )
+        .where(ComplaintDeadline.due_at < now, _running(), ComplaintDeadline.escalated_at.is_(None))
         .order_by(ComplaintDeadline.due_at)
         .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(db.session.scalars(query))
+
+
+#: Open cases whose clocks run (a suspended mediation's is paused).
+_TICKING = tuple(s for s in OPEN_STATUSES if s != Status.SUSPENDED)
+
+
+def _running_at(station_ids: set[int]):
+    return (
+        sa.select(ComplaintDeadline)
+        .join(Complaint, Complaint.id == ComplaintDeadline.complaint_id)
+        .where(_running(), Complaint.station_id.in_(station_ids), Complaint.status.in_(_TICKING))
+    )
+
+
+def overdue_at(
+    station_ids: set[int], now: dt.datetime, limit: int = 20
+) -> tuple[int, list[list[ComplaintDeadline]]]:
+    """Open cases at these stations with a running clock that ran out: how many, and for the `limit`
+    cases late the longest, each one's late clocks, oldest first (the console's "what is late")."""
+    late = _running_at(station_ids).where(ComplaintDeadline.due_at < now)
+    sub = late.subquery()
+    oldest = (
+        sa.select(sub.c.complaint_id)
+        .group_by(sub.c.complaint_id)
+        .order_by(sa.func.min(sub.c.due_at), sub.c.complaint_id)
+        .limit(limit)
+    )
+    by_case: dict[int, list[ComplaintDeadline]] = {i: [] for i in db.session.scalars(oldest)}
+    for row in db.session.scalars(
+        late.where(ComplaintDeadline.complaint_id.in_(by_case)).order_by(ComplaintDeadline.due_at)
+    ):
+        by_case[row.complaint_id].append(row)
+    return _cases(late), list(by_case.values())
+
+
+def due_within(station_ids: set[int], now: dt.datetime, within: dt.timedelta) -> int:
+    """How many open cases at these stations have a clock running out within `within` from now."""
+    soon = _running_at(station_ids).where(
+        ComplaintDeadline.due_at >= now, ComplaintDeadline.due_at < now + within
+    )
+    return _cases(soon)
+
+
+def _cases(clocks) -> int:
+    """How many cases the clocks selected by `clocks` belong to."""
+    sub = clocks.subquery()
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(sub.c.complaint_id))))
 
 
 def label(kind: str) -> str:
@@ -218,24 +265,27 @@ def due_day(row: ComplaintDeadline | Planned) -> dt.date:
     return today_cn(due_at if _by_the_hour(row) else due_at - dt.timedelta(microseconds=1))
 
 
-def date_words(day: dt.date, now: dt.datetime) -> str:
-    """'2月11日（星期四）', with the year when it is not this year: '2027年2月11日（星期四）'."""
-    key = "date_this_year" if day.year == today_cn(now).year else "date_other_year"
+def date_words(day: dt.date, now: dt.datetime, *, year: bool = False) -> str:
+    """'2月11日（星期四）', with the year when it is not this year: '2027年2月11日（星期四）'.
+
+    `year=True` always names the year: for text that is stored (a timeline event) and read later, when
+    "this year" may no longer be the year it was written in."""
+    key = "date_this_year" if day.year == today_cn(now).year and not year else "date_other_year"
     weekday = CALENDAR[f"weekday_{day.weekday()}"]
     return W[key].format(year=day.year, month=day.month, day=day.day, weekday=weekday)
 
 
-def moment_words(moment: dt.datetime, now: dt.datetime) -> str:
+def moment_words(moment: dt.datetime, now: dt.datetime, *, year: bool = False) -> str:
     """A moment in China time: '2月11日（星期四） 09:30', with the year when it is not this year."""
     at = as_utc(moment).astimezone(CHINA)
-    return W["time"].format(date=date_words(at.date(), now), hh=at.hour, mm=at.minute)
+    return W["time"].format(date=date_words(at.date(), now, year=year), hh=at.hour, mm=at.minute)
 
 
-def when_words(row: ComplaintDeadline | Planned, now: dt.datetime) -> str:
-    """The day a limit ends on, and for an hour limit the time as well (China)."""
+def when_words(row: ComplaintDeadline | Planned, now: dt.datetime, *, year: bool = False) -> str:
+    """The day a limit ends on, and for an hour limit the time as well (China); `year` as in date_words."""
     if not _by_the_hour(row):
-        return date_words(due_day(row), now)
-    return moment_words(row.due_at, now)
+        return date_words(due_day(row), now, year=year)
+    return moment_words(row.due_at, now, year=year)
 
 
 def _ceil(delta: dt.timedelta, unit: dt.timedelta) -> int:

@@ -424,7 +424,16 @@ def hand_off_national(
         now=now,
     )
     deadlines.cancel_open(complaint, now)
-    _tell_consumer(complaint, event)
+    if actor.kind == "consumer":  # the station's clocks stopped: its staff must know why
+        notify.staff_alert(
+            complaint,
+            complaint.station,
+            event.id,
+            template=notify.STAFF_NEW,
+            summary="消费者已转全国12315平台",
+        )
+    else:
+        _tell_consumer(complaint, event)
     return event
 
 
@@ -520,7 +529,7 @@ def consumer_message(complaint: Complaint, actor: Actor, text: str) -> Complaint
             complaint,
             Actor.system(),
             "report_facts_added",
-            text=EVENTS["report_facts_added"].format(due=deadlines.when_words(row, event.at)),
+            text=EVENTS["report_facts_added"].format(due=deadlines.when_words(row, event.at, year=True)),
             data={"due_at": row.due_at.isoformat()},
             now=event.at,
         )
@@ -561,7 +570,9 @@ def extend_verification(complaint: Complaint, actor: Actor, reason: str) -> Comp
         complaint,
         actor,
         "verification_extended",
-        text=EVENTS["verification_extended"].format(due=deadlines.when_words(row, utcnow()), reason=reason),
+        text=EVENTS["verification_extended"].format(
+            due=deadlines.when_words(row, utcnow(), year=True), reason=reason
+        ),
         data={"due_at": row.due_at.isoformat()},
     )
 

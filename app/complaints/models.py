@@ -54,7 +54,8 @@ class ContentCheck(enum.StrEnum):
     PENDING = "pending"  # WeChat was unreachable; the worker retries
     PASS = "pass"
     REVIEW = "review"  # filed, but nothing of it is published until a person clears it
-    CLEARED = "cleared"
+    CLEARED = "cleared"  # a person read it: it may be published
+    WITHHELD = "withheld"  # a person read it: it is never published
 
 
 class Complaint(db.Model):

@@ -74,7 +74,7 @@ def replan(why: str, *, dry_run: bool = False, now: dt.datetime | None = None) -
             if not dry_run:
                 row.uncertain = deadline.uncertain
             continue
-        old_text = deadlines.when_words(row, now)
+        old_text = deadlines.when_words(row, now, year=True)  # stored in the timeline
         new = deadlines.Planned.of(row.kind, deadline, row.rule, row.starts_at)
         move = Move(
             row.complaint.number,
@@ -82,7 +82,7 @@ def replan(why: str, *, dry_run: bool = False, now: dt.datetime | None = None) -
             old_due_at,
             new.due_at,
             old_text,
-            deadlines.when_words(new, now),
+            deadlines.when_words(new, now, year=True),
             deadline.uncertain,
         )
         moves.append(move)

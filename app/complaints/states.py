@@ -11,7 +11,8 @@ no mediation, no confirmation or rating (Order 121 Art. 28-37).
 Roles: the consumer who filed; station staff (handlers and supervisors: who sees which station is
 `access`; a supervisor takes every station action, and alone approves what needs a head's approval); a merchant contact during merchant-first (首问负责); the system, which is the worker's sweeps
 and the operator at the command line (`flask complaints ...` without `--staff`), and may take the
-station's and the merchant's actions but never the consumer's.
+station's and the merchant's actions but never the consumer's. Recording a hand-off to the national 12315
+platform is the one complaint action both the office and the consumer take (a report's stays the office's).
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ def _split_refusal(c: Complaint, now: dt.datetime) -> str | None:
     return "already_split" if c.linked_id is not None else None
 
 
+def _handoff_refusal(c: Complaint, now: dt.datetime) -> str | None:
+    return "already_handed_off" if c.handed_off_at is not None else None
+
+
 def _rule(states, *roles: Role, condition: Condition | None = None) -> Rule:
     return Rule(frozenset(states), frozenset(roles), condition)
 
@@ -136,8 +141,14 @@ COMPLAINT_PATH: dict[str, Rule] = {
     "rate": _rule({Status.RESOLVED, Status.CLOSED, Status.DECLINED}, Role.CONSUMER, condition=_rate_refusal),
     # the system
     "auto_close": _rule({Status.RESOLVED}, Role.SYSTEM),
-    # the office records that the case moved to the national 12315 platform (`flask complaints handoff`)
-    "hand_off_national": _rule(_OPEN | {Status.DECLINED, Status.RESOLVED, Status.CLOSED}, Role.SYSTEM),
+    # the case moved to the national 12315 platform: the office records it (console, `flask complaints
+    # handoff`), or the consumer who filed there says so with the number the platform gave
+    "hand_off_national": _rule(
+        _OPEN | {Status.DECLINED, Status.RESOLVED, Status.CLOSED},
+        Role.SYSTEM,
+        Role.CONSUMER,
+        condition=_handoff_refusal,
+    ),
 }
 
 _REPORT_OPEN = frozenset({Status.SUBMITTED, Status.INVESTIGATING})
@@ -155,7 +166,7 @@ REPORT_PATH: dict[str, Rule] = {
     "split": _rule(_REPORT_OPEN, *_STATION, condition=_split_refusal),
     # the reporter adds facts (merged, the verification clock restarts: Art. 35)
     "message": _rule(_REPORT_OPEN, Role.CONSUMER),
-    # the system
+    # the office records that the report moved to the national 12315 platform (console, CLI)
     "hand_off_national": _rule(_REPORT_OPEN | {Status.NOT_OPENED, Status.CLOSED}, Role.SYSTEM),
 }
 

@@ -82,8 +82,10 @@ def close_station(station: Station, actor: Actor) -> bool:
     return True
 
 
-#: Who the timeline names for a hand-over made in the console (the office, not a station's staff member).
+#: Who the timeline names for a hand-over made in the console or the CLI (the office, not a station's
+#: staff member).
 CONSOLE = states.Actor("system", None, "console")
+COMMAND_LINE = states.Actor("system", None, "cli")
 
 
 def hand_over_and_close(
@@ -93,12 +95,14 @@ def hand_over_and_close(
     actor: Actor,
     *,
     scope: Collection[int] | None = None,
+    by: states.Actor = CONSOLE,
 ) -> int:
     """Transfer every open case of `station` to `to_station` with `reason`, then close `station`; returns
     how many cases were handed over. All or nothing: when the station cannot be closed afterwards (stores,
     circles, stations below it, staff), `close_station`'s Conflict leaves the caller to roll back. With a
     `scope` (a console account's stations), the receiving station must be in it. A station already
-    closed is left alone (0): a retried request hands over nothing twice."""
+    closed is left alone (0): a retried request hands over nothing twice. `by`: who the cases' timelines
+    name (the console, or `COMMAND_LINE`)."""
     if station.closed_at is not None:
         return 0
     reason = (reason or "").strip()
@@ -124,7 +128,7 @@ def hand_over_and_close(
         query = query.with_for_update(of=Complaint)  # a case is not acted on while it changes hands
     cases = db.session.scalars(query).all()
     for complaint in cases:
-        flow.transfer(complaint, CONSOLE, to_station, reason)
+        flow.transfer(complaint, by, to_station, reason)
     record(
         actor,
         "station.hand_over",

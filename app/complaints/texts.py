@@ -217,6 +217,9 @@ PRIVACY_NOTICE = (
     "举报人信息严格保密，不会告知被举报的商家。投诉公示时不公开姓名、电话、地址、证件号码等个人信息。"
 )
 
+#: What station staff read on a case that moved to the national 12315 platform (page and chat alike).
+NATIONAL_CASE = "已转全国12315平台处理：平台案件编号 {number}，{date}移交，本站处理期限已停止。"
+
 EVENTS = {
     "submitted": "投诉已提交，由{station}负责处理。",
     "report_submitted": "举报已提交，由{station}负责核查。",
@@ -342,4 +345,5 @@ HAND_OVER = {
 
 
 CONTACT_HIDDEN_FOR_MERCHANT = "消费者的姓名和电话只提供给负责处理的站点，请通过本页答复消费者。"
+CONTACT_HIDDEN_FOR_ROLE = "投诉人姓名和电话仅管理员可见。"
 REPORT_ANONYMOUS = "匿名举报，未留联系方式。"

@@ -15,8 +15,10 @@ NAV = {
     "staff": "工作人员",
     "figures": "指标",
     "map": "地图",
+    "exports": "导出",
     "handoff": "移交12315",
     "replies": "商家回应",
+    "review": "内容审核",
     "audit": "操作记录",
     "users": "账号",
 }
@@ -33,6 +35,8 @@ PAGES = {
     "import_expired": ("预览已过期", "请重新上传文件。"),
     "personal_data_forbidden": ("无权导出个人信息", "只有管理员可以导出投诉人姓名和电话。"),
     "decision_missing": ("请选择处理结果", "请选择“通过”或“驳回”。"),
+    "review_decision_missing": ("请选择处理结果", "请选择“可以公示”或“不予公示”。"),
+    "review_not_needed": ("无需审核", "该投诉的内容不在人工审核范围内（已通过自动检测，或为举报）。"),
     "import_no_file": ("请选择文件", "请选择一个 .csv 或 .xlsx 文件后再上传。"),
 }
 
@@ -48,6 +52,8 @@ DONE = {
     "handed_off": "已记录移交全国12315平台，该案件的办理时限已停止计算。",
     "reply_approved": "已通过，该回应将显示在公示页面。",
     "reply_rejected": "已驳回，商家可修改后重新提交。",
+    "review_publish": "已审核：该投诉办结后可以公示（姓名、电话、地址等会自动隐去）。",
+    "review_withhold": "已审核：该投诉不予公示。",
     "handed_over": "未办结的投诉已全部转办，站点已撤销。",
     "region_saved": "区域已保存。",
     "circle_saved": "商圈已保存。",
@@ -69,6 +75,14 @@ IMPORT_KINDS = {"stations": "站点", "stores": "店铺"}
 ERRORS.update({"handoff_date_invalid": "请填写移交日期（年-月-日）。"})
 
 SERIES_BY = {"week": "按周", "month": "按月"}
+EXPORT_STATES = {
+    "queued": "排队中",
+    "running": "生成中",
+    "ready": "可下载",
+    "failed": "失败",
+    "expired": "已过期删除",
+}
+EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel"}
 MAP_LAYERS = {"all": "全部图层", "rate": "投诉率", "expired": "证照过期"}
 
 #: The regions and business circles pages (`app.console.directory_views`).

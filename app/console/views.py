@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import functools
 import io
-import itertools
 import json
 import secrets
 import tempfile
@@ -43,10 +42,13 @@ from app.accounts.texts import QR_LOGIN, ROLES
 from app.audit import log as audit_log
 from app.audit.log import Actor
 from app.audit.texts import ACTIONS, VIA
-from app.complaints import access, flow, station_closing
+from app.complaints import access, deadlines, flow, station_closing
+from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Actor as ComplaintActor
 from app.console.texts import (
     DONE,
+    EXPORT_FORMATS,
+    EXPORT_STATES,
     FIELDS,
     IMPORT_KINDS,
     MAP_LAYERS,
@@ -56,27 +58,29 @@ from app.console.texts import (
     SITE,
     STATUS,
 )
-from app.core import drawing
+from app.core import drawing, geodesy
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.models import depth_first, parse_id
 from app.core.texts import CREDENTIAL_KINDS, ERRORS, INDUSTRIES, STATION_KINDS
-from app.core.timeutil import CHINA, cn_moment, today_cn
+from app.core.timeutil import CHINA, cn_moment, today_cn, utcnow
 from app.directory import editing, importing, routing
 from app.directory import stations as station_forms
 from app.directory.models import BusinessCircle, Station
-from app.figures import export, kpis, series
+from app.figures import export, export_jobs, kpis, series
+from app.figures.models import ExportJob
 from app.figures.texts import DATES as FIGURE_DATES
 from app.figures.texts import EXPORT
 from app.notifications import credential_alerts
-from app.publicity import geo, replies
+from app.publicity import geo, replies, review
+from app.publicity import stores as publicity_stores
 from app.publicity.models import ReplyStatus, StoreReply
 from app.publicity.texts import MAP_BANDS
 from app.staff import people as people_service
 from app.staff.h5_sessions import allowed_hosts, same_origin
 from app.staff.models import Staff, StaffRole
 from app.staff.texts import ROLES as STAFF_ROLES
-from app.stores import codes, integrity, posters, qr_export, search
+from app.stores import codes, integrity, posters, qr_export, scan_origin, search
 from app.stores.models import Store
 from wechat.api import WeChatError
 
@@ -96,6 +100,7 @@ CSP = (
 UPLOAD_MAX = 5 * 1024 * 1024
 QR_COOKIE = "console_qr"  # the browser secret of a WeChat QR login attempt
 PAGE_LIMIT = 50
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ----------------------------------------------------------------------------------------- plumbing
@@ -326,11 +331,55 @@ def logout():
 # -------------------------------------------------------------------------------------------- pages
 
 
+#: The dashboard's "due soon" window, and how many late clocks it lists.
+DUE_SOON = dt.timedelta(hours=48)
+LATE_LISTED = 20
+DASHBOARD_FIGURES = ("on_time_check", "on_time_close", "mediation_success", "satisfaction")
+
+
 @bp.get("/")
 @page()
 def index():
+    """What needs attention in the subtree today: late clocks, clocks running out, texts and replies
+    waiting for a person, and this month's first figures; then the stations the account covers."""
     station = db.session.get(Station, g.console.user.station_id)
-    return _page("index", station=station, stations=_scope_stations())
+    ids, now, today = set(g.scope.station_ids), utcnow(), today_cn()
+    late_cases, late = deadlines.overdue_at(ids, now, LATE_LISTED)
+    scope = kpis.make_scope(today.replace(day=1), today, str(station.id), now=now)
+    figures = [f for f in kpis.compute(scope) if f.key in DASHBOARD_FIGURES]
+    writer = accounts.can(g.console.user, Permission.WRITE)
+    return _page(
+        "index",
+        station=station,
+        stations=_scope_stations(),
+        late_cases=late_cases,
+        late=[[(row, deadlines.describe(row, now)) for row in clocks] for clocks in late],
+        label=deadlines.label,
+        soon=deadlines.due_within(ids, now, DUE_SOON),
+        to_review=len(review.pending(ids)) if writer else None,
+        replies_waiting=len(replies.pending(ids)) if writer else None,
+        figures=figures,
+        month=today.month,
+        period={"from": scope.first_day.isoformat(), "to": today.isoformat()},
+    )
+
+
+@bp.get("/cases")
+@page()
+def case_lookup():
+    """Find a case of the subtree by its number (any form people type it in)."""
+    number = request.args.get("number", "")[:40]
+    complaint = access.for_view(number, within=g.scope.station_ids, tails=True)
+    return redirect(url_for("console.case_page", number=complaint.number), 303)
+
+
+@bp.get("/cases/<number>")
+@page()
+def case_page(number: str):
+    """One case of the subtree, read-only: what the station sees, its clocks and its whole timeline; the
+    complainant's name and phone for administrators only."""
+    complaint = access.for_view(number[:40], within=g.scope.station_ids)
+    return _page("case", c=staff_views.supervision(complaint, personal=_may_see_personal()))
 
 
 @bp.get("/stores")
@@ -583,11 +632,18 @@ def credentials():
 @bp.get("/integrity")
 @page()
 def integrity_page():
-    """Codes to review: scans far above their own history, revoked codes still being scanned."""
+    """Codes to review: scans far above their own history, mostly from another city, revoked codes
+    still being scanned."""
     today = today_cn()
+    cfg = current_app.config
+    minimum, share = cfg["SCAN_OUT_OF_CITY_MIN"], cfg["SCAN_OUT_OF_CITY_SHARE"]
+    away = integrity.mostly_from_elsewhere(today, minimum=minimum, share=share)
     return _page(
         "integrity",
         jumps=[j for j in integrity.jumps(today) if g.scope.has_store(j.store)],
+        away=[a for a in away if g.scope.has_store(a.store)],
+        origin=scan_origin.state(cfg),
+        away_rules={"min": minimum, "share": round(share * 100)},
         still=[s for s in integrity.still_scanned(today) if g.scope.has_store(s.store)],
         rules=integrity,
     )
@@ -878,6 +934,34 @@ def figures():
     )
 
 
+@bp.get("/figures/stores")
+@page()
+def figure_stores():
+    """Complaints per store in the subtree and their growth against the period before, `PAGE_LIMIT` a
+    page (a thin view over `publicity.stores.ranking`)."""
+    scope, station = _figure_scope(_this_year())
+    number = max(1, min(parse_id(request.args.get("page")) or 1, 100_000))
+    rows = publicity_stores.ranking(
+        scope.first_day,
+        scope.last_day,
+        scope.station_ids,
+        offset=(number - 1) * PAGE_LIMIT,
+        limit=PAGE_LIMIT + 1,
+    )
+    days = (scope.last_day - scope.first_day).days + 1
+    return _page(
+        "figure_stores",
+        rows=rows[:PAGE_LIMIT],
+        more=len(rows) > PAGE_LIMIT,
+        number=number,
+        first_rank=(number - 1) * PAGE_LIMIT + 1,
+        previous=(scope.first_day - dt.timedelta(days=days), scope.first_day - dt.timedelta(days=1)),
+        station=station,
+        scope=scope,
+        period=_period_args(scope, station),
+    )
+
+
 @bp.get("/figures/<key>")
 @page()
 def figure_cases(key: str):
@@ -887,7 +971,7 @@ def figure_cases(key: str):
         raise NotFound("figure_not_found")
     number = max(1, min(parse_id(request.args.get("page")) or 1, 100_000))
     start = (number - 1) * PAGE_LIMIT
-    rows = list(itertools.islice(kpis.cases(key, scope), start, start + PAGE_LIMIT + 1))
+    rows = list(kpis.cases(key, scope, offset=start, limit=PAGE_LIMIT + 1))
     stores = {
         s.id: s for s in db.session.scalars(sa.select(Store).where(Store.id.in_({r.store_id for r in rows})))
     }
@@ -936,7 +1020,10 @@ def map_page():
     found = geo.points(stores, first, last)
     tile_url = current_app.config.get("MAP_TILE_URL") or ""
     drawn = drawing.draw_map(
-        found.features, tile_url=tile_url, tile_key=current_app.config.get("MAP_TILE_KEY") or ""
+        found.features,
+        tile_url=tile_url,
+        tile_key=current_app.config.get("MAP_TILE_KEY") or "",
+        tile_system=geodesy.tile_system(current_app.config.get("MAP_TILE_CRS") or "", tile_url),
     )
     if drawn.tiles:
         g.img_origin = _origin(tile_url)
@@ -981,17 +1068,20 @@ def map_geojson():
 # ------------------------------------------------------------------------------------------ exports
 
 
-@bp.get("/exports/cases.<fmt>")
-@page()
-def export_cases(fmt: str):
-    """Cases filed in the period, the columns a regulator files; the complainant's name and phone only
-    for administrators (`personal=1`). Written to the audit log before the first byte goes out."""
+def _export_request(fmt: str) -> tuple[kpis.Scope, Station, bool]:
+    """The period, station and personal-data choice of an export (`from`, `to`, `station`, `personal`;
+    the caller refuses personal data to anyone but an administrator: `_may_see_personal`)."""
     if fmt not in export.FORMATS:
         raise NotFound("not_found")
     scope, station = _figure_scope(_this_year())
-    personal = request.args.get("personal") == "1"
-    if personal and g.console.user.role != ConsoleRole.ADMINISTRATOR:
-        return _message("personal_data_forbidden", 403)
+    return scope, station, request.args.get("personal") == "1"
+
+
+def _may_see_personal() -> bool:
+    return g.console.user.role == ConsoleRole.ADMINISTRATOR
+
+
+def _audit_export(scope: kpis.Scope, station: Station, fmt: str, personal: bool, **extra) -> None:
     audit_log.record(
         _actor(),
         "export.cases",
@@ -1003,8 +1093,33 @@ def export_cases(fmt: str):
             "to": scope.last_day.isoformat(),
             "station": station.name,
             "personal_data": personal,
+            **extra,
         },
     )
+
+
+@bp.get("/exports/cases.<fmt>")
+@page()
+def export_cases(fmt: str):
+    """Cases filed in the period, the columns a regulator files; the complainant's name and phone only
+    for administrators (`personal=1`). Written to the audit log before the first byte goes out. An
+    export of more than `EXPORT_INLINE_MAX_ROWS` rows is offered to the worker instead (a POST here): even
+    a streamed CSV of a district's year outlasts a web worker's time-out."""
+    scope, station, personal = _export_request(fmt)
+    if personal and not _may_see_personal():
+        return _message("personal_data_forbidden", 403)
+    if export_jobs.is_large(scope):
+        return _page(
+            "export_confirm",
+            rows=export_jobs.count(scope),
+            scope=scope,
+            station=station,
+            fmt=fmt,
+            format_name=EXPORT_FORMATS[fmt],
+            query={**_period_args(scope, station), **({"personal": 1} if personal else {})},
+            keep_hours=current_app.config.get("EXPORT_KEEP_HOURS", 24),
+        )
+    _audit_export(scope, station, fmt, personal)
     db.session.commit()
     name = f"{EXPORT['sheet']}-{scope.first_day:%Y%m%d}-{scope.last_day:%Y%m%d}.{fmt}"
     if fmt == "csv":
@@ -1015,16 +1130,89 @@ def export_cases(fmt: str):
         response.headers["Content-Disposition"] = _attachment(name)
         return response
     # Deleted when closed (send_file closes it after the response); written batch by batch, so memory
-    # stays flat. A ZIP cannot go out before it is finished, so the XLSX is built first.
+    # stays flat. A ZIP cannot go out before it is finished, so a small XLSX is built first.
     handle = tempfile.TemporaryFile()  # noqa: SIM115
     export.write_xlsx(scope, handle, personal_data=personal)
     handle.seek(0)
-    return send_file(
-        handle,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=name,
+    return send_file(handle, mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+
+
+@bp.post("/exports/cases.<fmt>")
+@page()
+def export_queue(fmt: str):
+    """Have the worker write the export; the same request again (a double click) opens the same job."""
+    scope, station, personal = _export_request(fmt)
+    if personal and not _may_see_personal():
+        return _message("personal_data_forbidden", 403)
+    job, new = export_jobs.request(
+        g.console.user.id, station, scope.first_day, scope.last_day, fmt, personal_data=personal
     )
+    if new:
+        db.session.flush()
+        _audit_export(scope, station, fmt, personal, job=job.id)
+    db.session.commit()
+    if new:
+        export_jobs.enqueue(job.id)
+    return redirect(url_for("console.export_job", job_id=job.id), 303)
+
+
+def _own_export(job_id: str) -> ExportJob:
+    """An export of this account, its station still in the account's subtree and, with personal data,
+    the account still an administrator; anything else is NotFound, as a job that does not exist."""
+    job = db.session.get(ExportJob, parse_id(job_id) or 0)
+    if (
+        job is None
+        or job.requested_by != g.console.user.id
+        or not g.scope.has_station(job.station_id)
+        or (job.personal_data and not _may_see_personal())
+    ):
+        raise NotFound("export_not_found")
+    return job
+
+
+@bp.get("/exports")
+@page()
+def exports_page():
+    """This account's exports written by the worker, newest first, with their state."""
+    return _page("exports", jobs=export_jobs.of_user(g.console.user.id), **_export_context())
+
+
+@bp.get("/exports/<job_id>")
+@page()
+def export_job(job_id: str):
+    job = _own_export(job_id)
+    return _page("exports", jobs=[job], one=True, **_export_context())
+
+
+def _export_context() -> dict:
+    stations = {s.id: s.name for s in _scope_stations()}
+    return {
+        "states": EXPORT_STATES,
+        "formats": EXPORT_FORMATS,
+        "station_names": stations,
+        "moment": cn_moment,
+        "keep_hours": current_app.config.get("EXPORT_KEEP_HOURS", 24),
+    }
+
+
+@bp.get("/exports/<job_id>/download")
+@page()
+def export_download(job_id: str):
+    job = _own_export(job_id)
+    path = export_jobs.path_of(job)
+    if path is None:
+        raise NotFound("export_not_found")
+    audit_log.record(
+        _actor(),
+        "export.download",
+        f"{job.first_day.isoformat()}~{job.last_day.isoformat()} #{job.id}",
+        station_id=job.station_id,
+        after={"job": job.id, "format": job.fmt, "rows": job.rows, "personal_data": job.personal_data},
+    )
+    db.session.commit()
+    name = f"{EXPORT['sheet']}-{job.first_day:%Y%m%d}-{job.last_day:%Y%m%d}.{job.fmt}"
+    mimetype = XLSX_MIME if job.fmt == "xlsx" else "text/csv"
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
 def _attachment(name: str) -> str:
@@ -1077,6 +1265,38 @@ def handoff_post():
 def replies_page():
     """Stores' replies to their published cases in the subtree, waiting for the station's decision."""
     return _page("replies", pending=replies.pending(set(g.scope.station_ids)), moment=cn_moment)
+
+
+@bp.get("/review")
+@page(Permission.WRITE)
+def review_page():
+    """Complaints of the subtree whose text waits for a person before anything of it may be published."""
+    return _page("review", pending=review.pending(set(g.scope.station_ids)), moment=cn_moment)
+
+
+@bp.post("/review/<number>")
+@page(Permission.WRITE)
+def review_decide(number: str):
+    complaint = access.for_action(number[:40])
+    if not g.scope.has_station(complaint.station_id):
+        raise NotFound("complaint_not_found")
+    decision = request.form.get("decision")
+    if decision not in review.DECISIONS:
+        return _message("review_decision_missing", 422)
+    try:
+        changed = review.decide(complaint, decision, ComplaintActor("system", None, "console"))
+    except ValueError:
+        return _message("review_not_needed", 409)
+    if changed:
+        audit_log.record(
+            _actor(),
+            f"content.{decision}",
+            complaint.number,
+            station_id=complaint.station_id,
+            after={"content_check": complaint.content_check.value},
+        )
+    db.session.commit()
+    return redirect(url_for("console.review_page", done=f"review_{decision}"), 303)
 
 
 @bp.post("/replies/<reply_id>")

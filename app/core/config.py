@@ -111,11 +111,24 @@ class Settings:
     STORE_CACHE_SYNC_SECONDS: float = 0.5  # how often each process reads the invalidation stream
     STORE_CACHE_LOCAL_MAX_AGE_SECONDS: float = 300.0  # a local page is rebuilt from Redis at least this often
     SCAN_FLUSH_SECONDS: float = 1.0
+    #: ip2region xdb files (IPv4, and optionally IPv6) the operator downloads from the ip2region project:
+    #: with one, each scan is counted as from the store's city or not (`app.stores.scan_origin`). Empty: off.
+    SCAN_REGION_XDB: str = ""
+    SCAN_REGION_XDB_V6: str = ""
+    SCAN_OUT_OF_CITY_MIN: int = 20  # flag a store's day only from this many scans with a known origin …
+    SCAN_OUT_OF_CITY_SHARE: float = 0.5  # … when more than this share of them came from another city
     CREDENTIAL_EXPIRING_DAYS: int = 30
     #: Map tiles under the console map: a URL template with {x} {y} {z} {key} (Tianditu, or AMap whose
     #: tiles are GCJ-02-shifted), and its key. Empty: the points on a plain background, nothing fetched.
     MAP_TILE_URL: str = ""
     MAP_TILE_KEY: str = ""
+    #: The coordinate system of the tiles: "wgs84" (Tianditu, CGCS2000 ≈ WGS 84, like the stores'
+    #: coordinates) or "gcj02" (AMap); empty: "gcj02" for an AMap (autonavi.com / amap.com) URL, else "wgs84".
+    MAP_TILE_CRS: str = ""
+    #: Case exports: up to this many rows an XLSX is built during the request; above, the worker writes it.
+    EXPORT_INLINE_MAX_ROWS: int = 5000
+    EXPORT_KEEP_HOURS: int = 24  # how long a worker-written export stays downloadable
+    EXPORT_DIR: str | None = None  # None: <instance>/exports (shared by the web and worker processes)
     PUBLICITY_MIN_CASES: int = 5  # below this many complaints in 12 months a store's record shows no rates
     DEADLINE_WARNING_WORKING_HOURS: float = 4.0  # alert handlers when a deadline is this close
     COMPLAINTS_PER_HOUR: int = 5  # per consumer
@@ -194,11 +207,24 @@ class Settings:
             "COMPLAINTS_PER_ADDRESS_HOUR",
             "TRUSTED_PROXIES",
             "PUBLICITY_MIN_CASES",
+            "EXPORT_INLINE_MAX_ROWS",
+            "EXPORT_KEEP_HOURS",
         ):
             setattr(s, name, _int(name, getattr(s, name)))
         s.UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", s.UPLOAD_MAX_BYTES)
         s.OA_INBOUND_KEEP_DAYS = max(1, _int("OA_INBOUND_KEEP_DAYS", s.OA_INBOUND_KEEP_DAYS))
-        for name in ("WECHAT_OAUTH_BASE", "WECHAT_OA_VERIFY_FILE", "MAP_TILE_URL", "MAP_TILE_KEY"):
+        s.SCAN_OUT_OF_CITY_MIN = max(1, _int("SCAN_OUT_OF_CITY_MIN", s.SCAN_OUT_OF_CITY_MIN))
+        s.SCAN_OUT_OF_CITY_SHARE = _float("SCAN_OUT_OF_CITY_SHARE", s.SCAN_OUT_OF_CITY_SHARE)
+        for name in (
+            "WECHAT_OAUTH_BASE",
+            "WECHAT_OA_VERIFY_FILE",
+            "MAP_TILE_URL",
+            "MAP_TILE_KEY",
+            "SCAN_REGION_XDB",
+            "SCAN_REGION_XDB_V6",
+            "MAP_TILE_CRS",
+            "EXPORT_DIR",
+        ):
             value = _env(name)
             if value is not None:
                 setattr(s, name, value)

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.core import geodesy
+
 TILE = 256
 
 
@@ -95,12 +97,44 @@ class Map:
     points: list[tuple[float, float, dict]]  # x, y, feature properties
     tiles: list[tuple[float, float, str]]  # x, y, tile URL (none without a provider)
     zoom: int
+    labels: list[tuple[float, float, str]] = ()  # x, y, name: only where no other label is already
 
 
-def draw_map(features: list[dict], *, width=1000, height=600, tile_url: str = "", tile_key: str = "") -> Map:
+LABEL_EM = 12  # the label's font size in the view's units (the console's CSS draws them at 12px)
+
+
+def place_labels(points: list[tuple[float, float, dict]], width: int) -> list[tuple[float, float, str]]:
+    """Names beside their points, most complained-about first, each left out where it would overlap a
+    label already placed or run off the view (its point still shows its name on hover)."""
+    placed: list[tuple[float, float, float, float]] = []
+    labels = []
+    for x, y, props in sorted(points, key=lambda p: -(p[2].get("complaints") or 0)):
+        name = str(props.get("name", ""))
+        box = (x + 11, y - LABEL_EM + 4, x + 11 + LABEL_EM * len(name), y + 6)
+        if not name or box[2] > width:
+            continue
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        labels.append((x + 11, y + 4, name))
+    return labels
+
+
+def draw_map(
+    features: list[dict],
+    *,
+    width=1000,
+    height=600,
+    tile_url: str = "",
+    tile_key: str = "",
+    tile_system: str = "wgs84",
+) -> Map:
     """The features placed on a `width`×`height` view fitting them all, at the largest zoom that does
-    (at most 17); with a tile URL template ({x}, {y}, {z}, {key}), the tiles under the view."""
+    (at most 17); with a tile URL template ({x}, {y}, {z}, {key}), the tiles under the view, the points
+    moved into the tiles' coordinate system first (`geodesy`: GCJ-02 for AMap)."""
     coords = [f["geometry"]["coordinates"] for f in features]
+    if tile_url:
+        coords = [geodesy.to_system(lon, lat, tile_system) for lon, lat in coords]
     if not coords:
         return Map(width, height, [], [], 0)
     pad = 40
@@ -126,4 +160,4 @@ def draw_map(features: list[dict], *, width=1000, height=600, tile_url: str = ""
                     for name, value in (("x", tx % limit), ("y", ty), ("z", zoom), ("key", tile_key)):
                         url = url.replace("{" + name + "}", str(value))
                     tiles.append((round(tx * TILE - origin_x, 1), round(ty * TILE - origin_y, 1), url))
-    return Map(width, height, points, tiles, zoom)
+    return Map(width, height, points, tiles, zoom, place_labels(points, width))

@@ -101,7 +101,7 @@ CALENDAR: dict[str, str] = {
     "limit_accept_decline": "作出受理或者不予受理决定",
     "limit_mediation": "调解期限（未达成调解协议则终止调解）",
     "limit_termination_notice": "告知终止调解",
-    "limit_clue_verification": "核查调解中发现的违法线索",
+    "limit_clue_verification": "核查违法线索（举报，或调解中发现的线索）",
     "limit_case_handling": "举报立案后作出处理决定",
     "limit_jurisdiction_dispute": "协商解决处理权限争议",
     "limit_too_old": "投诉时效",

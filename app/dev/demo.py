@@ -23,12 +23,13 @@ from app.core.extensions import db
 from app.core.timeutil import today_cn
 from app.directory import importing
 from app.directory.importing import ImportResult, Table
-from app.directory.models import Station
+from app.directory.models import Region, Station
 from app.stores import uscc
 from app.stores.models import Store
 
 SEED = 20260415
 DISTRICT = "滨湖区"
+CITY = "无锡市"  # the district's city, for the out-of-city scan check (regions below inherit it)
 REGION_CODE = "320211"
 CENTRE = "滨湖区12315投诉举报中心"
 OFFICE_HUBIN = "湖滨市场监督管理所"
@@ -457,6 +458,9 @@ def seed(today: dt.date | None = None) -> DemoResult:
     stations = importing.import_stations(Table.from_records(station_records()))
     if not stations.ok:
         raise DemoDataInvalid("; ".join(map(str, stations.problems)))
+    district = db.session.scalar(sa.select(Region).where(Region.name == DISTRICT))
+    if district is not None and district.city is None:
+        district.city = CITY
     records = store_records(today)
     stores = importing.import_stores(Table.from_records(records), today=today)
     if not stores.ok:

@@ -126,6 +126,7 @@ def main() -> int:
     try:
         _run([str(BIN / "flask"), "db", "upgrade"], env)
         _run([str(BIN / "flask"), "demo", "seed"], env)
+        _run([str(BIN / "flask"), "demo", "history"], env)  # once: a year of cases for the figures
         children.append(subprocess.Popen([str(BIN / "flask"), "worker", "run"], cwd=ROOT, env=env))
         children.append(
             subprocess.Popen(

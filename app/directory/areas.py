@@ -1,6 +1,7 @@
 """Regions and business circles from a form: list, create, edit (rename), move in the tree.
 
-Names follow the enrolment files' rules (`importing.region_path`: a region is named by its name or its
+A region may name its city (`city`, e.g. 盐城市; regions below inherit it), which the out-of-city scan
+check compares with the scanner's. Names follow the enrolment files' rules (`importing.region_path`: a region is named by its name or its
 path 滨湖区/湖滨街道, at most 64 characters a level), and a move that would close a loop in the region
 tree is refused with the importer's message (`importing.find_cycle`). A circle's region must exist (the
 files create regions; this form does not create one by the way), its station must exist and be open.
@@ -23,11 +24,12 @@ from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.models import depth_first, subtree
 from app.directory import importing
+from app.directory.cities import CITY_PATTERN
 from app.directory.models import BusinessCircle, Region, Station
 from app.directory.stations import region_path
 from app.directory.texts import AREA_ERRORS, CIRCLE_LABELS, REGION_LABELS
 
-REGION_FIELDS = ("name", "parent")
+REGION_FIELDS = ("name", "parent", "city")
 CIRCLE_FIELDS = ("name", "region", "station")
 FIELD_MAX = 2000
 CIRCLE_NAME_MAX = 100
@@ -78,7 +80,11 @@ def circles(stations: Collection[int] | None) -> list[BusinessCircle]:
 
 
 def region_values(region: Region) -> dict[str, str]:
-    return {"name": region.name, "parent": region_path(region.parent)}
+    """The form's values; `city` only when set (an audit entry of a region without one does not list it)."""
+    values = {"name": region.name, "parent": region_path(region.parent)}
+    if region.city:
+        values["city"] = region.city
+    return values
 
 
 def circle_values(circle: BusinessCircle) -> dict[str, str]:
@@ -178,6 +184,8 @@ def save_region(
                 problems[REGION_LABELS["parent"]] = AREA_ERRORS["own_region_parent"]
         elif parent is None or (parent.id not in scope and not keeps_parent):
             problems[REGION_LABELS["parent"]] = AREA_ERRORS["parent_required"]
+    if values["city"] and not CITY_PATTERN.match(values["city"]):
+        problems[REGION_LABELS["city"]] = AREA_ERRORS["bad_city"]
     if not problems:
         cycle = _cycle(region, name, parent)
         if cycle:
@@ -190,8 +198,12 @@ def save_region(
         db.session.add(region)
     region.name = name
     region.parent = parent
+    region.city = values["city"] or None
     db.session.flush()
-    _audit(actor, "region", region.name, before, region_values(region), station_id)
+    after = region_values(region)
+    if "city" in before:
+        after.setdefault("city", "")  # a city cleared shows in the audit entry
+    _audit(actor, "region", region.name, before, after, station_id)
     return region
 
 

@@ -61,8 +61,7 @@ STATION_COLUMNS: tuple[Column, ...] = (
         "类型",
         True,
         ("站点类型",),
-        "center_12315 / regulatory_office / service_station / liaison_station，"
-        "或 12315 投诉举报中心 / 市场监督管理所（市场监管所）/ 消费维权服务站 / 消费维权联络站",
+        "12315 投诉举报中心 / 市场监督管理所（市场监管所）/ 消费维权服务站 / 消费维权联络站",
     ),
     Column("parent", "上级站点", aliases=("上级",), fmt="另一站点的名称（可在本文件后面定义或已在系统中）"),
     Column(
@@ -670,7 +669,7 @@ def station_kind(value: Cell) -> StationKind:
             return kind
     if text in _STATION_KIND_ALIASES:
         return _STATION_KIND_ALIASES[text]
-    choices = "、".join(f"{k.value}（{texts.STATION_KINDS[k.value]}）" for k in StationKind)
+    choices = "、".join(texts.STATION_KINDS[k.value] for k in StationKind)
     raise CellError(f"站点类型“{value}”无法识别，可填：{choices}")
 
 

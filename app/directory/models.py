@@ -27,6 +27,9 @@ class Region(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
+    #: The city (地级市) the region lies in, as IP→city data spells it ("盐城市"); regions below inherit
+    #: it. Only the out-of-city scan check reads it (`app.stores.scan_origin`).
+    city: Mapped[str | None] = mapped_column(sa.String(32))
     created_at = created_at_column()
 
     parent: Mapped[Region | None] = relationship(remote_side=[id])

@@ -123,6 +123,17 @@ FIGURES: tuple[Definition, ...] = (
         "%",
     ),
     Definition(
+        "publicity_rate",
+        "消费者投诉信息公示率",
+        "本期办结的投诉（消费者撤回的不计）中，已在投诉信息公示页面公开的比例。内容审核未通过或仍在复核的、"
+        "摘要尚未完成去标识处理的，计入分母、不计入分子；举报不公示，不计。",
+        "Complaints resolved in the period (not withdrawn by the consumer): the share published on the "
+        "publicity pages. One whose content check failed or is still under review, or whose redacted summary "
+        "is not prepared yet, counts in the denominator but not the numerator; reports are never published "
+        "and are left out.",
+        "%",
+    ),
+    Definition(
         "handed_off",
         "移交全国12315平台",
         "本期移交全国12315平台处理的投诉和举报件数；这些案件不计入以上各项指标。",

@@ -158,10 +158,14 @@ def csv_lines(scope: Scope, *, personal_data: bool = False) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def write(scope: Scope, path: Path, fmt: str, *, personal_data: bool = False) -> int:
-    """Write the export to `path`; returns the number of cases written."""
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValidationFailed({"format": EXPORT["format_hint"]}, code="export_format_invalid")
+
+
+def write(scope: Scope, path: Path, fmt: str, *, personal_data: bool = False) -> int:
+    """Write the export to `path`; returns the number of cases written."""
+    check_format(fmt)
     if fmt == "csv":
         lines = 0
         with path.open("w", encoding="utf-8", newline="") as handle:

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from app.complaints import publication
 from app.complaints.access import station_ids_under
 from app.complaints.models import Complaint, ComplaintDeadline, ComplaintEvent, ComplaintKind, Status
 from app.core.errors import NotFound, ValidationFailed
@@ -296,6 +297,15 @@ SPECS: tuple[Spec, ...] = (
         dates=("due_at", "met_at"),
     ),
     _spec_deadline("reports_on_time", "report", "clue_verification"),
+    Spec(
+        "publicity_rate",
+        "complaint",
+        None,
+        lambda: C.c.resolved_at,
+        lambda now: sa.and_(C.c.status.in_(publication.ENDED), publication.not_withdrawn()),
+        lambda: sa.and_(publication.content_cleared(), C.c.public_summary.is_not(None)),
+        dates=("resolved_at",),
+    ),
     Spec(
         "handed_off",
         None,
@@ -621,10 +631,13 @@ _DATE_COLUMNS = {
 }
 
 
-def cases(key: str, scope: Scope, *, batch: int = 1000) -> Iterator[Case]:
+def cases(
+    key: str, scope: Scope, *, batch: int = 1000, offset: int = 0, limit: int | None = None
+) -> Iterator[Case]:
     """The cases behind a figure: its denominator, each marked whether it is in the numerator.
 
-    Streamed in batches (never every row in memory), ordered by filing time.
+    Streamed in batches (never every row in memory), ordered by filing time and then id, an order with
+    no ties (the joined row's id last), so pages (`offset`, `limit`, applied in SQL) together hold every case exactly once.
     """
     spec = SPEC_BY_KEY.get(key)
     if spec is None:
@@ -642,7 +655,11 @@ def cases(key: str, scope: Scope, *, batch: int = 1000) -> Iterator[Case]:
         measure,
         *dates,
     ]
-    query = _base(spec, scope, columns).order_by(C.c.created_at, C.c.id)
+    # The joined row's id breaks the tie between two rows of one complaint (rated again after a reopening).
+    order = [C.c.created_at, C.c.id] + ([spec.join()[0].c.id] if spec.join else [])
+    query = _base(spec, scope, columns).order_by(*order).offset(max(0, offset))
+    if limit is not None:
+        query = query.limit(max(0, limit))
     result = db.session.execute(query.execution_options(yield_per=batch))
     for row in result:
         yield Case(

@@ -1,15 +1,17 @@
-"""Daily roll-ups of the figures, kept by the worker so a district's year answers from a few thousand rows."""
+"""Daily roll-ups of the figures, kept by the worker so a district's year answers from a few thousand rows;
+and the large exports the worker writes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
-from app.core.models import UTCDateTime, updated_at_column
+from app.core.models import UTCDateTime, created_at_column, enum_column, updated_at_column
 
 
 class FigureDaily(db.Model):
@@ -69,4 +71,38 @@ class FigureRollupState(db.Model):
     updated_at = updated_at_column()
 
 
-__all__ = ["FigureBucket", "FigureCoarse", "FigureDaily", "FigureRollupState"]
+__all__ = ["ExportJob", "ExportStatus", "FigureBucket", "FigureCoarse", "FigureDaily", "FigureRollupState"]
+
+
+class ExportStatus(enum.StrEnum):
+    QUEUED = "queued"  # 排队中
+    RUNNING = "running"  # 生成中
+    READY = "ready"  # 可下载
+    FAILED = "failed"  # 失败
+    EXPIRED = "expired"  # the file was removed after its time
+
+
+class ExportJob(db.Model):
+    """A large case export written by the worker (`app.figures.export_jobs`), downloaded by its requester.
+
+    `request_key` is unique while the job is waiting, running or ready (a double click finds the same job);
+    it is cleared when the job fails or its file expires, so the same request can be made again.
+    """
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    requested_by: Mapped[int] = mapped_column(sa.ForeignKey("console_users.id"), index=True)
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("stations.id"))
+    first_day: Mapped[dt.date] = mapped_column(sa.Date)
+    last_day: Mapped[dt.date] = mapped_column(sa.Date)
+    fmt: Mapped[str] = mapped_column(sa.String(8))
+    personal_data: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ExportStatus] = mapped_column(enum_column(ExportStatus), default=ExportStatus.QUEUED)
+    rows: Mapped[int | None] = mapped_column()
+    file_name: Mapped[str | None] = mapped_column(sa.String(100))  # under EXPORT_DIR, once ready
+    created_at: Mapped[dt.datetime] = created_at_column()
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)

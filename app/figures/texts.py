@@ -73,5 +73,6 @@ ERRORS.update(
         "figures_period_invalid": "统计期间有误，请检查开始和结束日期。",
         "figure_not_found": "没有这项指标。",
         "export_format_invalid": "导出格式只能是 csv 或 xlsx。",
+        "export_not_found": "没有这份导出文件，或文件已过期删除。",
     }
 )

@@ -44,7 +44,8 @@ def bind_app(app: Flask) -> None:
     _app = app
 
 
-def _job_app() -> Flask:
+def job_app() -> Flask:
+    """The app a queued job runs in (the worker's, or the current one)."""
     if _app is not None:
         return _app
     if has_app_context():
@@ -54,7 +55,7 @@ def _job_app() -> Flask:
 
 def deliver_outbox(outbox_id: int) -> str:
     """RQ job: deliver one outbox row (in its own app context and transaction)."""
-    with _job_app().app_context():
+    with job_app().app_context():
         outcome = delivery.deliver_row(int(outbox_id))
     log.info("job %s: %s%s", job_id(outbox_id), outcome.status, "" if outcome.acted else " (nothing to do)")
     return outcome.status

@@ -56,7 +56,7 @@ CONTEXT_TTL = dt.timedelta(minutes=30)
 #: WeChat's passive text reply takes at most 2048 bytes (UTF-8); keep a margin.
 MAX_REPLY_BYTES = 2000
 TODO_LIMIT = 10
-NUMBER_EXAMPLE = "查看 T261122ABCDEF"
+NUMBER_EXAMPLE = "T261122ABCDEF"  # shown after the command word the person typed
 _ELLIPSIS = "…"
 
 
@@ -77,6 +77,16 @@ class _Say(Exception):
     def __init__(self, text: str):
         self.text = text
         super().__init__(text)
+
+
+class _NeedNumber(_Say):
+    """No complaint number given: the hint repeats the command word typed (`受理 T261122ABCDEF`)."""
+
+    def __init__(self):
+        super().__init__(OA["need_number"].format(example=f"查看 {NUMBER_EXAMPLE}"))
+
+    def for_word(self, word: str) -> str:
+        return OA["need_number"].format(example=f"{word} {NUMBER_EXAMPLE}")
 
 
 # --- entry point ----------------------------------------------------------------------------------
@@ -130,7 +140,7 @@ def _offered(person: Staff, c: Complaint, now: dt.datetime) -> str:
     return OA["detail_offered"].format(words="、".join(names)) if names else OA["detail_nothing_offered"]
 
 
-def _attempt(action: Callable[[], str], *, writes: bool = True) -> str:
+def _attempt(action: Callable[[], str], *, writes: bool = True, word: str = "查看") -> str:
     """Run one command in a savepoint: a domain error rolls back its changes and becomes the reply.
 
     Commands that write nothing before they can fail (`writes=False`) skip the savepoint's two round trips.
@@ -142,6 +152,8 @@ def _attempt(action: Callable[[], str], *, writes: bool = True) -> str:
             return action()
         with db.session.begin_nested():
             return action()
+    except _NeedNumber as said:
+        reply = said.for_word(word)
     except _Say as said:
         reply = said.text
     except DomainError as exc:
@@ -236,7 +248,7 @@ def _text(person: Staff | None, openid: str, text: str, now: dt.datetime) -> str
     role = access.role(person)
     handler = _commands(role).get(word)
     if handler is not None:
-        return _attempt(lambda: handler(person, rest, now), writes=word not in _READ_COMMANDS)
+        return _attempt(lambda: handler(person, rest, now), writes=word not in _READ_COMMANDS, word=word)
     if word:
         return OA["staff_only"] if role == Role.MERCHANT else OA["merchant_only"]
     return _plain_text(person, now)
@@ -263,7 +275,7 @@ def _find(person: Staff, token: str, *, lock: bool = False) -> Complaint:
     words = token.split()
     raw = words[0] if words else ""
     if not raw:
-        raise _Say(OA["need_number"].format(example=NUMBER_EXAMPLE))
+        raise _NeedNumber()
     find = access.for_action if lock else access.for_view
     try:
         return find(raw, staff=person, tails=True)
@@ -371,6 +383,8 @@ def _view(person: Staff, rest: str, now: dt.datetime) -> str:
             lines.append(who.format(name=c.name, phone=c.phone))
     if c.linked is not None and person.role != StaffRole.MERCHANT:
         lines.append(OA["detail_linked"].format(kind=KINDS[c.linked.kind.value], number=c.linked.number))
+    if (national := staff_views.national_case_words(c, now)) is not None:
+        lines.append(national)
     lines.append(OA["detail_description"].format(text=_short(c.description, 200)))
     pending = sorted(
         (d for d in c.deadlines if d.met_at is None and d.cancelled_at is None), key=lambda d: d.due_at

@@ -1,9 +1,8 @@
 """Which cases are published, and how a published case looks to the public. One copy of the rule.
 
-A case is published when it is a complaint (a report, 举报, never is), it has ended (resolved or closed,
-not by the consumer withdrawing), its content check passed or was cleared by a person (anything under
-review stays out), it was not handed off to the national 12315 platform (published there), and the
-worker has prepared its redacted summary (`prepare_summaries`). Nothing of the complainant is shown: no
+The rule itself (a complaint that ended, not withdrawn, its content check passed or cleared, not handed
+off to 12315, its redacted summary prepared by the worker in `prepare_summaries`) is
+`app.complaints.publication`, which the figures count too. Nothing of the complainant is shown: no
 name, phone, address or account, and the summary is the description after `redact.redact`.
 """
 
@@ -14,7 +13,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind, ContentCheck, Status
+from app.complaints.models import Complaint, ComplaintDeadline
+from app.complaints.publication import publishable, published
 from app.complaints.texts import CATEGORIES, DEMANDS, OUTCOMES
 from app.core.errors import NotFound
 from app.core.extensions import db
@@ -25,23 +25,6 @@ from app.publicity.models import ReplyStatus, StoreReply
 from app.stores.models import CodeStatus, Store, StoreCode
 
 C = Complaint.__table__
-ENDED = (Status.RESOLVED, Status.CLOSED)
-CHECKED = (ContentCheck.PASS, ContentCheck.CLEARED)
-
-
-def publishable():
-    """Every condition except the prepared summary: what the worker prepares summaries for."""
-    return sa.and_(
-        C.c.kind == ComplaintKind.COMPLAINT,
-        C.c.status.in_(ENDED),
-        sa.or_(C.c.outcome.is_(None), C.c.outcome != "withdrawn"),
-        C.c.content_check.in_(CHECKED),
-        C.c.handed_off_at.is_(None),
-    )
-
-
-def published():
-    return sa.and_(publishable(), C.c.public_summary.is_not(None))
 
 
 def prepare_summaries(limit: int = 500) -> int:

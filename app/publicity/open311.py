@@ -63,7 +63,7 @@ def discovery(base_url: str, contact: str) -> dict:
                 "url": base_url.rstrip("/") + "/open311/v2",
                 "changeset": CHANGESET,
                 "type": "production",
-                "formats": ["application/json"],
+                "formats": ["text/xml", "application/json"],
             }
         ],
     }

@@ -33,8 +33,9 @@ def _pct(numerator, denominator) -> str | None:
     return str((Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def received_in(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int, int]]:
-    """Complaints filed in the window per store: (received, accepted by the station)."""
+def received_in(first: dt.date, last: dt.date, store_ids, station_ids=None) -> dict[int, tuple[int, int]]:
+    """Complaints filed in the window per store: (received, accepted by the station); with
+    `station_ids`, only those the stations hold."""
     scope = kpis.Scope(first, last, utcnow())
     query = (
         sa.select(
@@ -47,6 +48,8 @@ def received_in(first: dt.date, last: dt.date, store_ids) -> dict[int, tuple[int
     )
     if store_ids is not None:
         query = query.where(C.c.store_id.in_(store_ids))
+    if station_ids is not None:
+        query = query.where(C.c.station_id.in_(station_ids))
     return {store_id: (int(n), int(accepted)) for store_id, n, accepted in db.session.execute(query)}
 
 
@@ -107,6 +110,47 @@ def records(today: dt.date | None = None, store_ids: tuple[int, ...] | None = No
             "complaints_per_1000_scans": per_thousand(n, store_scans) if enough else None,
             "note": None if enough else RECORD["too_few"].format(min=minimum),
         }
+    return out
+
+
+def ranking(
+    first: dt.date, last: dt.date, station_ids: tuple[int, ...] | None, *, offset: int = 0, limit: int = 50
+) -> list[dict]:
+    """For regulators: the stores of a subtree by complaints received in the period, most first (ties by
+    store id, so pages hold each store once), each with the same count over the period of the same length
+    just before, the change in percent (None without a previous count) and complaints per 1,000 scans.
+    Counts whatever their size: this is the regulators' view, not the public record."""
+    scope = kpis.Scope(first, last, utcnow())
+    count = sa.func.count().label("n")
+    query = (
+        sa.select(C.c.store_id, count)
+        .where(C.c.kind == ComplaintKind.COMPLAINT, C.c.created_at >= scope.start, C.c.created_at < scope.end)
+        .group_by(C.c.store_id)
+        .order_by(count.desc(), C.c.store_id)
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+    )
+    if station_ids is not None:
+        query = query.where(C.c.station_id.in_(station_ids))
+    top = db.session.execute(query).all()
+    ids = tuple(store_id for store_id, _ in top)
+    days = (last - first).days + 1
+    previous = received_in(first - dt.timedelta(days=days), first - dt.timedelta(days=1), ids, station_ids)
+    scans = scans_in(first, last, ids)
+    stores = {s.id: s for s in db.session.scalars(sa.select(Store).where(Store.id.in_(ids)))}
+    out = []
+    for store_id, n in top:
+        before = previous.get(store_id, (0, 0))[0]
+        out.append(
+            {
+                "store": stores[store_id],
+                "received": int(n),
+                "received_previous": before,
+                "change_percent": _pct(n - before, before),
+                "scans": scans.get(store_id, 0),
+                "complaints_per_1000_scans": per_thousand(int(n), scans.get(store_id, 0)),
+            }
+        )
     return out
 
 

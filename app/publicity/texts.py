@@ -24,6 +24,11 @@ CLI = {
     "reply_moderated": "回应 {id}：{status}",
     "reply_row": "{id}\t{number}\t{store}\t{status}\t{text}",
     "no_replies": "没有待审核的回应。",
+    "no_reviews": "没有待人工审核的投诉内容。",
+    "review_row": "{number}\t{filed}\t{store}\t{station}\t{text}",
+    "review_done": "{number}：{words}",
+    "review_unchanged": "{number}：审核结果未变，未做修改。",
+    "review_not_needed": "{number} 的内容不在人工审核范围内（已通过自动检测，或为举报）。",
 }
 
 ERRORS.update(
@@ -39,7 +44,7 @@ ERRORS.update(
         "open311_bad_status": "status 只能是 open 或 closed。",
         "open311_bad_service": "没有这个 service_code。",
         "open311_bad_page": "page 应为 1 到 100000 的整数，page_size 应为 1 到 1000 的整数。",
-        "open311_format": "只支持 JSON 格式（.json）。",
+        "open311_format": "只支持 JSON（.json）和 XML（.xml）格式。",
     }
 )
 

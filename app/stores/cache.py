@@ -1,7 +1,7 @@
 """The scan path: the store page from a per-process layer, then Redis, then the database.
 
 Keys are per China calendar day (`sp:<code>:<YYYYMMDD>`), so expiry states and days-left are right on
-the day they change even on a warm cache. A blob is `<gen>|<store id>|<json>`; `sp:gen` is bumped when a
+the day they change even on a warm cache. A blob is `<gen>|<store id>,<store's city>|<json>`; `sp:gen` is bumped when a
 change touches many stores (a station's phone, say), and a blob from another generation is a miss.
 
 Writes race with invalidation: a reader that loaded the database before a commit must not put the old
@@ -30,7 +30,7 @@ from app.core.errors import Gone, NotFound
 from app.core.extensions import db
 from app.core.redis_client import get_redis
 from app.core.timeutil import CHINA, today_cn, utcnow
-from app.stores import codes, scans, snapshot
+from app.stores import codes, scan_origin, scans, snapshot
 from app.stores import page as store_page
 from app.stores.models import CodeStatus, StoreCode
 
@@ -139,10 +139,12 @@ def _seconds_to_midnight(now: dt.datetime) -> int:
     return max(1, int((tomorrow - china).total_seconds()))
 
 
-def _decode(blob: str) -> tuple[int | None, str]:
-    """Return (store id or None, payload) from `<store id>|<payload>`."""
-    store_id, _, payload = blob.partition("|")
-    return (int(store_id) if store_id else None), payload
+def _decode(blob: str) -> tuple[int | None, str, str]:
+    """Return (store id or None, the store's city or "", payload) from `<store id>,<city>|<payload>`
+    (`<store id>|<payload>` from before cities were kept reads as no city)."""
+    head, _, payload = blob.partition("|")
+    store_id, _, city = head.partition(",")
+    return (int(store_id) if store_id else None), city, payload
 
 
 def _raise_for(payload: str) -> None:
@@ -152,8 +154,9 @@ def _raise_for(payload: str) -> None:
         raise Gone("code_revoked")
 
 
-def get_page_json(code: str, *, count_scan: bool = True) -> str:
-    """The store page for `code` as a JSON string. Raises NotFound / Gone."""
+def get_page_json(code: str, *, count_scan: bool = True, client_addr: str | None = None) -> str:
+    """The store page for `code` as a JSON string. Raises NotFound / Gone. `client_addr` (the scanner's
+    address) only decides whether the scan counts as from the store's city; it is not kept."""
     code = codes.normalize(code)
     if not codes.is_well_formed(code):
         raise NotFound("store_not_found")
@@ -168,17 +171,17 @@ def get_page_json(code: str, *, count_scan: bool = True) -> str:
         blob = _from_redis(code, day)
     if blob is None:
         blob = _build_and_store(code, day, now)
-    store_id, payload = _decode(blob)
+    store_id, city, payload = _decode(blob)
     if count_scan and payload == REVOKED:
         scans.count_revoked(code, day)
     _raise_for(payload)
     if count_scan and store_id is not None:
-        scans.count(store_id, day)
+        scans.count(store_id, day, scan_origin.verdict(cfg, client_addr, city))
     return payload
 
 
-def get_page(code: str, *, count_scan: bool = True) -> dict:
-    return json.loads(get_page_json(code, count_scan=count_scan))
+def get_page(code: str, *, count_scan: bool = True, client_addr: str | None = None) -> dict:
+    return json.loads(get_page_json(code, count_scan=count_scan, client_addr=client_addr))
 
 
 def _sync_local(cfg) -> None:
@@ -237,7 +240,8 @@ def _build_and_store(code: str, day: dt.date, now: dt.datetime) -> str:
             expiring_days=cfg["CREDENTIAL_EXPIRING_DAYS"],
             hotline=cfg["HOTLINE_12315"],
         )
-        blob = f"{snap.store_id}|" + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
+        head = f"{snap.store_id},{snap.city}|"
+        blob = head + json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     if r is not None:
         try:
             r.eval(

@@ -6,6 +6,11 @@
 - **A revoked code still scanned** in the last `REVOKED_DAYS` days: the old sticker is still up (scans
   of revoked codes are counted per code and day, `RevokedScanDaily`), so someone should replace it.
 
+- **Mostly from another city**: on one of the last `RECENT_DAYS` days, at least `SCAN_OUT_OF_CITY_MIN`
+  of a store's scans had a known origin and more than `SCAN_OUT_OF_CITY_SHARE` of those came from outside
+  the store's city (a sticker photographed and passed around, or a code printed on something sent away).
+  Counted only while the IP→city check is on (`scan_origin`); "unknown" scans are left out of the share.
+
 Read-only, from the daily counters the worker persists (`scans.persist`); nothing about who scanned is
 kept. Callers filter the stores to what the reader may see.
 """
@@ -42,6 +47,52 @@ class StillScanned:
     code: str
     scans: int
     last_day: dt.date
+
+
+@dataclass(frozen=True)
+class Away:
+    store: Store
+    day: dt.date
+    out_of_city: int
+    counted: int  # scans whose origin is known (in the city or out of it)
+    unknown: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.out_of_city / self.counted)
+
+
+def mostly_from_elsewhere(today: dt.date, *, minimum: int, share: float) -> list[Away]:
+    """Store days of the last `RECENT_DAYS` with at least `minimum` scans of known origin, more than
+    `share` of them from another city."""
+    first_recent = today - dt.timedelta(days=RECENT_DAYS - 1)
+    known = StoreScanDaily.in_city + StoreScanDaily.out_of_city
+    rows = db.session.execute(
+        sa.select(
+            StoreScanDaily.store_id,
+            StoreScanDaily.day,
+            StoreScanDaily.out_of_city,
+            known,
+            StoreScanDaily.city_unknown,
+        ).where(
+            StoreScanDaily.day >= first_recent,
+            StoreScanDaily.day <= today,
+            StoreScanDaily.out_of_city > 0,
+            known >= minimum,
+        )
+    ).all()
+    rows = [r for r in rows if r[2] > share * r[3]]
+    if not rows:
+        return []
+    stores = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(Store).where(Store.id.in_({r[0] for r in rows})).options(selectinload(Store.codes))
+        )
+    }
+    found = [Away(stores[sid], day, out, counted, unknown) for sid, day, out, counted, unknown in rows]
+    found.sort(key=lambda a: (-a.percent, -a.out_of_city, a.store.name, a.day))
+    return found
 
 
 def jumps(today: dt.date) -> list[Jump]:

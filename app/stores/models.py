@@ -158,13 +158,20 @@ class Badge(db.Model):
 
 
 class StoreScanDaily(db.Model):
-    """Scans per store per China calendar day, flushed from Redis counters by the worker."""
+    """Scans per store per China calendar day, flushed from Redis counters by the worker.
+
+    With an IP→city file configured (`SCAN_REGION_XDB`), each scan is also counted as from the store's
+    city, from another city, or unknown (`app.stores.scan_origin`); no address or city of a scan is kept.
+    """
 
     __tablename__ = "store_scans_daily"
 
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
     day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
     scans: Mapped[int] = mapped_column(default=0)
+    in_city: Mapped[int] = mapped_column(default=0, server_default="0")
+    out_of_city: Mapped[int] = mapped_column(default=0, server_default="0")
+    city_unknown: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class RevokedScanDaily(db.Model):

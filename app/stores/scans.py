@@ -2,7 +2,9 @@
 and let the worker move Redis counters into `store_scans_daily`.
 
 If Redis is down, counts stay in memory until it answers (bounded); a process that dies loses at
-most its last second of counts. These are statistics, not records.
+most its last second of counts. These are statistics, not records. With the out-of-city check on
+(`scan_origin`), a store's scan also counts in one of three per-day origin counters (in the store's
+city, another city, unknown); the address and city of a scan are never kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from flask import current_app
 from app.core import redis_client
 from app.core.extensions import db
 from app.core.redis_client import get_redis
+from app.stores import scan_origin
 from app.stores.models import RevokedScanDaily, StoreScanDaily
 
 _pending: Counter = Counter()
@@ -35,20 +38,34 @@ def day_key(day: dt.date) -> str:
 REVOKED_PREFIX = "r:"  # hash field of a scan of a revoked code: "r:<code>" (a store's field is its id)
 
 
-def count(store_id: int, day: dt.date) -> None:
-    _count(store_id, day)
+ORIGIN_PREFIX = "o:"  # hash field of a store's scans by origin: "o:<store id>:<in|out|unknown>"
+ORIGIN_COLUMNS = {
+    scan_origin.IN: "in_city",
+    scan_origin.OUT: "out_of_city",
+    scan_origin.UNKNOWN: "city_unknown",
+}
+
+
+def count(store_id: int, day: dt.date, origin: str | None = None) -> None:
+    """One scan of a store; `origin` (`scan_origin.verdict`: in / out / unknown, None when the check is
+    off) is counted next to it. Nothing else about the scan is kept."""
+    if origin in ORIGIN_COLUMNS:
+        _count(day, store_id, f"{ORIGIN_PREFIX}{store_id}:{origin}")
+    else:
+        _count(day, store_id)
 
 
 def count_revoked(code: str, day: dt.date) -> None:
     """A scan of a revoked code: its sticker is still up somewhere (staff replace it)."""
-    _count(REVOKED_PREFIX + code, day)
+    _count(day, REVOKED_PREFIX + code)
 
 
-def _count(field: int | str, day: dt.date) -> None:
+def _count(day: dt.date, *fields: int | str) -> None:
     global _last_flush
     with _lock:
-        if len(_pending) < MAX_PENDING_KEYS or (field, day) in _pending:
-            _pending[(field, day)] += 1
+        for field in fields:
+            if len(_pending) < MAX_PENDING_KEYS or (field, day) in _pending:
+                _pending[(field, day)] += 1
     if time.monotonic() - _last_flush >= current_app.config["SCAN_FLUSH_SECONDS"]:
         flush()
 
@@ -105,23 +122,39 @@ def persist() -> int:
         else:
             work = key
         day = dt.datetime.strptime(parts[1], "%Y%m%d").date()
+        rows: dict[int, StoreScanDaily] = {}
         for field, value in r.hgetall(work).items():
             field, n = field.decode(), int(value)
             if field.startswith(REVOKED_PREFIX):
-                model, key = RevokedScanDaily, (field[len(REVOKED_PREFIX) :], day)
-                row = db.session.get(model, key)
+                code = field[len(REVOKED_PREFIX) :]
+                row = db.session.get(RevokedScanDaily, (code, day))
                 if row is None:
-                    db.session.add(RevokedScanDaily(code=key[0], day=day, scans=n))
+                    db.session.add(RevokedScanDaily(code=code, day=day, scans=n))
+                else:
+                    row.scans += n
+                moved += n
+            elif field.startswith(ORIGIN_PREFIX):
+                store_id, _, origin = field[len(ORIGIN_PREFIX) :].partition(":")
+                column = ORIGIN_COLUMNS.get(origin)
+                if column and store_id.isdigit():
+                    row = _store_row(rows, int(store_id), day)
+                    setattr(row, column, getattr(row, column) + n)
             else:
-                row = db.session.get(StoreScanDaily, (int(field), day))
-                if row is None:
-                    db.session.add(StoreScanDaily(store_id=int(field), day=day, scans=n))
-            if row is not None:
-                row.scans += n
-            moved += n
+                _store_row(rows, int(field), day).scans += n
+                moved += n
         db.session.commit()
         r.delete(work)
     return moved
+
+
+def _store_row(rows: dict[int, StoreScanDaily], store_id: int, day: dt.date) -> StoreScanDaily:
+    """The day's row of a store, created at zero when there is none yet (once per persist run)."""
+    row = rows.get(store_id) or db.session.get(StoreScanDaily, (store_id, day))
+    if row is None:
+        row = StoreScanDaily(store_id=store_id, day=day, scans=0, in_city=0, out_of_city=0, city_unknown=0)
+        db.session.add(row)
+    rows[store_id] = row
+    return row
 
 
 def total_for(store_id: int, day: dt.date) -> int:

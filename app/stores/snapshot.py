@@ -17,7 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
 from app.core.extensions import db
-from app.directory import routing
+from app.directory import cities, routing
 from app.directory.models import BusinessCircle, Region, Station
 from app.stores.models import (
     Badge,
@@ -93,6 +93,7 @@ class Snapshot:
     credentials: list = field(default_factory=list)
     commitments: list = field(default_factory=list)
     badges: list = field(default_factory=list)
+    city: str = ""  # the store's city (`app.directory.cities`), for the out-of-city scan check only
 
 
 def _station_from(head: Row, prefix: str) -> StationInfo | None:
@@ -238,6 +239,7 @@ def _load(code: str) -> Snapshot:
             return Snapshot(status=head.status, store_id=head.store_id)
         station = _station_for(conn, head)
         snap = Snapshot(head.status, head.store_id, head, station)
+        snap.city = cities.city_of_region(conn, head.region_id or head.circle_region_id)
         for r in conn.execute(_LISTS, {"store_id": head.store_id}):
             if r.part == "c":
                 snap.credentials.append(

@@ -48,7 +48,7 @@ def store(code: str):
     if code.endswith(".txt"):
         return verify_file(code)
     try:
-        page = cache.get_page(code)
+        page = cache.get_page(code, client_addr=request.remote_addr)
     except DomainError as exc:
         template = "web/code_revoked.html" if exc.status == 410 else "web/store_not_found.html"
         return render_template(template, code=code, hotline=current_app.config["HOTLINE_12315"]), exc.status

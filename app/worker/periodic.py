@@ -18,7 +18,7 @@ from flask import Flask
 from app.complaints import content_check, sweeps
 from app.core import db_outage
 from app.core.extensions import db
-from app.figures import rollups
+from app.figures import export_jobs, rollups
 from app.notifications import credential_alerts, delivery
 from app.official_account import callback
 from app.publicity import jobs as publicity_jobs
@@ -140,3 +140,8 @@ def _publicity() -> None:
 def _figures_rollup() -> None:
     rollups.refresh()
     db.session.commit()
+
+
+@every(60, "figures.exports")
+def _exports() -> None:
+    export_jobs.sweep()

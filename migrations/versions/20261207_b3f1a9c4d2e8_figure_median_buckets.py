@@ -7,7 +7,7 @@ every station above it). figure_rollup_state.live_through / live_at: today and l
 too, as the cases stood at the last refresh. The roll-up state is cleared so the worker's next refresh rebuilds them all.
 
 Revision ID: b3f1a9c4d2e8
-Revises: a7d3c1e5b209
+Revises: b3e5f7a9c1d2
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -20,7 +20,7 @@ import app.core.models
 
 # revision identifiers, used by Alembic.
 revision = "b3f1a9c4d2e8"
-down_revision = "a7d3c1e5b209"
+down_revision = "b3e5f7a9c1d2"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Role
 from app.core.errors import DomainError, Forbidden
 from app.core.extensions import db
-from app.core.timeutil import utcnow
+from app.core.timeutil import today_cn, utcnow
 from app.staff.models import Staff, StaffRole
 from tests.complaints.test_flow import ME, MERCHANT, STAFF, _at, _elsewhere
 
@@ -24,6 +24,7 @@ CONSUMER_CALLS = {
     "confirm": lambda w, c: flow.confirm(c, ME, True),
     "reopen": lambda w, c: flow.reopen(c, ME),
     "rate": lambda w, c: flow.rate(c, ME, 5),
+    "hand_off_national": lambda w, c: flow.hand_off_national(c, ME, "1320211202612070001", today_cn()),
 }
 STATION_CALLS = {
     "accept": lambda w, c: flow.accept(c, STAFF),
@@ -83,6 +84,15 @@ def test_consumer_actions_follow_the_conditions_too(world):
     )
 
 
+def test_a_case_handed_off_to_12315_is_not_offered_for_hand_off_again(world):
+    c = _at(world, Status.ACCEPTED)
+    flow.hand_off_national(c, ME, "1320211202612070001", today_cn())
+    assert consumer_views.actions(c, utcnow())["hand_off_national"] is False
+    with pytest.raises(DomainError) as refused:
+        flow.hand_off_national(c, ME, "1320211202612070002", today_cn())
+    assert refused.value.code == "already_handed_off"
+
+
 @pytest.mark.parametrize("status", list(Status))
 def test_staff_forms_offer_exactly_what_the_transitions_allow(world, status):
     c = _at(world, status)
@@ -136,7 +146,7 @@ def test_every_case_kind_has_a_path_and_roles_split_the_actions():
     consumer, station, merchant = (
         states.actions_for(r) for r in (Role.CONSUMER, Role.STATION, Role.MERCHANT)
     )
-    assert consumer == ("message", "withdraw", "confirm", "reopen", "rate")
+    assert consumer == ("message", "withdraw", "confirm", "reopen", "rate", "hand_off_national")
     assert not set(consumer) & set(station) and not set(station) & set(merchant)
     assert set(station) | set(merchant) <= set(states.actions_for(Role.SYSTEM))  # the operator's CLI
     assert states.acting_states(Role.MERCHANT) == {Status.MERCHANT_NEGOTIATING}

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -58,7 +59,7 @@ def test_figures_show_numerator_denominator_definition_and_the_stations_below(ap
     assert "按时初查率" in html and "66.67<small>%</small>" in html
     assert "分子 2 件 / 分母 3 件" in html
     assert "在期限内作出决定的比例" in html  # the definition next to the figure
-    assert html.count('<svg class="chart"') == 11 and "<polyline" in html
+    assert html.count('<svg class="chart"') == 12 and "<polyline" in html
     assert "6/1起" in html  # weekly course, this year's dates without the year
     # The stations below the centre, side by side: office A 1/2, office B 1/1.
     comparison = html.split('id="comparison"')[1]
@@ -149,6 +150,17 @@ def test_the_map_draws_points_without_tiles_and_tiles_from_the_configured_provid
     html = resp.get_data(as_text=True)
     assert '<image href="https://t0.tianditu.gov.cn/DataServer?T=vec_w&amp;x=' in html and "tk=k123" in html
     assert "img-src 'self' data: https://t0.tianditu.gov.cn;" in resp.headers["Content-Security-Policy"]
+    tianditu_tiles = re.findall(r'<image href="[^"]*" x="([-0-9.]+)" y="([-0-9.]+)"', html)
+    # AMap draws in GCJ-02: the stores (WGS 84) are moved onto its streets, so the tiles sit elsewhere
+    # under them (the exact offsets: tests/core/test_geodesy.py).
+    monkeypatch.setitem(
+        app.config, "MAP_TILE_URL", "https://webrd01.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}"
+    )
+    resp = client.get("/admin/map")
+    html = resp.get_data(as_text=True)
+    amap_tiles = re.findall(r'<image href="https://webrd01[^"]*" x="([-0-9.]+)" y="([-0-9.]+)"', html)
+    assert amap_tiles and tianditu_tiles and amap_tiles[0] != tianditu_tiles[0]
+    assert "img-src 'self' data: https://webrd01.is.autonavi.com;" in resp.headers["Content-Security-Policy"]
 
 
 def _audit(app) -> list[AuditEntry]:
@@ -265,3 +277,31 @@ def test_store_replies_are_moderated_in_the_console_within_the_subtree_and_audit
         entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("reply.%"))).all()
         assert [(e.action, e.actor, e.after["note"]) for e in entries] == [("reply.approve", "op-a", "属实")]
     assert "没有待审核的回应" in client.get("/admin/replies").get_data(as_text=True)
+
+
+def test_stores_are_ranked_by_complaints_with_their_growth_and_paged(app, client, monkeypatch):
+    ids = june(app)
+    with app.app_context():
+        store_a = codes.store_of(ids["code_a"])
+        case({"store": store_a}, cn(5, 20))  # the 30 days before June: May 2 - 31
+        case({"store": store_a}, cn(4, 20))  # before that: not counted
+        db.session.commit()
+    login(client, "admin")
+    html = client.get("/admin/figures/stores", query_string=JUNE).get_data(as_text=True)
+    assert "2026-05-02 至 2026-05-31" in html
+    table = html.split('id="store-ranking"')[1].split("</table>")[0]
+    rows = [re.sub(r"<[^>]+>", " ", r).split() for r in table.split("<tr>")[2:]]
+    # Store A: 2 in June, 1 in May (+100 %), 1,000 scans → 2 per 1,000. Store B: 1 in June, none before.
+    assert rows[0][:2] == ["1", "甲记面馆"] and rows[0][3:8] == ["2", "1", "+100.00%", "1000", "2.00"]
+    assert rows[1][:2] == ["2", "乙家超市"] and rows[1][3:8] == ["1", "0", "—", "0", "—"]
+    monkeypatch.setattr("app.console.views.PAGE_LIMIT", 1)
+    pages = [
+        client.get("/admin/figures/stores", query_string={**JUNE, "page": n}).get_data(as_text=True)
+        for n in (1, 2, 3)
+    ]
+    assert "甲记面馆" in pages[0] and "乙家超市" not in pages[0] and "下一页" in pages[0]
+    assert "乙家超市" in pages[1] and "甲记面馆" not in pages[1] and "下一页" not in pages[1]
+    assert "本期没有收到投诉" in pages[2]
+    login(client, "op-a")
+    html = client.get("/admin/figures/stores", query_string=JUNE).get_data(as_text=True)
+    assert "甲记面馆" in html and "乙家超市" not in html

@@ -101,6 +101,8 @@ def test_hand_over_then_close_once(app, client):
         open_b: "甲商圈服务站",
         closed: "甲临时服务站",
     }
+    page = client.get(f"/admin/stations/{ids['temp']}").get_data(as_text=True)
+    assert "该站点已撤销" in page and ">保存<" not in page and "撤销该站点" not in page  # nothing to do there
     with app.app_context():
         assert db.session.get(Station, ids["temp"]).closed_at is not None
         events = db.session.execute(

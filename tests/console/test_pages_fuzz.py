@@ -143,6 +143,7 @@ QUERY = st.dictionaries(
             "industry",
             "layer",
             "personal",
+            "number",
         ]
     ),
     st.one_of(
@@ -199,6 +200,13 @@ def test_any_console_address_never_a_server_error(app, client, world, segment, q
         "/admin/handoff",
         "/admin/replies",
         f"/admin/exports/cases.{part}",
+        "/admin/exports",
+        f"/admin/exports/{part}",
+        f"/admin/exports/{part}/download",
+        "/admin/figures/stores",
+        "/admin/review",
+        "/admin/cases",
+        f"/admin/cases/{part}",
         f"/admin/{part}",
     ):
         resp = browser.get(path, query_string=query)
@@ -254,14 +262,25 @@ def test_handoff_and_reply_forms_never_a_server_error(app, client, world, form, 
 AREA_VALUES = st.one_of(
     VALUES,
     st.sampled_from(
-        ["甲街道", "乙街道", "测试区/甲街道", "甲一社区", "甲商圈服务站", "乙商圈服务站", "a/b", "/"]
+        [
+            "甲街道",
+            "乙街道",
+            "测试区/甲街道",
+            "甲一社区",
+            "甲商圈服务站",
+            "乙商圈服务站",
+            "a/b",
+            "/",
+            "盐城市",
+            "盐城市|南京市",
+        ]
     ),
 )
 
 
 @helpers.fuzz_settings(20)
 @given(
-    region=st.dictionaries(st.sampled_from(["name", "parent", "x"]), AREA_VALUES, max_size=3),
+    region=st.dictionaries(st.sampled_from(["name", "parent", "city", "x"]), AREA_VALUES, max_size=4),
     circle=st.dictionaries(st.sampled_from(["name", "region", "station", "x"]), AREA_VALUES, max_size=4),
 )
 def test_region_and_circle_forms_never_a_server_error(app, client, world, region, circle):
@@ -283,7 +302,7 @@ def test_region_and_circle_forms_never_a_server_error(app, client, world, region
     with app.app_context():  # nothing of office B's changed
         street_b = db.session.get(Region, world["street_b"])
         circle_b = db.session.get(BusinessCircle, world["circle_b"])
-        assert (street_b.name, street_b.parent.name) == ("乙街道", "测试区")
+        assert (street_b.name, street_b.parent.name, street_b.city) == ("乙街道", "测试区", None)
         assert (circle_b.name, circle_b.station.name) == ("乙商圈", "乙商圈服务站")
 
 
@@ -301,3 +320,18 @@ def test_hand_over_form_never_a_server_error(app, client, world, form):
         assert resp.status_code in (303, 403, 404, 409, 422), resp.status_code
     with app.app_context():  # office B's station is never closed by office A's operator
         assert db.session.get(Station, world["office_b"]).closed_at is None
+
+
+@helpers.fuzz_settings(20)
+@given(query=QUERY, fmt=st.sampled_from(["csv", "xlsx", "pdf"]))
+def test_asking_the_worker_for_an_export_never_a_server_error(app, client, world, query, fmt):
+    resp = client.post(
+        f"/admin/exports/cases.{fmt}",
+        query_string=query,
+        data={"csrf_token": csrf(client)},
+        headers={"Origin": ORIGIN},
+    )
+    _check(resp)
+    assert resp.status_code in (303, 403, 404, 422), resp.status_code
+    if resp.status_code == 303:  # the job's page, of this account
+        _check(client.get(resp.headers["Location"]))

@@ -113,7 +113,7 @@ def test_make_run_serves_and_other_terminals_print_its_urls(tmp_path, listening)
     )
     run_file = tmp_path / "run.json"
     try:
-        for _ in range(1200):  # migrate + seed + gunicorn boot on a busy machine; stops as soon as it serves
+        for _ in range(3000):  # migrate, seed, a year of demo history, gunicorn boot; stops once it serves
             if server.poll() is not None:
                 pytest.fail("make run stopped: " + server.stdout.read())
             if run_file.exists():

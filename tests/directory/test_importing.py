@@ -351,8 +351,9 @@ def test_import_stations_bad_kind_and_duplicate_name(ctx):
     )
     problems = [str(p) for p in importing.import_stations(table).problems]
     assert problems[0] == '第 3 行，"名称" 列：站点“甲站”与第 2 行重复'
-    assert problems[1].startswith(
-        '第 3 行，"类型" 列：站点类型“派出所”无法识别，可填：center_12315（12315 投诉举报中心）'
+    assert problems[1] == (
+        '第 3 行，"类型" 列：站点类型“派出所”无法识别，'
+        "可填：12315 投诉举报中心、市场监督管理所、消费维权服务站、消费维权联络站"
     )
     assert problems[2].startswith('第 3 行，"电话" 列：电话“0510-8512”格式不对')
 

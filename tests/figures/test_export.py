@@ -4,8 +4,10 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app.audit.models import AuditEntry
 from app.core.extensions import db
 from app.figures import export, kpis
 from tests.figures.june import JUNE, NOW, build_world
@@ -88,5 +90,8 @@ def test_export_cli_writes_the_file_and_refuses_a_bad_format(world, runner, tmp_
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     assert "已导出 12 件" in result.output and out.exists()
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export.cases")).one()
+    assert entry.via == "cli" and entry.after["rows"] == 12 and entry.after["format"] == "xlsx"
+    assert entry.after["personal_data"] is False
     bad = runner.invoke(args=[*args[:6], "--format", "pdf", "--out", str(out)])
     assert bad.exit_code == 2

@@ -13,10 +13,14 @@ from decimal import Decimal
 
 import pytest
 
+from app.complaints.models import ContentCheck
 from app.core.errors import NotFound, ValidationFailed
+from app.core.extensions import db
 from app.figures import kpis
 from app.figures.definitions import FIGURES
-from tests.figures.june import JUNE, NOW, build_world, cn, numbers
+from app.publicity import cases as published_cases
+from tests import factories
+from tests.figures.june import JUNE, NOW, build_world, case, cn, deadline, numbers
 
 
 @pytest.fixture
@@ -138,6 +142,9 @@ def test_cli_prints_the_figures_as_json_and_text(world, runner):
     )
     assert text.exit_code == 0, text.output
     assert "按时初查率：33.33%（1 / 3）" in text.output
+    # 公示率: resolved in June under this office: A, B, H, O (all at its station), none published yet.
+    assert "消费者投诉信息公示率：0.00%（0 / 4）" in text.output
+    assert (figures["publicity_rate"]["numerator"], figures["publicity_rate"]["denominator"]) == ("0", 4)
     assert "测试市场监管所" in text.output
     drill = runner.invoke(
         args=["figures", "cases", "reports_on_time", "--from", "2026-06-01", "--to", "2026-06-30"]
@@ -146,3 +153,47 @@ def test_cli_prints_the_figures_as_json_and_text(world, runner):
     assert sorted(line.split("\t")[-1] for line in drill.output.strip().splitlines()) == ["0", "1"]
     bad = runner.invoke(args=["figures", "kpis", "--from", "2026-06-30", "--to", "2026-06-01"])
     assert bad.exit_code == 1 and "统计期间有误" in bad.output
+
+
+def test_publicity_rate_is_the_share_of_resolved_complaints_actually_published(world):
+    c = world["cases"]
+    # Resolved in June: A, B, H, O (N was withdrawn, J/K are reports, L was handed off).
+    c["A"].content_check = ContentCheck.PASS  # published once the worker prepares its summary
+    c["B"].content_check = ContentCheck.REVIEW  # under review: kept out
+    c["H"].content_check = ContentCheck.CLEARED  # flagged, then cleared by a person: published
+    c["O"].content_check = ContentCheck.PENDING  # not checked yet: not published
+    db.session.commit()
+    scope = kpis.make_scope(*JUNE, now=NOW)
+    before = kpis.figure("publicity_rate", scope)
+    assert (before.numerator, before.denominator) == (0, 4)  # no summary prepared yet
+    assert published_cases.prepare_summaries() == 2
+    db.session.commit()
+    after = kpis.figure("publicity_rate", scope)
+    assert (after.numerator, after.denominator, after.value) == (2, 4, Decimal("50.00"))
+    rows = list(kpis.cases("publicity_rate", scope))
+    assert {r.number for r in rows if r.in_numerator} == numbers(world, "A", "H")
+    assert {r.number for r in rows if not r.in_numerator} == numbers(world, "B", "O")
+    # Exactly the cases the public pages list.
+    public = {r.number for r in db.session.execute(published_cases.query())}
+    assert public == numbers(world, "A", "H")
+
+
+def test_drill_down_pages_hold_every_case_once_even_with_equal_filing_times(ctx):
+    city = factories.city()
+    store = factories.store(circle=city["circle"], region=city["region"])
+    db.session.flush()
+    made = set()
+    for i in range(7):  # seven complaints filed at the same instant: only the id orders them
+        c = case({"store": store}, cn(6, 2))
+        deadline(c, "accept_decline", cn(6, 10), met=cn(6, 5) if i % 2 else None)
+        made.add(c.number)
+    db.session.commit()
+    scope = kpis.make_scope(*JUNE, now=NOW)
+    for size in (1, 2, 3, 7, 10):
+        seen = []
+        offset = 0
+        while page := list(kpis.cases("on_time_check", scope, offset=offset, limit=size)):
+            assert len(page) <= size
+            seen += [r.number for r in page]
+            offset += size
+        assert sorted(seen) == sorted(made), size

@@ -1,6 +1,7 @@
 """Filing and following complaints through the API, on PostgreSQL/SQLite, WeChat via the emulator."""
 
 import json
+import re
 import threading
 import time
 from decimal import Decimal
@@ -15,6 +16,7 @@ from app.consumers.models import InboxMessage
 from app.core import redis_client
 from app.core.extensions import db
 from app.core.redis_client import get_redis
+from app.core.timeutil import today_cn
 from app.notifications.models import OutboxMessage
 from app.stores import codes
 from tests import factories, helpers
@@ -454,6 +456,10 @@ def test_merchant_first_from_enrolment_data_the_station_calls_the_merchant(app, 
         call = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "merchant_call"))
         assert call.visible_to_consumer is False
         assert "王经理（13800000000）" in call.text and "请其在" in call.text
+        # Timeline texts are stored and read later, maybe next year: their dates always name the year.
+        first = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.action == "merchant_first"))
+        for text in (call.text, first.text):
+            assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日（星期.）", text), text
         alerts = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.channel == "template")).all()
         assert alerts and all(
             json.dumps(a.payload, ensure_ascii=False).count("首问负责：请致电商户") for a in alerts
@@ -625,3 +631,77 @@ def test_phone_bad_code_or_number_refused(app, client, emulator):
     assert resp.status_code == 422
     resp = client.post(f"{API}/session/phone", headers=alice, json={"phone": "+86 138-1234-5678"})
     assert resp.get_json()["data"]["phone"] == "138****5678"
+
+
+def _national(client, headers, number, **body):
+    return client.post(f"{API}/complaints/{number}/national-case", headers=headers, json=body)
+
+
+def test_consumer_records_filing_at_12315_clocks_stop_station_alerted_retry_changes_nothing(
+    app, client, emulator
+):
+    """The consumer filed the same case on the national platform: the number and date are kept, the
+    station's clocks stop, its staff are alerted once; the same call again changes nothing, another
+    number is refused, and the consumer is no longer offered the action."""
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    number = _file(client, alice, shop["code"]).get_json()["data"]["number"]
+    detail = client.get(f"{API}/complaints/{number}", headers=alice).get_json()["data"]
+    assert detail["actions"]["hand_off_national"] is True and detail["national_case"] is None
+
+    def alerts_and_events():
+        with app.app_context():
+            c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+            alerts = db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.complaint_id == c.id, OutboxMessage.staff_id.is_not(None))
+            )
+            events = [e.action for e in c.events]
+            running = [d.kind for d in c.deadlines if d.met_at is None and d.cancelled_at is None]
+            return alerts, events, running
+
+    alerts_before, _events, running = alerts_and_events()
+    assert running  # the station's clocks run
+    today = today_cn().isoformat()
+    resp = _national(client, alice, number, national_case_number="1320211202612070001", filed_on=today)
+    assert resp.status_code == 200, resp.get_json()
+    data = resp.get_json()["data"]
+    assert data["national_case"] == {"number": "1320211202612070001", "filed_on": today}
+    assert data["actions"]["hand_off_national"] is False
+    assert "全国12315平台" in data["timeline"][-1]["text"]
+    alerts, events, running = alerts_and_events()
+    assert running == [] and events.count("handed_off_national") == 1
+    assert alerts > alerts_before  # the station's staff know why their clocks stopped
+
+    again = _national(client, alice, number, national_case_number="1320211202612070001", filed_on=today)
+    assert again.status_code == 200 and alerts_and_events() == (alerts, events, running)
+    other = _national(client, alice, number, national_case_number="1320211202612079999", filed_on=today)
+    assert other.status_code == 409 and other.get_json()["error"]["code"] == "already_handed_off"
+    assert "另一案件编号" in other.get_json()["error"]["message"]
+    assert alerts_and_events() == (alerts, events, running)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"national_case_number": "1320211202612070001"}, "filed_on"),
+        ({"national_case_number": "1320211202612070001", "filed_on": "2026-13-01"}, "filed_on"),
+        ({"national_case_number": "1320211202612070001", "filed_on": "2099-01-01"}, "national_filed_on"),
+        ({"national_case_number": "编号一", "filed_on": "2026-12-01"}, "national_case_number"),
+        ({"national_case_number": 1320211202612070001, "filed_on": "2026-12-01"}, "national_case_number"),
+        ({"filed_on": "2026-12-01"}, "national_case_number"),
+    ],
+)
+def test_a_bad_national_case_is_refused_in_chinese_and_changes_nothing(app, client, emulator, body, field):
+    shop = helpers.shop(app)
+    alice = helpers.login(client, emulator)
+    number = _file(client, alice, shop["code"]).get_json()["data"]["number"]
+    resp = _national(client, alice, number, **body)
+    assert resp.status_code == 422, resp.get_json()
+    error = resp.get_json()["error"]
+    assert error["code"] == "validation_failed" and field in error["fields"]
+    assert helpers.english_words(error["fields"][field]) == []
+    with app.app_context():
+        c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
+        assert c.handed_off_at is None and c.national_case_number is None

@@ -117,5 +117,5 @@ def test_one_shape_for_deadlines_and_actions_spelled_out(document):
     assert filed["type"] == detail["type"] == "array"
     assert filed["items"] == detail["items"] == {"$ref": "#/components/schemas/DeadlineOut"}
     actions = schemas["ActionsOut"]["properties"]
-    assert set(actions) == {"withdraw", "message", "confirm", "reopen", "rate"}
+    assert set(actions) == {"withdraw", "message", "confirm", "reopen", "rate", "hand_off_national"}
     assert all("POST /complaints/{number}/" in a["description"] for a in actions.values())

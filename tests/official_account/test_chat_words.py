@@ -151,3 +151,10 @@ def test_dates_read_as_on_the_case_page(app, client, shop):
     assert "日（星期" in latest and "-" not in latest
     wrong = say(app, client, HANDLER, f"转办 {late} 9 属地管辖").reply
     assert wrong.startswith("没有序号为“9”的站点") and "1. " in wrong
+
+
+def test_a_missing_number_is_shown_with_the_command_typed(app, client, shop):
+    """`受理` alone answers with an example of `受理 <编号>`, not of another command."""
+    for word in ("查看", "受理", "办结", "暂停"):
+        reply = say(app, client, HANDLER, word).reply
+        assert f"例如：{word} T" in reply, (word, reply)

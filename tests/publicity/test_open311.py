@@ -1,6 +1,10 @@
-"""The Open311 GeoReport v2 feed, checked against the spec's field lists."""
+"""The Open311 GeoReport v2 feed, checked against the spec's field lists, in JSON and in XML."""
+
+from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.complaints.texts import CATEGORIES
 from app.publicity import jobs
@@ -107,6 +111,71 @@ def test_unpublished_cases_are_not_found(feed, client, key):
 
 
 def test_unknown_paths_and_formats_are_404_in_the_spec_shape(feed, client):
-    for path in ("/requests/%00.json", "/requests.xml", "/nothing.json"):
+    for path in ("/requests/%00.json", "/requests.csv", "/nothing.json", "/requests/X.txt"):
         resp = client.get(API + path)
         assert resp.status_code == 404 and resp.get_json()[0]["code"] == 404, path
+
+
+def _xml(client, path: str, status: int = 200) -> ET.Element:
+    resp = client.get(API + path)
+    assert resp.status_code == status and resp.mimetype == "text/xml", (path, resp.get_data(as_text=True))
+    return ET.fromstring(resp.get_data())
+
+
+def _fields(element: ET.Element) -> dict:
+    return {child.tag: child.text or "" for child in element}
+
+
+def test_xml_documents_have_the_spec_elements_and_the_json_values(feed, client):
+    doc = _xml(client, "/discovery.xml")
+    assert doc.tag == "discovery" and {c.tag for c in doc} == DISCOVERY_FIELDS
+    [endpoint] = doc.find("endpoints")
+    assert endpoint.tag == "endpoint" and {c.tag for c in endpoint} == ENDPOINT_FIELDS
+    assert [f.text for f in endpoint.find("formats")] == ["text/xml", "application/json"]
+    assert all(f.tag == "format" for f in endpoint.find("formats"))
+
+    services = _xml(client, "/services.xml")
+    assert services.tag == "services" and all(s.tag == "service" for s in services)
+    assert all(set(_fields(s)) == SERVICE_FIELDS for s in services)
+    assert {_fields(s)["service_code"] for s in services} == set(CATEGORIES)
+    assert {_fields(s)["metadata"] for s in services} == {"false"}
+
+    listed = _xml(client, "/requests.xml")
+    assert listed.tag == "service_requests" and all(r.tag == "request" for r in listed)
+    as_json = {r["service_request_id"]: r for r in client.get(f"{API}/requests.json").get_json()}
+    assert {_fields(r)["service_request_id"] for r in listed} == set(as_json)
+    for r in listed:
+        fields = _fields(r)
+        assert set(fields) == REQUEST_FIELDS
+        same = as_json[fields["service_request_id"]]
+        for key, value in same.items():  # the same values; JSON's null is an empty element
+            assert fields[key] == ("" if value is None else str(value)), key
+    number = feed["cases"]["published"].number
+    [one] = _xml(client, f"/requests/{number}.xml")
+    assert _fields(one)["service_request_id"] == number and set(_fields(one)) == REQUEST_FIELDS
+    paged = _xml(client, "/requests.xml?page_size=1&page=2")
+    assert len(paged) == 1
+
+
+def test_xml_errors_are_the_spec_errors_element(feed, client):
+    bad = _xml(client, "/requests.xml?status=pending", 400)
+    assert bad.tag == "errors" and [e.tag for e in bad] == ["error"]
+    assert _fields(bad[0])["code"] == "400" and _fields(bad[0])["description"]
+    missing = _xml(client, f"/requests/{feed['cases']['under_review'].number}.xml", 404)
+    assert _fields(missing[0])["code"] == "404"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    key=st.sampled_from(["start_date", "end_date", "status", "service_code", "page", "page_size", "x"]),
+    value=st.text(max_size=30),
+    fmt=st.sampled_from(["xml", "json"]),
+)
+def test_any_parameter_answers_a_readable_document_never_a_500(feed, client, key, value, fmt):
+    resp = client.get(f"{API}/requests.{fmt}", query_string={key: value})
+    assert resp.status_code in (200, 400)
+    if fmt == "xml":
+        root = ET.fromstring(resp.get_data())
+        assert root.tag == ("service_requests" if resp.status_code == 200 else "errors")
+    else:
+        assert isinstance(resp.get_json(), list)

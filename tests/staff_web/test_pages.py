@@ -12,6 +12,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from app.complaints import flow
 from app.complaints.models import Complaint, ComplaintEvent
 from app.core.extensions import db
 from app.core.timeutil import utcnow
@@ -20,6 +21,7 @@ from app.staff.models import Staff, StaffRole
 from app.stores.models import Store
 from tests import factories, helpers, images
 from tests.conftest import TEST_OA_APPID, TEST_OA_SECRET
+from tests.official_account.test_callback import HANDLER, say
 
 API = "/api/mp/v1"
 BASE = "https://yidian.example.cn"  # PUBLIC_BASE_URL of the test apps
@@ -365,6 +367,20 @@ def test_case_page_actions_first_next_deadline_under_the_title(app, client, oaut
     deadlines = html[html.index("<h2>处理期限</h2>") :]
     assert re.search(r'class="tag expired">已超期 \d+ 天<', deadlines)
     assert "clue_verification" not in html and "first_response" not in html
+
+
+def test_running_deadlines_read_as_the_header_does(app, client, oauth, wechat_api_base):
+    """'…前，剩余 N 个工作日' in the deadline list, with the comma the header line has."""
+    helpers.shop(app)
+    with app.app_context():
+        store = db.session.scalar(sa.select(Store))
+        fresh = factories.complaint(store).number
+        db.session.commit()
+    login_as(client, wechat_api_base, "oa-handler-1")
+    html = page(client, fresh).get_data(as_text=True)
+    deadlines = html[html.index("<h2>处理期限</h2>") :]
+    assert re.search(r"前，剩余 \d+ (个工作日|天|小时)", deadlines), deadlines[:600]
+    assert not re.search(r"前\s+剩余", deadlines)
 
 
 def test_closed_cases_are_reachable_from_the_list(app, client, oauth, wechat_api_base):
@@ -727,3 +743,22 @@ def test_merchant_first_without_a_merchant_account_shows_the_station_whom_to_cal
     login_as(client, wechat_api_base, "oa-handler-1")
     html = page(client, number).get_data(as_text=True)
     assert "请致电商户联系人 王经理（13800000000）" in html
+
+
+def test_a_case_moved_to_12315_shows_its_national_number_on_the_page_and_in_the_chat(
+    app, client, oauth, wechat_api_base
+):
+    helpers.shop(app)
+    with app.app_context():
+        store = db.session.scalar(sa.select(Store))
+        c = factories.complaint(store)
+        filed_on = dt.date(2025, 12, 30)  # last year: the date carries its year
+        flow.hand_off_national(c, flow.Actor.system(), "1320211202512300001", filed_on)
+        number = c.number
+        db.session.commit()
+    login_as(client, wechat_api_base, "oa-handler-1")
+    html = page(client, number).get_data(as_text=True)
+    header = html[html.index("<header>") : html.index("</header>")]
+    line = "已转全国12315平台处理：平台案件编号 1320211202512300001，2025年12月30日（星期二）移交"
+    assert line in header
+    assert line in say(app, client, HANDLER, f"查看 {number}").reply

@@ -390,11 +390,12 @@ def file(
     ]
     if merchant_first:
         reply = next(p for p in plan if p.kind == "merchant_reply")
-        text = EVENTS["merchant_first"].format(due=deadlines.when_words(reply, now))
+        due_words = deadlines.when_words(reply, now, year=True)  # stored: read later, maybe next year
+        text = EVENTS["merchant_first"].format(due=due_words)
         events.append(_event(Actor.system(), "merchant_first", status, station_id, text, now))
         if not store.has_merchant:  # nobody to alert at the store: the station calls the merchant
             text = EVENTS["merchant_call"].format(
-                contact=store.merchant_contact, phone=store.merchant_phone, due=due["merchant_reply"]
+                contact=store.merchant_contact, phone=store.merchant_phone, due=due_words
             )
             events.append(
                 _event(Actor.system(), "merchant_call", status, station_id, text, now, visible=False)

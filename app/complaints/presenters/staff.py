@@ -26,8 +26,10 @@ from app.complaints.texts import (
     CATEGORIES,
     CHANNELS,
     CONTACT_HIDDEN_FOR_MERCHANT,
+    CONTACT_HIDDEN_FOR_ROLE,
     DEMANDS,
     KINDS,
+    NATIONAL_CASE,
     NOT_OPEN_REASONS,
     OUTCOMES,
     REPORT_ANONYMOUS,
@@ -196,8 +198,8 @@ def case_list(
     return rows
 
 
-def _contact(staff: Staff, c: Complaint) -> dict:
-    if is_merchant(staff):
+def _contact(staff: Staff | None, c: Complaint) -> dict:
+    if staff is not None and is_merchant(staff):
         return {"shown": False, "note": CONTACT_HIDDEN_FOR_MERCHANT}
     if c.kind == ComplaintKind.REPORT and (c.anonymous or not (c.name or c.phone)):
         return {"shown": False, "note": REPORT_ANONYMOUS}
@@ -251,18 +253,22 @@ def _deadlines(c: Complaint, now: dt.datetime) -> list[dict]:
     ]
 
 
+def national_case_words(c: Complaint, now: dt.datetime) -> str | None:
+    """'已转全国12315平台处理：平台案件编号 …，12月7日（星期一）移交，…' once the case moved there."""
+    if not (c.national_case_number and c.national_filed_on):
+        return None
+    return NATIONAL_CASE.format(
+        number=c.national_case_number, date=deadlines.date_words(c.national_filed_on, now)
+    )
+
+
 def transfer_targets(c: Complaint) -> list[dict]:
     rows = db.session.scalars(sa.select(Station).where(Station.id != c.station_id).order_by(Station.name))
     return [{"id": s.id, "name": s.name, "kind_label": STATION_KINDS[s.kind.value]} for s in rows]
 
 
-def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
-    """Everything the complaint page shows to `staff` (who must be allowed to see it)."""
-    now = now or utcnow()
-    actions = available_actions(staff, c, now)
-    station_side = not is_merchant(staff)  # internal notes and abuse flags stay with the station
-    decline_rules, decline_reasons = flow.grounds(c, "decline")
-    termination_rules, termination_reasons = flow.grounds(c, "terminate")
+def _facts(c: Complaint, now: dt.datetime) -> dict:
+    """What every reader at the station or above sees of a case: the staff page and the console alike."""
     deadline_rows = _deadlines(c, now)
     return {
         "number": c.number,
@@ -271,6 +277,7 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "status": c.status.value,
         "status_label": status_label(c.kind.value, c.status.value),
         "linked": {"number": c.linked.number, "kind_label": KINDS[c.linked.kind.value]} if c.linked else None,
+        "national_case": national_case_words(c, now),
         "store": {"name": c.store.name, "address": c.store.address},
         "station": {"name": c.station.name, "kind_label": STATION_KINDS[c.station.kind.value]},
         "category_label": CATEGORIES.get(c.category, c.category),
@@ -281,18 +288,43 @@ def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
         "created_at": _cn(c.created_at, now),
         "merchant_first": c.merchant_first,
         "content_review": c.content_check.value == "review",
-        "contact": _contact(staff, c),
-        "photos": [u.public_id for u in c.uploads if photos.can_read(u, staff=staff)],
-        "timeline": _timeline(c, now, internal=station_side),
         "deadlines": deadline_rows,
         "next_due": next((d for d in deadline_rows if not d["met"] and not d["cancelled"]), None),
         "deadline_uncertain": any(d.uncertain for d in c.deadlines if d.cancelled_at is None),
         "commitments": c.commitments_snapshot or [],
-        "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])] if station_side else [],
         "outcome_label": OUTCOMES.get(c.outcome) if c.outcome else None,
         "amount_recovered": _money(c.amount_recovered),
         "consumer_confirmed": c.consumer_confirmed,
         "rating": c.rating,
+    }
+
+
+def supervision(c: Complaint, now: dt.datetime | None = None, *, personal: bool = False) -> dict:
+    """A case as a regulator above the station reads it (read-only): everything the station sees but
+    its forms; the complainant's name and phone only with `personal` (the console's administrators)."""
+    now = now or utcnow()
+    contact = _contact(None, c) if personal else {"shown": False, "note": CONTACT_HIDDEN_FOR_ROLE}
+    return {
+        **_facts(c, now),
+        "contact": contact,
+        "timeline": _timeline(c, now, internal=True),
+        "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])],
+    }
+
+
+def detail(staff: Staff, c: Complaint, now: dt.datetime | None = None) -> dict:
+    """Everything the complaint page shows to `staff` (who must be allowed to see it)."""
+    now = now or utcnow()
+    actions = available_actions(staff, c, now)
+    station_side = not is_merchant(staff)  # internal notes and abuse flags stay with the station
+    decline_rules, decline_reasons = flow.grounds(c, "decline")
+    termination_rules, termination_reasons = flow.grounds(c, "terminate")
+    return {
+        **_facts(c, now),
+        "contact": _contact(staff, c),
+        "photos": [u.public_id for u in c.uploads if photos.can_read(u, staff=staff)],
+        "timeline": _timeline(c, now, internal=station_side),
+        "abuse_flags": [ABUSE_FLAGS.get(f, f) for f in (c.abuse_flags or [])] if station_side else [],
         "actions": actions,
         "decline_reasons": decline_reasons,
         "decline_rules": decline_rules,
