@@ -20,9 +20,9 @@ def _state(app, number: str) -> tuple[str, list[tuple[str, str, int | None]]]:
     with app.app_context():
         c = db.session.scalar(sa.select(Complaint).where(Complaint.number == number))
         events = db.session.execute(
-            sa.select(ComplaintEvent.action, ComplaintEvent.channel, ComplaintEvent.actor_id).where(
-                ComplaintEvent.complaint_id == c.id
-            )
+            sa.select(ComplaintEvent.action, ComplaintEvent.channel, ComplaintEvent.actor_id)
+            .where(ComplaintEvent.complaint_id == c.id)
+            .order_by(ComplaintEvent.id)  # the order they were written in (no ORDER BY: any order)
         ).all()
         return c.status.value, [tuple(e) for e in events]
 
