@@ -17,19 +17,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from figures import ADMIN_URL, create_database, drop_database, load  # bench/figures.py
+from figures import synthetic_city  # bench/figures.py
 
 
 def _rss_mib() -> float:
@@ -90,32 +87,7 @@ def main() -> int:
     parser.add_argument("--reuse", default=None, help="Measure an existing database kept by --keep.")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from app import create_app
-
-    name = args.reuse or f"yidian_bench_export_{os.getpid()}"
-    url = str(sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
-    out: dict = {"database": name, "complaints": args.complaints, "stores": args.stores}
-    try:
-        if not args.reuse:
-            url = create_database(name)
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "REDIS_URL": "redis://127.0.0.1:6379/14",
-                "INSTANCE_DIR": "/tmp",
-                "SQLALCHEMY_ENGINE_OPTIONS": {},
-            }
-        )
-        if not args.reuse:
-            with app.app_context():
-                upgrade()
-            out.update(load(url, args))
-        out.update(measure(app))
-    finally:
-        if not args.keep and not args.reuse:
-            drop_database(name)
+    out = synthetic_city(args, "yidian_bench_export", measure)
     print("BENCHJSON " + json.dumps(out, ensure_ascii=False))
     return 0
 

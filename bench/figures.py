@@ -339,26 +339,14 @@ def _shown(figures) -> dict:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--complaints", type=int, default=10_000_000)
-    parser.add_argument("--stores", type=int, default=1_000_000)
-    parser.add_argument("--districts", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="Keep the database (its name is printed).")
-    parser.add_argument("--reuse", default=None, help="Measure an existing database kept by --keep.")
-    parser.add_argument("--load-only", action="store_true", help="Load (with --keep), measure nothing.")
-    parser.add_argument("--skip-rebuild", action="store_true", help="Keep the roll-ups a kept database has.")
-    parser.add_argument("--no-direct", action="store_true", help="Do not time the figures from the cases.")
-    args = parser.parse_args()
-
+def synthetic_city(args, prefix: str, work) -> dict:
+    """The synthetic city in its own database (`prefix_<pid>`, or `--reuse`): created, migrated and
+    loaded, `work(app)` run on it, dropped afterwards unless `--keep`. Returns what load and work said."""
     from flask_migrate import upgrade
 
     from app import create_app
 
-    name = args.reuse or f"yidian_bench_figures_{os.getpid()}"
+    name = args.reuse or f"{prefix}_{os.getpid()}"
     url = str(sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False))
     out: dict = {"database": name, "complaints": args.complaints, "stores": args.stores}
     try:
@@ -376,11 +364,31 @@ def main() -> int:
             with app.app_context():
                 upgrade()
             out.update(load(url, args))
-        if not args.load_only:
-            out.update(measure(app, args))
+        out.update(work(app))
     finally:
         if not args.keep and not args.reuse:
             drop_database(name)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--complaints", type=int, default=10_000_000)
+    parser.add_argument("--stores", type=int, default=1_000_000)
+    parser.add_argument("--districts", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="Keep the database (its name is printed).")
+    parser.add_argument("--reuse", default=None, help="Measure an existing database kept by --keep.")
+    parser.add_argument("--load-only", action="store_true", help="Load (with --keep), measure nothing.")
+    parser.add_argument("--skip-rebuild", action="store_true", help="Keep the roll-ups a kept database has.")
+    parser.add_argument("--no-direct", action="store_true", help="Do not time the figures from the cases.")
+    args = parser.parse_args()
+
+    out = synthetic_city(
+        args, "yidian_bench_figures", lambda app: {} if args.load_only else measure(app, args)
+    )
     print("BENCHJSON " + json.dumps(out, ensure_ascii=False))
     return 0
 
