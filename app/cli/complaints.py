@@ -190,8 +190,8 @@ def merchant_settle_cmd(number, text, amount, staff_id):
 @click.argument("reason")
 @staff_option
 def extend_cmd(number, reason, staff_id):
-    """A supervisor's approval: a report's verification gets 15 more working days, once."""
-    _run(number, staff_id, lambda c, a: flow.extend_verification(c, a, reason))
+    """A supervisor's approval, once per phase: verification +15 working days, an opened case +30 days."""
+    _run(number, staff_id, lambda c, a: flow.extend(c, a, reason))
 
 
 @complaints_cli.command("open-case")

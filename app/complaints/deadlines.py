@@ -155,10 +155,21 @@ def extend_verification(complaint: Complaint) -> ComplaintDeadline:
     return verification_clock(complaint, as_utc(row.starts_at or complaint.created_at), extended=True)
 
 
-def case_clock(complaint: Complaint, opened_at: dt.datetime) -> ComplaintDeadline:
-    """An opened case (立案) is decided within the penalty procedure's limit, from the day it was opened."""
-    deadline = _rules(complaint).deadline("case_handling", opened_at)
+def case_clock(complaint: Complaint, opened_at: dt.datetime, *, extended: bool = False) -> ComplaintDeadline:
+    """An opened case (立案) is decided within the penalty procedure's limit (90 days, Art. 64), from the
+    day it was opened; with the head's approved extension (30 days) when `extended`."""
+    deadline = _rules(complaint).deadline("case_handling", opened_at, extended=extended)
     return add(complaint, "case_handling", deadline, "case_handling", opened_at)
+
+
+def extend_case_handling(complaint: Complaint) -> ComplaintDeadline:
+    """The case-handling limit plus its extension, counted from the same start (立案; a case opened
+    before its clock was stored counts from the moment it was opened)."""
+    row = next((d for d in complaint.deadlines if d.kind == "case_handling"), None)
+    start = (
+        row.starts_at if row is not None and row.starts_at else complaint.accepted_at or complaint.created_at
+    )
+    return case_clock(complaint, as_utc(start), extended=True)
 
 
 def mediation_clock(complaint: Complaint) -> None:

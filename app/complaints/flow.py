@@ -559,20 +559,24 @@ def _tell_reporter(complaint: Complaint, event: ComplaintEvent, what: str, title
     notify.consumer_progress(complaint, notice.id, event.text, title=title)
 
 
-def extend_verification(complaint: Complaint, actor: Actor, reason: str) -> ComplaintEvent:
-    """A supervisor approves 15 more working days of verification, once, with a reason (Art. 27)."""
+def extend(complaint: Complaint, actor: Actor, reason: str) -> ComplaintEvent:
+    """A supervisor approves, once per phase and with a reason, more time for a report's limit in force:
+    15 working days of verification (Order 121 Art. 27) or, once a case is opened, 30 days for its
+    decision (penalty procedure rules Art. 64)."""
     _require(complaint, "extend", actor)
     reason = clean_text(reason, "reason") if (reason or "").strip() else ""
     if not reason:
         raise ValidationFailed({"reason": EXTENSION_REASON_REQUIRED})
-    row = deadlines.extend_verification(complaint)
+    action = states.EXTENSION_EVENTS[complaint.status]
+    if complaint.status == Status.SUBMITTED:
+        row = deadlines.extend_verification(complaint)
+    else:
+        row = deadlines.extend_case_handling(complaint)
     return record(
         complaint,
         actor,
-        "verification_extended",
-        text=EVENTS["verification_extended"].format(
-            due=deadlines.when_words(row, utcnow(), year=True), reason=reason
-        ),
+        action,
+        text=EVENTS[action].format(due=deadlines.when_words(row, utcnow(), year=True), reason=reason),
         data={"due_at": row.due_at.isoformat()},
     )
 

@@ -96,9 +96,13 @@ def _rate_refusal(c: Complaint, now: dt.datetime) -> str | None:
     return "already_rated" if c.rating is not None else None
 
 
+#: A report's phase → the event that records its one approved extension.
+EXTENSION_EVENTS = {Status.SUBMITTED: "verification_extended", Status.INVESTIGATING: "case_handling_extended"}
+
+
 def _extend_refusal(c: Complaint, now: dt.datetime) -> str | None:
-    extended = any(e.action == "verification_extended" for e in c.events)
-    return "verification_extended_once" if extended else None
+    action = EXTENSION_EVENTS[c.status]
+    return f"{action}_once" if any(e.action == action for e in c.events) else None
 
 
 def _split_refusal(c: Complaint, now: dt.datetime) -> str | None:
@@ -157,7 +161,9 @@ _REPORT_OPEN = frozenset({Status.SUBMITTED, Status.INVESTIGATING})
 #: verification limit → 立案 (investigating → 结案, closed) or 不予立案 (not_opened).
 REPORT_PATH: dict[str, Rule] = {
     # the station
-    "extend": _rule({Status.SUBMITTED}, *_APPROVAL, condition=_extend_refusal),
+    # the head approves one extension of the limit in force: verification (+15 working days, Order 121
+    # Art. 27) or, once opened, the decision (+30 days, penalty procedure rules Art. 64)
+    "extend": _rule({Status.SUBMITTED, Status.INVESTIGATING}, *_APPROVAL, condition=_extend_refusal),
     "open_case": _rule({Status.SUBMITTED}, *_STATION),
     "not_open": _rule({Status.SUBMITTED}, *_STATION),
     "conclude": _rule({Status.INVESTIGATING}, *_STATION),

@@ -30,7 +30,7 @@ from flask import current_app
 from app.accounts import qr_login
 from app.complaints import access, deadlines, flow, split, states
 from app.complaints.filing import input
-from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind
+from app.complaints.models import Complaint, ComplaintDeadline, ComplaintKind, Status
 from app.complaints.presenters import staff as staff_views
 from app.complaints.states import Role
 from app.complaints.texts import (
@@ -666,10 +666,13 @@ def _not_open(person: Staff, rest: str, now: dt.datetime) -> str:
 
 
 def _extend(person: Staff, rest: str, now: dt.datetime) -> str:
-    """`延期 号 理由`: a supervisor approves 15 more working days of verification, once."""
+    """`延期 号 理由`: a supervisor approves more time for the report's limit in force, once per phase."""
     c, reason = _case_and_text(person, rest)
-    flow.extend_verification(c, _actor(person), reason)
-    return OA["done_extended"].format(number=c.number, due=_due_words(c, "clue_verification") or "-")
+    verifying = c.status == Status.SUBMITTED
+    flow.extend(c, _actor(person), reason)
+    kind = "clue_verification" if verifying else "case_handling"
+    key = "done_extended" if verifying else "done_extended_case"
+    return OA[key].format(number=c.number, due=_due_words(c, kind) or "-")
 
 
 def _conclude(person: Staff, rest: str, now: dt.datetime) -> str:

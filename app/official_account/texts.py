@@ -71,6 +71,7 @@ OA = {
     "done_case_opened": "已对 {number} 立案调查。处理期限：{due}",
     "done_not_opened": "已对 {number} 作出不予立案决定（{reason}）。",
     "done_extended": "{number} 核查期限已延长，至{due}。",
+    "done_extended_case": "{number} 处理期限已延长，至{due}。",
     "done_concluded": "{number} 已结案：{result}。",
     "done_split": "已从 {number} 另立{kind} {twin}，两件分别处理并相互关联。",
     "not_open_options": "请注明不予立案的理由，发送“不予立案 {number} 序号 [说明]”：",

@@ -40,7 +40,10 @@ def _report(world, status: Status = Status.SUBMITTED, *, filed_at=None, anonymou
 
 #: Each report transition, and the states it may start from.
 REPORT_CALLS = {
-    "extend": (lambda w, c: flow.extend_verification(c, SUPERVISOR, "需调取监控录像"), {Status.SUBMITTED}),
+    "extend": (
+        lambda w, c: flow.extend(c, SUPERVISOR, "需调取监控录像"),
+        {Status.SUBMITTED, Status.INVESTIGATING},
+    ),
     "open_case": (lambda w, c: flow.open_case(c, STAFF), {Status.SUBMITTED}),
     "not_open": (lambda w, c: flow.not_open(c, STAFF, "no_evidence"), {Status.SUBMITTED}),
     "conclude": (lambda w, c: flow.conclude(c, STAFF, "penalised"), {Status.INVESTIGATING}),
@@ -112,14 +115,14 @@ def test_verification_runs_fifteen_working_days_and_a_supervisor_extends_it_once
     assert row.basis == "working_days:15"
 
     with pytest.raises(Forbidden) as excinfo:  # a handler may not approve
-        flow.extend_verification(c, STAFF, "需调取监控录像")
+        flow.extend(c, STAFF, "需调取监控录像")
     assert excinfo.value.code == "supervisor_only" and excinfo.value.message.startswith(
-        "延长核查期限须经负责人批准"
+        "延长核查或处理期限须经负责人批准"
     )
     with pytest.raises(ValidationFailed):  # nor anyone without a reason
-        flow.extend_verification(c, SUPERVISOR, "  ")
+        flow.extend(c, SUPERVISOR, "  ")
 
-    flow.extend_verification(c, SUPERVISOR, "需调取监控录像")
+    flow.extend(c, SUPERVISOR, "需调取监控录像")
     row = next(d for d in c.deadlines if d.kind == "clue_verification")
     # 15 more working days: 元旦 (2027-01-01) is a holiday; 2027's swaps are not yet published.
     assert deadlines.due_day(row) == dt.date(2027, 1, 19) and row.uncertain
@@ -127,8 +130,32 @@ def test_verification_runs_fifteen_working_days_and_a_supervisor_extends_it_once
     assert "至2027年1月19日（星期二）" in c.events[-1].text and "需调取监控录像" in c.events[-1].text
 
     with pytest.raises(Conflict) as excinfo:
-        flow.extend_verification(c, SUPERVISOR, "再延一次")
+        flow.extend(c, SUPERVISOR, "再延一次")
     assert excinfo.value.code == "verification_extended_once"
+
+
+def test_an_opened_case_gets_thirty_more_days_once_with_the_heads_approval(world):
+    """Penalty procedure rules Art. 64: 90 days from 立案, extendable once by 30 with the head's approval;
+    the verification's own extension does not use it up."""
+    c = _report(world, filed_at=MONDAY.astimezone(dt.UTC))
+    flow.extend(c, SUPERVISOR, "需调取监控录像")  # the verification's extension
+    opened_at = MONDAY.astimezone(dt.UTC) + dt.timedelta(days=3)
+    c.accepted_at = opened_at
+    deadlines.case_clock(c, opened_at)
+    c.status = Status.INVESTIGATING
+    db.session.flush()
+    row = next(d for d in c.deadlines if d.kind == "case_handling")
+    before = deadlines.due_day(row)
+    with pytest.raises(Forbidden):  # a handler may not approve
+        flow.extend(c, STAFF, "案情复杂")
+    flow.extend(c, SUPERVISOR, "案情复杂，需委托检验")
+    row = next(d for d in c.deadlines if d.kind == "case_handling")
+    assert deadlines.due_day(row) == before + dt.timedelta(days=30)
+    assert row.starts_at == opened_at and c.events[-1].action == "case_handling_extended"
+    assert "延长 30 日" in c.events[-1].text and "案情复杂，需委托检验" in c.events[-1].text
+    with pytest.raises(Conflict) as excinfo:
+        flow.extend(c, SUPERVISOR, "再延一次")
+    assert excinfo.value.code == "case_handling_extended_once" and "集体讨论" in excinfo.value.message
 
 
 def test_open_case_meets_verification_and_starts_the_case_clock(world):
@@ -286,7 +313,7 @@ def test_staff_forms_offer_exactly_what_the_report_transitions_allow(world):
                 continue
             savepoint = db.session.begin_nested()
             try:
-                call(world, c) if name != "extend" else flow.extend_verification(c, STAFF, "理由")
+                call(world, c) if name != "extend" else flow.extend(c, STAFF, "理由")
                 ok = True
             except DomainError:
                 ok = False

@@ -70,7 +70,7 @@ def test_loop_report_verified_extended_opened_concluded_reporter_told_merchant_s
         in say(app, client, "oa-office-1", f"查看 {number}").reply
     )
     refused = say(app, client, "oa-office-1", f"延期 {number} 需调取监控录像").reply
-    assert refused.startswith("延长核查期限须经负责人批准")
+    assert refused.startswith("延长核查或处理期限须经负责人批准")
     extended = say(app, client, SUPERVISOR, f"延期 {number} 需调取监控录像").reply
     assert extended.startswith(f"{number} 核查期限已延长，至")
     assert (
@@ -88,6 +88,11 @@ def test_loop_report_verified_extended_opened_concluded_reporter_told_merchant_s
     )
     opened = post(client, number, "open_case", {"text": "现场检查属实"})
     assert opened.status_code == 303, opened.get_data(as_text=True)
+    # once opened, the head may give the decision 30 more days, once (penalty procedure rules Art. 64)
+    assert "延长处理期限（负责人批准）" in page(client, number).get_data(as_text=True)
+    extended = say(app, client, SUPERVISOR, f"延期 {number} 案情复杂，需委托检验").reply
+    assert extended.startswith(f"{number} 处理期限已延长，至")
+    assert "只能由负责人批准延长一次" in say(app, client, SUPERVISOR, f"延期 {number} 再延").reply
 
     # the command line: 结案
     with app.app_context():

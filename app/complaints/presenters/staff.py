@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.complaints import access, deadlines, flow, split, states
 from app.complaints.filing import input as complaint_input
-from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind
+from app.complaints.models import Complaint, ComplaintEvent, ComplaintKind, Status
 from app.complaints.states import Role
 from app.complaints.texts import (
     ABUSE_FLAGS,
@@ -139,7 +139,8 @@ def act(
             reason if outcome == "terminated" else None,
         )
     elif action == "extend":
-        event = flow.extend_verification(complaint, who, _field(form, "reason"))
+        done = "extend" if complaint.status == Status.SUBMITTED else "extend_case"
+        event = flow.extend(complaint, who, _field(form, "reason"))
     elif action == "open_case":
         event = flow.open_case(complaint, who, _field(form, "text"))
     elif action == "not_open":
