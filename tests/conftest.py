@@ -108,6 +108,20 @@ def backend(request) -> str:
     return request.param
 
 
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.pg_only` tests exist only for the PostgreSQL backend: the SQLite copy is not a
+    skipped test but no test at all (its fault cannot happen there)."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        backend = params.params.get("backend") if params else None
+        sqlite_copy = item.get_closest_marker("pg_only") and backend not in (None, "pg")
+        (dropped if sqlite_copy else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 # WeChat: every test app talks to the local emulator over real HTTP, with credentials (not sandbox mode).
 TEST_MP_APPID = "wx-test-mp"
 TEST_MP_SECRET = "test-mp-secret"

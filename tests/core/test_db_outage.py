@@ -74,11 +74,6 @@ def _file(client, code, headers):
     return client.post(f"{API}/stores/{code}/complaints", json=helpers.body(), headers=headers)
 
 
-def _needs_pg(app):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("a connection dropped under a transaction is a PostgreSQL fault")
-
-
 # -- the database refusing connections -----------------------------------------------------------------
 
 
@@ -142,8 +137,8 @@ def test_oa_push_while_the_database_is_away_is_503_and_wechats_retry_gets_one_re
 # -- a connection dropped under a transaction (PostgreSQL) ---------------------------------------------
 
 
+@pytest.mark.pg_only
 def test_filing_whose_connection_drops_mid_transaction_is_filed_once_on_a_new_one(app, client, emulator):
-    _needs_pg(app)
     shop = helpers.shop(app)
     headers = {**helpers.login(client, emulator), **helpers.key()}
 
@@ -158,8 +153,8 @@ def test_filing_whose_connection_drops_mid_transaction_is_filed_once_on_a_new_on
     assert _count(app, Complaint) == 1
 
 
+@pytest.mark.pg_only
 def test_filing_whose_connection_drops_twice_is_503_and_the_retry_files_once(app, client, emulator):
-    _needs_pg(app)
     shop = helpers.shop(app)
     headers = {**helpers.login(client, emulator), **helpers.key()}
 
@@ -174,8 +169,8 @@ def test_filing_whose_connection_drops_twice_is_503_and_the_retry_files_once(app
     assert _count(app, Complaint) == 1
 
 
+@pytest.mark.pg_only
 def test_oa_push_whose_connection_drops_mid_transaction_is_503_then_answered_once(app, client):
-    _needs_pg(app)
     helpers.shop(app)
     query, body = pusher(app).wrap(push_xml(HANDLER, text="帮助", msg_id=7002))
 
