@@ -79,10 +79,19 @@ def moderate(reply_id: int, approve: bool, moderator: Staff | None = None, note:
     return reply
 
 
-def pending(station_ids: set[int] | None = None) -> list[StoreReply]:
-    query = sa.select(StoreReply).where(StoreReply.status == ReplyStatus.PENDING).order_by(StoreReply.id)
+def _pending(station_ids: set[int] | None):
+    query = sa.select(StoreReply).where(StoreReply.status == ReplyStatus.PENDING)
     if station_ids is not None:
         query = query.join(Complaint, Complaint.id == StoreReply.complaint_id).where(
             Complaint.station_id.in_(station_ids)
         )
-    return list(db.session.scalars(query))
+    return query
+
+
+def pending(station_ids: set[int] | None = None) -> list[StoreReply]:
+    return list(db.session.scalars(_pending(station_ids).order_by(StoreReply.id)))
+
+
+def waiting(station_ids: set[int] | None = None) -> int:
+    """How many replies wait for the station (the console's first page)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_pending(station_ids).subquery()))

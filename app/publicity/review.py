@@ -26,19 +26,24 @@ DECISIONS = {
 DECIDABLE = (ContentCheck.REVIEW, ContentCheck.CLEARED, ContentCheck.WITHHELD)
 
 
+def _waiting_at(station_ids: set[int]):
+    return (
+        Complaint.kind == ComplaintKind.COMPLAINT,
+        Complaint.content_check == ContentCheck.REVIEW,
+        Complaint.station_id.in_(station_ids),
+    )
+
+
 def pending(station_ids: set[int], limit: int = 200) -> list[Complaint]:
     """Complaints of these stations whose text waits for a person, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Complaint)
-            .where(
-                Complaint.kind == ComplaintKind.COMPLAINT,
-                Complaint.content_check == ContentCheck.REVIEW,
-                Complaint.station_id.in_(station_ids),
-            )
-            .order_by(Complaint.created_at)
-            .limit(limit)
-        )
+    query = sa.select(Complaint).where(*_waiting_at(station_ids)).order_by(Complaint.created_at)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def waiting(station_ids: set[int]) -> int:
+    """How many wait (the console's first page; the queue shows the oldest `pending`)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Complaint).where(*_waiting_at(station_ids))
     )
 
 
