@@ -29,7 +29,7 @@ ERRORS: dict[str, str] = {
     "import_file_no_rows": "文件只有列名，没有数据行。",
     "circle_not_found": "未找到该商圈，请核对商圈名称。",
     "station_not_found": "未找到该站点，请核对站点名称。",
-    "poster_font_missing": "服务器缺少中文字体，无法生成海报。请安装 fonts-wqy-zenhei 后重试。",
+    "poster_font_missing": "服务器缺少中文字体，无法生成海报。请联系系统运维人员安装后重试。",
 }
 
 FIELDS: dict[str, str] = {

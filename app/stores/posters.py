@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from app.stores import codes
 from app.stores.models import Store
 from app.stores.page import commitment_summary
 from app.stores.qr_export import select_stores, store_url
+
+log = logging.getLogger(__name__)
 
 FONT_NAME = "PosterCJK"
 _FONTS = (
@@ -116,6 +119,8 @@ def _font() -> str:
         except TTFError:
             continue
         return FONT_NAME
+    # the operator's part, in the log; the person who asked reads only that the server lacks a font
+    log.error("no CJK TrueType font for posters: install fonts-wqy-zenhei or set POSTER_FONT=path[:index]")
     raise Unavailable("poster_font_missing")
 
 
